@@ -1,0 +1,24 @@
+"""Test-wide setup: Qt offscreen, an explicit keyring backend, shared fixtures.
+
+Fixture modules live in tests/fixtures/ (one per area) and are registered here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never let a test reach the developer's real keyring or a plaintext fallback.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+_FIXTURE_MODULES = (
+    "tests.fixtures.db",
+    "tests.fixtures.openapi",
+    "tests.fixtures.sandbox",
+    "tests.fixtures.xero",
+    "tests.fixtures.ledger",
+    "tests.fixtures.sync",
+    "tests.fixtures.ui",
+)
+pytest_plugins = [m for m in _FIXTURE_MODULES if importlib.util.find_spec(m) is not None]

@@ -1,0 +1,94 @@
+"""Bring a profile's database to the current schema, safely.
+
+Before touching an existing database the file is copied to a timestamped
+backup, so a failed upgrade can never lose the ledger. A database written by a
+newer version of the app is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class DatabaseTooNew(RuntimeError):
+    """The database was upgraded by a newer xsync desktop than this one."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(
+            f"This database was last used by a newer version of xsync desktop (schema {found}). "
+            "Install the newer version again, or restore a backup from the profile's 'backups' folder."
+        )
+        self.found = found
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # configparser treats % as interpolation; URL-escaped non-ASCII paths are full of them.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_bare_config()).get_current_head() or ""
+
+
+def _bare_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade_database(engine: Engine, backups_dir: Path | None = None, target: str = "head") -> Path | None:
+    """Upgrade to `target`; returns the backup path when one was made."""
+    script = ScriptDirectory.from_config(_bare_config())
+    current = current_revision(engine)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseTooNew(current)
+    backup: Path | None = None
+    has_tables = bool(inspect(engine).get_table_names())
+    needs_upgrade = current != script.get_current_head() if target == "head" else current != target
+    if has_tables and needs_upgrade and backups_dir is not None and engine.dialect.name == "sqlite":
+        backup = backup_sqlite(engine, backups_dir, label=current or "unversioned")
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)
+    return backup
+
+
+def backup_sqlite(engine: Engine, backups_dir: Path, label: str) -> Path | None:
+    """Copy the live database with SQLite's backup API (safe with WAL, unlike a file copy)."""
+    db_path = engine.url.database
+    if not db_path or db_path == ":memory:":
+        return None
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups_dir / f"xsync-{stamp}-before-upgrade-from-{label}.db"
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target

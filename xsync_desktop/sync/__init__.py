@@ -1,0 +1,1 @@
+"""The sync engine: plan, push, pull, reconcile, retry. Plain Python, no Qt."""
