@@ -1,0 +1,199 @@
+"""The admin surface (`/__admin/...`): a person working in Xero, plus test controls.
+
+No auth, JSON in and out. Kept apart from the Xero API paths so nothing in the app can
+mistake it for Xero.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import render
+from .errors import ApiError, ElementError
+from .httpio import Request, Response, json_response
+from .ledger import Ledger
+from .wire import loads, parse_date, to_decimal
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+
+def _err(status: int, message: str) -> ApiError:
+    return ApiError(status, {"error": message})
+
+
+class Admin:
+    def __init__(self, server: SandboxServer) -> None:
+        self.srv = server
+        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
+        add = self._add
+        add("GET", r"/__admin/stats", self.stats)
+        add("POST", r"/__admin/clock", self.clock)
+        add("POST", r"/__admin/reset", self.reset)
+        add("POST", r"/__admin/faults", self.add_fault)
+        add("DELETE", r"/__admin/faults", self.clear_faults)
+        add("GET", r"/__admin/tenants", self.tenants)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/payments", self.create_payment)
+        add("DELETE", r"/__admin/(?P<tid>[^/]+)/payments/(?P<pid>[^/]+)", self.delete_payment)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/invoices/(?P<iid>[^/]+)", self.edit_invoice)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/contacts/(?P<cid>[^/]+)/archive", self.archive_contact)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/contacts", self.create_contact)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/accounts/(?P<code>[^/]+)/archive", self.archive_account)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/organisation", self.organisation)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/disconnect", self.disconnect)
+        add("GET", r"/__admin/(?P<tid>[^/]+)/objects/(?P<kind>[^/]+)", self.objects)
+
+    def _add(self, method: str, pattern: str, fn: Callable[..., Any]) -> None:
+        self.routes.append((method, re.compile("^" + pattern + "$"), fn))
+
+    def handle(self, req: Request) -> Response:
+        for method, regex, fn in self.routes:
+            m = regex.match(req.path)
+            if m and method == req.method:
+                req.params = m.groupdict()
+                try:
+                    body = loads(req.body) if req.body else {}
+                except ValueError:
+                    raise _err(400, "invalid JSON") from None
+                status, payload = fn(req, body)
+                return json_response(status, payload)
+        raise _err(404, "no such admin endpoint")
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _ledger(self, req: Request) -> Ledger:
+        tenant = self.srv.state.tenants.get(req.params["tid"])
+        if tenant is None:
+            raise _err(404, "unknown tenant")
+        return Ledger(tenant, self.srv.clock.now())
+
+    def _mutate(self, req: Request, fn: Callable[[Ledger], tuple[int, Any]]) -> tuple[int, Any]:
+        with self.srv.state.lock:
+            led = self._ledger(req)
+            try:
+                result = fn(led)
+            except ElementError as exc:
+                raise ApiError(400, {"error": exc.messages[0], "messages": exc.messages}) from None
+        self.srv.state.save()
+        return result
+
+    # -- controls ------------------------------------------------------------------------------
+    def stats(self, req: Request, body: Any) -> tuple[int, Any]:
+        return 200, self.srv.stats(req.q("tenant"))
+
+    def clock(self, req: Request, body: Any) -> tuple[int, Any]:
+        self.srv.clock.advance(float(body.get("advance", 0)))
+        return 200, {"now": self.srv.clock.now().isoformat()}
+
+    def reset(self, req: Request, body: Any) -> tuple[int, Any]:
+        self.srv.reset_stats()
+        self.srv.faults.clear()
+        self.srv.limiter.reset()
+        self.srv.idempotency.clear()
+        return 200, {"ok": True}
+
+    def add_fault(self, req: Request, body: Any) -> tuple[int, Any]:
+        try:
+            fault = self.srv.faults.add(body)
+        except (ValueError, TypeError) as exc:
+            raise _err(400, str(exc)) from None
+        return 200, {"action": fault.action, "count": fault.count}
+
+    def clear_faults(self, req: Request, body: Any) -> tuple[int, Any]:
+        self.srv.faults.clear()
+        return 200, {"ok": True}
+
+    def tenants(self, req: Request, body: Any) -> tuple[int, Any]:
+        return 200, [{"tenantId": tid, "name": t["org"]["Name"]} for tid, t in self.srv.state.tenants.items()]
+
+    # -- a person in Xero ----------------------------------------------------------------------
+    def create_payment(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            p = led.create_payment({"Invoice": {"InvoiceID": body.get("InvoiceID")}, "Amount": body.get("Amount"),
+                                    "Date": body.get("Date"), "Account": {"Code": body.get("AccountCode", "090")},
+                                    "Reference": body.get("Reference", "")})
+            return 200, render.payment(led, p)
+        return self._mutate(req, run)
+
+    def delete_payment(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            p = led.t["payments"].get(req.params["pid"].lower())
+            if p is None:
+                raise _err(404, "unknown payment")
+            return 200, render.payment(led, led.delete_payment(p, {"Status": "DELETED"}))
+        return self._mutate(req, run)
+
+    def edit_invoice(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            doc = led.t["invoices"].get(req.params["iid"].lower())
+            if doc is None:
+                raise _err(404, "unknown invoice")
+            if "Status" in body:
+                led.save_document("invoice", {"Status": body["Status"]}, doc, 4)
+            if "DueDate" in body:
+                doc["DueDate"] = parse_date(body["DueDate"])
+            if "Reference" in body:
+                doc["Reference"] = body["Reference"]
+            if "ContactID" in body:
+                contact = led.t["contacts"].get(str(body["ContactID"]).lower())
+                if contact is None:
+                    raise _err(404, "unknown contact")
+                doc["ContactID"] = contact["ContactID"]
+            if "LineAmount" in body:
+                lines = [led._line_as_input(ln) for ln in doc["LineItems"]]
+                lines[0]["UnitAmount"] = to_decimal(body["LineAmount"]) / (lines[0].get("Quantity") or 1)
+                doc.update(led.compute_lines(lines, 4, doc["LineAmountTypes"], doc["Status"], doc["Type"]))
+            doc["updated"] = led.now
+            return 200, render.invoice(led, doc)
+        return self._mutate(req, run)
+
+    def archive_contact(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            contact = led.t["contacts"].get(req.params["cid"].lower())
+            if contact is None:
+                raise _err(404, "unknown contact")
+            contact["ContactStatus"] = "ARCHIVED"
+            contact["updated"] = led.now
+            return 200, render.contact(contact)
+        return self._mutate(req, run)
+
+    def create_contact(self, req: Request, body: Any) -> tuple[int, Any]:
+        return self._mutate(req, lambda led: (200, render.contact(led.save_contact(
+            {k: body[k] for k in ("Name", "EmailAddress", "ContactNumber") if k in body}, None))))
+
+    def archive_account(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            acc = led.account_by_code(req.params["code"])
+            if acc is None:
+                raise _err(404, "unknown account")
+            acc["Status"] = "ARCHIVED"
+            acc["updated"] = led.now
+            return 200, render.account(acc)
+        return self._mutate(req, run)
+
+    def organisation(self, req: Request, body: Any) -> tuple[int, Any]:
+        def run(led: Ledger) -> tuple[int, Any]:
+            if "PeriodLockDate" in body:
+                led.t["period_lock"] = parse_date(body["PeriodLockDate"])
+            return 200, render.organisation(led.t)
+        return self._mutate(req, run)
+
+    def disconnect(self, req: Request, body: Any) -> tuple[int, Any]:
+        return 200, {"disconnected": self.srv.identity.disconnect_tenant(req.params["tid"])}
+
+    def objects(self, req: Request, body: Any) -> tuple[int, Any]:
+        kind = req.params["kind"]
+        with self.srv.state.lock:
+            led = self._ledger(req)
+            if kind == "Contacts":
+                rows = [render.contact(c) for c in led.t["contacts"].values()]
+            elif kind == "Invoices":
+                rows = [render.invoice(led, d) for d in led.t["invoices"].values()]
+            elif kind == "CreditNotes":
+                rows = [render.credit_note(led, d) for d in led.t["credit_notes"].values()]
+            elif kind == "Payments":
+                rows = [render.payment(led, p) for p in led.t["payments"].values()]
+            else:
+                raise _err(404, "unknown object kind")
+        return 200, {kind: rows}

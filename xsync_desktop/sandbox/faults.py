@@ -1,0 +1,61 @@
+"""Injected faults (admin surface): errors, delays, lost responses, limits, expired tokens."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+ACTIONS = {"status", "delay", "drop_after_commit", "rate_limit_minute", "rate_limit_day", "token_expired"}
+
+
+@dataclass
+class Fault:
+    action: str
+    method: str | None = None
+    path: str | None = None
+    tenant: str | None = None
+    status: int = 500
+    seconds: float = 0.0
+    count: int | None = None  # None: until cleared
+
+    def matches(self, method: str, path: str, tenant: str | None) -> bool:
+        if self.method and self.method.upper() != method.upper():
+            return False
+        if self.path and not path.lower().startswith(self.path.lower()):
+            return False
+        return not (self.tenant and self.tenant != tenant)
+
+
+class FaultBook:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, spec: dict) -> Fault:
+        action = spec.get("action")
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        fault = Fault(
+            action=action, method=spec.get("method"), path=spec.get("path"), tenant=spec.get("tenant"),
+            status=int(spec.get("status") or 500), seconds=float(spec.get("seconds") or 0),
+            count=None if spec.get("count") in (None, 0) else int(spec["count"]),
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str, tenant: str | None, actions: set[str]) -> Fault | None:
+        """The first matching fault among `actions`, consuming one of its uses."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.action in actions and fault.matches(method, path, tenant):
+                    if fault.count is not None:
+                        fault.count -= 1
+                        if fault.count <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
