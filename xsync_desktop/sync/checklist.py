@@ -1,0 +1,355 @@
+"""Month-end checklist: five checks (DESIGN.md), the records behind each, sign-off, CSV export.
+
+A check's ``count`` is the number of records that stop it passing (0 = passed);
+``checked`` is how many records it looked at. "Records of the month" are the ledger
+invoices (non-draft) and credit notes dated in the month, the payments dated in it, and
+the customers invoiced in it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from ..store.models import (
+    ChecklistSignoff,
+    CreditNote,
+    Customer,
+    Invoice,
+    Link,
+    Payment,
+    ReconException,
+    SyncItem,
+)
+from ..store.settings import get_setting
+from ..store.types import utcnow
+
+PAYMENTS_WATERMARK = "pull_payments"
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    entity: str  # invoice, payment, contact, credit_note, pull
+    local_id: int | None
+    label: str
+    reason: str
+
+
+@dataclass
+class Check:
+    key: str
+    title: str
+    passed: bool
+    count: int
+    records: list[RecordRef] = field(default_factory=list)
+    checked: int = 0
+
+
+@dataclass
+class Checklist:
+    month: str
+    tenant_id: str | None
+    checks: list[Check]
+    computed_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def check(self, key: str) -> Check:
+        return next(c for c in self.checks if c.key == key)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2024-03' -> (2024-03-01, 2024-04-01): start inclusive, end exclusive."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        start = date(year, mon, 1)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"month must be YYYY-MM, not {month!r}") from exc
+    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
+    return start, end
+
+
+def _links(session: Session, tenant_id: str | None, entity: str, ids: list[int]) -> dict[int, Link]:
+    out: dict[int, Link] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        query = select(Link).where(Link.entity == entity, Link.local_id.in_(chunk))
+        if tenant_id:
+            query = query.where(Link.tenant_id == tenant_id)
+        for link in session.scalars(query):
+            out[link.local_id] = link
+    return out
+
+
+def _content_hash(session: Session, entity: str, record: object) -> str | None:
+    """The push phase's hash of the record now (None if the push code is unavailable)."""
+    try:
+        from . import payloads
+        from .hashing import canonical_hash
+
+        if entity == "invoice":
+            lat = get_setting(session, "line_amount_types") or "Exclusive"
+            return canonical_hash(payloads.invoice_content(record, lat))  # type: ignore[arg-type]
+        if entity == "contact":
+            return canonical_hash(payloads.contact_content(record))  # type: ignore[arg-type]
+    except (ImportError, AttributeError, TypeError):
+        return None
+    return None
+
+
+def _is_current(session: Session, entity: str, record: object, link: Link | None) -> tuple[bool, str]:
+    if link is None or not link.xero_id:
+        return False, "not in Xero yet"
+    if link.state != "linked":
+        return False, "sending to Xero (outcome not settled)"
+    current = _content_hash(session, entity, record)
+    if current is not None and link.pushed_hash is not None:
+        if current != link.pushed_hash:
+            return False, "changed in the ledger since it was last sent"
+        return True, ""
+    changed_at = getattr(record, "changed_at", None)
+    if link.pushed_at is None or (changed_at is not None and changed_at > link.pushed_at):
+        return False, "changed in the ledger since it was last sent"
+    return True, ""
+
+
+def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Checklist:
+    start, end = month_bounds(month)
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.issue_date >= start, Invoice.issue_date < end, Invoice.status != "draft")
+            .order_by(Invoice.number)
+        )
+    )
+    payments = list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.date >= start, Payment.date < end, Payment.reversed_at.is_(None))
+            .order_by(Payment.date, Payment.id)
+        )
+    )
+    credit_notes = list(
+        session.scalars(
+            select(CreditNote).where(CreditNote.issue_date >= start, CreditNote.issue_date < end)
+        )
+    )
+    customer_ids = sorted({i.customer_id for i in invoices})
+    customers = (
+        list(session.scalars(select(Customer).where(Customer.id.in_(customer_ids)).order_by(Customer.name)))
+        if customer_ids
+        else []
+    )
+    checks = [
+        _check_invoices(session, tenant_id, invoices),
+        _check_payments(session, tenant_id, payments, end),
+        _check_contacts(session, tenant_id, customers),
+    ]
+    month_records: dict[str, dict[int, str]] = {
+        "invoice": {i.id: f"Invoice {i.number}" for i in invoices},
+        "payment": {p.id: f"Payment {p.amount} on {p.date.isoformat()}" for p in payments},
+        "contact": {c.id: f"Customer {c.name}" for c in customers},
+        "credit_note": {c.id: f"Credit note {c.number}" for c in credit_notes},
+    }
+    checks.append(_check_failed(session, month_records))
+    checks.append(_check_exceptions(session, tenant_id, month_records))
+    return Checklist(month=month, tenant_id=tenant_id, checks=checks)
+
+
+def _check_invoices(session: Session, tenant_id: str | None, invoices: list[Invoice]) -> Check:
+    links = _links(session, tenant_id, "invoice", [i.id for i in invoices])
+    bad = []
+    for inv in invoices:
+        ok, why = _is_current(session, "invoice", inv, links.get(inv.id))
+        if not ok:
+            bad.append(RecordRef("invoice", inv.id, f"Invoice {inv.number}", why))
+    return Check("invoices_in_xero", "All invoices in Xero", not bad, len(bad), bad, len(invoices))
+
+
+def _check_payments(session: Session, tenant_id: str | None, payments: list[Payment], end: date) -> Check:
+    links = _links(session, tenant_id, "payment", [p.id for p in payments])
+    bad = []
+    for pay in payments:
+        link = links.get(pay.id)
+        if link is None or not link.xero_id or link.state != "linked":
+            bad.append(RecordRef("payment", pay.id, f"Payment {pay.amount} on {pay.date.isoformat()}",
+                                 "not in Xero yet"))
+    from sqlalchemy import func
+
+    from ..store.models import Watermark
+
+    query = select(func.max(Watermark.value)).where(Watermark.name == PAYMENTS_WATERMARK)
+    if tenant_id:
+        query = query.where(Watermark.tenant_id == tenant_id)
+    pulled_to = session.scalar(query)
+    if isinstance(pulled_to, str):
+        pulled_to = datetime.fromisoformat(pulled_to)
+    if pulled_to is not None and pulled_to.tzinfo is None:
+        pulled_to = pulled_to.replace(tzinfo=UTC)
+    month_end = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    if pulled_to is None or pulled_to < month_end:
+        when = pulled_to.strftime("%Y-%m-%d %H:%M UTC") if pulled_to else "never"
+        bad.append(RecordRef("pull", None, "Payments recorded in Xero",
+                             f"pulled up to {when}; a sync after the month's end is needed"))
+    return Check("payments_reconciled", "Payments reconciled", not bad, len(bad), bad, len(payments))
+
+
+def _check_contacts(session: Session, tenant_id: str | None, customers: list[Customer]) -> Check:
+    links = _links(session, tenant_id, "contact", [c.id for c in customers])
+    bad = []
+    for cust in customers:
+        ok, why = _is_current(session, "contact", cust, links.get(cust.id))
+        if not ok:
+            bad.append(RecordRef("contact", cust.id, f"Customer {cust.name}", why))
+    return Check("contacts_up_to_date", "Contacts up to date", not bad, len(bad), bad, len(customers))
+
+
+def _check_failed(session: Session, month_records: dict[str, dict[int, str]]) -> Check:
+    """An item counts while it is failed and nothing later (retry, skip, success) dealt with it."""
+    bad: list[RecordRef] = []
+    later = aliased(SyncItem)
+    for entity, labels in month_records.items():
+        ids = list(labels)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = session.execute(
+                select(SyncItem.local_id, SyncItem.message)
+                .where(
+                    SyncItem.entity == entity,
+                    SyncItem.local_id.in_(chunk),
+                    SyncItem.outcome == "failed",
+                    SyncItem.superseded_by_id.is_(None),
+                    ~exists().where(
+                        and_(
+                            later.entity == SyncItem.entity,
+                            later.local_id == SyncItem.local_id,
+                            later.id > SyncItem.id,
+                            later.outcome.in_(("succeeded", "skipped")),
+                        )
+                    ),
+                )
+                .order_by(SyncItem.id)
+            ).all()
+            seen: set[int] = set()
+            for local_id, message in rows:
+                if local_id in seen:
+                    continue
+                seen.add(local_id)
+                bad.append(RecordRef(entity, local_id, labels[local_id], message or "failed"))
+    checked = sum(len(v) for v in month_records.values())
+    return Check("failed_resolved", "Failed items resolved", not bad, len(bad), bad, checked)
+
+
+def _check_exceptions(
+    session: Session, tenant_id: str | None, month_records: dict[str, dict[int, str]]
+) -> Check:
+    bad: list[RecordRef] = []
+    for entity, labels in month_records.items():
+        ids = list(labels)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            query = select(ReconException).where(
+                ReconException.entity == entity,
+                ReconException.local_id.in_(chunk),
+                ReconException.status == "open",
+            )
+            if tenant_id:
+                query = query.where(ReconException.tenant_id == tenant_id)
+            for exc in session.scalars(query.order_by(ReconException.id)):
+                bad.append(RecordRef(entity, exc.local_id, labels.get(exc.local_id or 0, exc.label),
+                                     f"open exception #{exc.id}: {exc.label or exc.kind}"))
+    checked = sum(len(v) for v in month_records.values())
+    return Check("exceptions_reviewed", "Exceptions reviewed", not bad, len(bad), bad, checked)
+
+
+# -- sign-off and export --------------------------------------------------------------------------
+
+
+class SignOffRefused(ValueError):
+    """Signing off a month whose checks do not pass needs an override reason."""
+
+
+def sign_off(
+    session: Session,
+    month: str,
+    name: str,
+    note: str | None,
+    override_reason: str | None = None,
+    *,
+    tenant_id: str | None = None,
+) -> ChecklistSignoff:
+    """Record that ``name`` signed the month off now, with the checklist as it stood.
+
+    A month that does not pass can only be signed off with an override reason.
+    """
+    if not name or not name.strip():
+        raise SignOffRefused("Enter the name of the person signing off.")
+    tenant_id = tenant_id or get_setting(session, "tenant_id")
+    checklist = compute_checklist(session, tenant_id, month)
+    if not checklist.passed and not (override_reason and override_reason.strip()):
+        failing = ", ".join(c.title for c in checklist.checks if not c.passed)
+        raise SignOffRefused(f"These checks do not pass: {failing}. Give a reason to sign off anyway.")
+    row = ChecklistSignoff(
+        month=month,
+        signed_by=name.strip()[:255],
+        signed_at=utcnow(),
+        note=note,
+        override_reason=override_reason if not checklist.passed else None,
+        results={
+            c.key: {"passed": c.passed, "count": c.count, "checked": c.checked} for c in checklist.checks
+        },
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_signoff(session: Session, month: str) -> ChecklistSignoff | None:
+    return session.scalars(
+        select(ChecklistSignoff).where(ChecklistSignoff.month == month).order_by(ChecklistSignoff.id.desc())
+    ).first()
+
+
+def export_checklist_csv(
+    checklist: Checklist, path: str | Path, signoff: ChecklistSignoff | None = None
+) -> Path:
+    """One row per check, then one per record behind a failing check; UTF-8 with BOM for Excel."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8-sig") as fh:
+        out = csv.writer(fh)
+        out.writerow(["month", "check", "title", "passed", "count", "checked", "entity", "record_id", "record",
+                      "reason"])
+        for c in checklist.checks:
+            out.writerow([checklist.month, c.key, c.title, "yes" if c.passed else "no", c.count, c.checked,
+                          "", "", "", ""])
+            for r in c.records:
+                out.writerow([checklist.month, c.key, c.title, "yes" if c.passed else "no", c.count, c.checked,
+                              r.entity, "" if r.local_id is None else r.local_id, _safe(r.label),
+                              _safe(r.reason)])
+        if signoff is not None:
+            out.writerow([])
+            out.writerow(["signed_off_by", _safe(signoff.signed_by), "at", signoff.signed_at.isoformat(),
+                          "note", _safe(signoff.note or ""), "override_reason",
+                          _safe(signoff.override_reason or "")])
+    return target
+
+
+def _safe(text: str) -> str:
+    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def checklist_as_dict(checklist: Checklist) -> dict[str, object]:
+    return {
+        "month": checklist.month,
+        "passed": checklist.passed,
+        "checks": [asdict(c) for c in checklist.checks],
+    }

@@ -1,0 +1,300 @@
+"""Reconciliation exceptions: conflicts a person decides, and the actions that settle them.
+
+A conflict is identified by a fingerprint (kind, record, field and Xero's value). Seen
+again while open, it stays one row (last_seen moves on); once resolved or dismissed, the
+very same conflict is not reopened (the person already decided), but a *new* Xero value
+for the same field is a new conflict.
+
+Reconcile absorbs Xero's value into ``Link.xero_snapshot`` when it opens an exception,
+so the next pull does not see the same change again; the exception row is what carries
+the conflict until someone acts on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.database import session_scope
+from ..store.models import Customer, Invoice, Link, Payment, ReconException
+from ..store.types import utcnow
+from .changelog import write_back
+
+if TYPE_CHECKING:
+    from ..store.store import Store
+    from .context import RunContext
+
+ACTIONS = ("accept_xero", "keep_ledger", "link", "dismiss")
+
+# kind -> (title for people, actions that fit it)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "payment_overpays": ("Xero payment would overpay the invoice", ("accept_xero", "dismiss")),
+    "payment_deleted": ("Payment pushed by the app was deleted in Xero", ("accept_xero", "keep_ledger", "dismiss")),
+    "due_date_conflict": ("Due date changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
+    "reference_conflict": ("Reference changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
+    "void_with_payments": ("Invoice voided in Xero but it has payments in the ledger", ("accept_xero", "link", "dismiss")),
+    "amounts_changed": ("Invoice amounts or lines changed in Xero", ("keep_ledger", "link", "dismiss")),
+    "currency_changed": ("Invoice currency changed in Xero", ("keep_ledger", "link", "dismiss")),
+    "contact_changed": ("Invoice contact changed in Xero", ("keep_ledger", "link", "dismiss")),
+    "invoice_deleted": ("Invoice deleted in Xero", ("keep_ledger", "link", "dismiss")),
+    "contact_archived": ("Contact archived in Xero", ("link", "dismiss")),
+    "contact_merged": ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
+}
+
+
+class ResolveError(ValueError):
+    """The action does not fit the exception (or it is no longer open); text is for people."""
+
+
+def kind_title(kind: str) -> str:
+    return KINDS.get(kind, (kind.replace("_", " ").capitalize(), ()))[0]
+
+
+def available_actions(exception: ReconException) -> list[str]:
+    """The actions a person may take on this exception (none once it is closed)."""
+    if exception.status != "open":
+        return []
+    actions = KINDS.get(exception.kind, ("", ("dismiss",)))[1]
+    return list(actions)
+
+
+def fingerprint(kind: str, entity: str, key: Any, field: str | None, xero_value: Any) -> str:
+    """Same conflict -> same fingerprint. The key is the local id (or the Xero id when the
+    record is not in the ledger, as for an unimported payment)."""
+    value = "" if xero_value is None else str(xero_value)
+    fp = f"{kind}|{entity}|{key}|{field or ''}|{value}"
+    return fp[:128]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str
+    entity: str
+    local_id: int | None
+    xero_id: str | None
+    label: str
+    field: str | None
+    ledger_value: Any
+    xero_value: Any
+    detail: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        key = self.local_id if self.local_id is not None else self.xero_id
+        return fingerprint(self.kind, self.entity, key, self.field, self.xero_value)
+
+
+def raise_conflict(ctx: RunContext, conflict: Conflict) -> tuple[ReconException | None, bool]:
+    """Open (or refresh) the exception for ``conflict``; returns (row, newly_opened).
+
+    A conflict that a person already resolved or dismissed is not reopened: row None.
+    """
+    fp = conflict.fingerprint
+    decided = ctx.session.scalars(
+        select(ReconException).where(
+            ReconException.fingerprint == fp,
+            ReconException.tenant_id == ctx.tenant_id,
+            ReconException.status != "open",
+        )
+    ).first()
+    if decided is not None:
+        return None, False
+    was_open = ctx.session.scalars(
+        select(ReconException.id).where(
+            ReconException.fingerprint == fp,
+            ReconException.tenant_id == ctx.tenant_id,
+            ReconException.status == "open",
+        )
+    ).first()
+    row = ctx.open_exception(
+        conflict.kind,
+        conflict.entity,
+        conflict.local_id,
+        conflict.xero_id,
+        conflict.label,
+        conflict.field,
+        conflict.ledger_value,
+        conflict.xero_value,
+        fp,
+        conflict.detail,
+    )
+    return row, was_open is None
+
+
+# -- resolving ------------------------------------------------------------------------------
+
+
+class EngineLike(Protocol):
+    """What resolve needs from the engine: one run that pushes what is pending."""
+
+    def run(self, trigger: str = ..., *args: Any, **kwargs: Any) -> Any: ...
+
+
+def resolve_exception(
+    store: Store,
+    engine: EngineLike | None,
+    exception_id: int,
+    action: str,
+    who: str,
+    note: str | None = None,
+    xero_id: str | None = None,
+) -> None:
+    """Carry out a person's decision on an exception and record who, when and how.
+
+    accept_xero writes Xero's value into the ledger (logged in ChangeLog); keep_ledger
+    marks the record for a re-push and then runs the engine once (trigger "resolve") so
+    Xero gets the ledger's value; link re-points the record's Link at ``xero_id``;
+    dismiss closes it with the note. Raises ResolveError if the action does not fit.
+    """
+    if action not in ACTIONS:
+        raise ResolveError(f"Unknown action {action!r}.")
+    if not who or not who.strip():
+        raise ResolveError("Say who is resolving the exception.")
+    if action == "dismiss" and not (note and note.strip()):
+        raise ResolveError("Dismissing an exception needs a note saying why.")
+    if action == "link" and not xero_id:
+        raise ResolveError("Choose the Xero object to link to.")
+    needs_push = False
+    with session_scope(store.sessions) as session:
+        exc = session.get(ReconException, exception_id)
+        if exc is None:
+            raise ResolveError(f"Exception {exception_id} does not exist.")
+        if action not in available_actions(exc):
+            if exc.status != "open":
+                raise ResolveError("This exception is already closed.")
+            raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
+        handler = _HANDLERS[action]
+        needs_push = handler(session, exc, xero_id)
+        exc.status = "dismissed" if action == "dismiss" else "resolved"
+        exc.resolution = action
+        exc.resolution_note = note
+        exc.resolved_by = who.strip()[:255]
+        exc.resolved_at = utcnow()
+    if needs_push and engine is not None:
+        engine.run(trigger="resolve")
+
+
+def _link_for(session: Session, exc: ReconException, entity: str | None = None) -> Link | None:
+    entity = entity or exc.entity
+    if exc.local_id is None:
+        return None
+    return session.scalars(
+        select(Link).where(
+            Link.tenant_id == exc.tenant_id, Link.entity == entity, Link.local_id == exc.local_id
+        )
+    ).first()
+
+
+def _reason(exc: ReconException, what: str) -> str:
+    return f"Exception #{exc.id} ({kind_title(exc.kind)}): {what}"
+
+
+def _accept_xero(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
+    from .reconcile import apply_void, import_payment_from_exception, refresh_pushed_hash, reverse_payment
+
+    reason = _reason(exc, "accepted Xero's value")
+    if exc.kind in ("due_date_conflict", "reference_conflict"):
+        inv = session.get(Invoice, exc.local_id)
+        link = _link_for(session, exc)
+        if inv is None:
+            raise ResolveError("The ledger invoice no longer exists.")
+        with refresh_pushed_hash(session, link, inv):
+            if exc.kind == "due_date_conflict":
+                write_back(session, inv, "invoice", "due_date", date.fromisoformat(str(exc.xero_value)), reason, None)
+            else:
+                write_back(session, inv, "invoice", "reference", exc.xero_value or None, reason, None)
+        return False
+    if exc.kind == "void_with_payments":
+        inv = session.get(Invoice, exc.local_id)
+        if inv is None:
+            raise ResolveError("The ledger invoice no longer exists.")
+        apply_void(session, _link_for(session, exc), inv, reason, None)
+        return False
+    if exc.kind == "payment_deleted":
+        pay = session.get(Payment, exc.local_id)
+        if pay is None:
+            raise ResolveError("The ledger payment no longer exists.")
+        reverse_payment(session, exc.tenant_id or "", pay, reason, None)
+        return False
+    if exc.kind == "payment_overpays":
+        import_payment_from_exception(session, exc, reason)
+        return False
+    if exc.kind == "contact_merged":
+        link = _link_for(session, exc)
+        if link is None or not exc.xero_value:
+            raise ResolveError("Nothing to relink: the customer is not linked.")
+        _relink(session, link, str(exc.xero_value), reason)
+        return False
+    raise ResolveError(f"'accept_xero' does not fit a '{kind_title(exc.kind)}' exception.")
+
+
+def _keep_ledger(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
+    """Make the push phase send the ledger's version again, then a run does it."""
+    if exc.kind == "payment_deleted":
+        link = _link_for(session, exc)
+        if link is not None:
+            # The Xero payment is gone for good (payments cannot be undeleted): forget
+            # the dead link so the push phase records the ledger payment afresh.
+            session.delete(link)
+        return True
+    link = _link_for(session, exc, "invoice" if exc.entity == "invoice" else None)
+    if link is None:
+        raise ResolveError("The record is not linked to Xero; nothing to re-push.")
+    if exc.kind == "invoice_deleted":
+        # A deleted Xero invoice cannot be edited back; the push phase creates it again.
+        session.delete(link)
+        return True
+    link.pushed_hash = None  # "Xero does not have the ledger's version": push it again
+    return True
+
+
+def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
+    assert xero_id is not None
+    entity = "contact" if exc.entity == "contact" else "invoice"
+    link = _link_for(session, exc, entity)
+    if link is None:
+        raise ResolveError("The record is not linked; nothing to re-point.")
+    _relink(session, link, xero_id, _reason(exc, f"linked to Xero object {xero_id}"))
+    # The chosen object may differ from the ledger: let the push phase compare and update.
+    link.pushed_hash = None
+    return True
+
+
+def _relink(session: Session, link: Link, xero_id: str, reason: str) -> None:
+    from .reconcile import log_link_change
+
+    log_link_change(session, link, xero_id, reason)
+    link.xero_id = xero_id
+    link.xero_snapshot = None
+    link.xero_updated_utc = None
+    link.state = "linked"
+
+
+def _dismiss(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
+    return False
+
+
+_HANDLERS: dict[str, Callable[[Session, ReconException, str | None], bool]] = {
+    "accept_xero": _accept_xero,
+    "keep_ledger": _keep_ledger,
+    "link": _link,
+    "dismiss": _dismiss,
+}
+
+
+def record_label(session: Session, exc: ReconException) -> str:
+    """A short name for the record behind an exception (for lists)."""
+    if exc.label:
+        return exc.label
+    if exc.entity == "invoice" and exc.local_id:
+        inv = session.get(Invoice, exc.local_id)
+        return f"Invoice {inv.number}" if inv else f"Invoice #{exc.local_id}"
+    if exc.entity == "contact" and exc.local_id:
+        cust = session.get(Customer, exc.local_id)
+        return f"Customer {cust.name}" if cust else f"Customer #{exc.local_id}"
+    return f"{exc.entity} #{exc.local_id}"

@@ -1,0 +1,217 @@
+"""Pull: what changed in Xero since the last watermark, handed to reconcile.
+
+Three phases, each with its own watermark: payments first (so a bookkeeper who deleted
+payments and then voided the invoice is seen in that order), then invoices, then
+contacts. Each phase:
+
+- fixes its upper bound when it starts (now minus a safety overlap, so something
+  committed in Xero while we were reading, or a small clock difference, is seen next
+  time rather than missed); re-reading the overlap is harmless because reconcile is
+  idempotent;
+- asks with If-Modified-Since = the watermark and pageSize 1000 (one call when nothing
+  changed);
+- records its page after each page, so a run stopped mid-way resumes at that page with
+  the same upper bound (Watermark.resume_page / resume_upper);
+- moves the watermark to the upper bound only when every page was read and every record
+  handled. A record that failed leaves the watermark where it was, so it is read again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..store.models import Link, Watermark
+from ..store.types import utcnow
+from .context import RunContext
+from .reconcile import links_by_xero_id, reconcile_contact, reconcile_invoice, reconcile_payment
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+SAFETY_OVERLAP = timedelta(minutes=5)
+# With no watermark yet, look back this far before the earliest link: nothing of ours
+# in Xero is older than our first push of it.
+FIRST_PULL_MARGIN = timedelta(days=1)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+Handler = Callable[[RunContext, list[dict[str, Any]]], int]
+
+
+def pull_and_reconcile(ctx: RunContext) -> None:
+    """The engine's pull/reconcile step, after its push phases (see module docstring)."""
+    if ctx.client is None or ctx.dry_run or ctx.only_records is not None:
+        # Dry runs send nothing and change nothing; a retry run only redoes its items.
+        return
+    _pull_phase(ctx, "pull_payments", "Payments", {}, "invoice", _handle_payments)
+    _pull_phase(ctx, "pull_invoices", "Invoices", {}, "invoice", _handle_invoices)
+    _pull_phase(ctx, "pull_contacts", "Contacts", {"includeArchived": "true"}, "contact", _handle_contacts)
+
+
+def get_watermark(session: Any, tenant_id: str, name: str) -> Watermark | None:
+    return session.scalars(
+        select(Watermark).where(Watermark.tenant_id == tenant_id, Watermark.name == name)
+    ).first()
+
+
+def _first_since(ctx: RunContext, link_entity: str) -> datetime | None:
+    earliest = ctx.session.scalar(
+        select(func.min(func.coalesce(Link.pending_since, Link.pushed_at, Link.last_synced_at))).where(
+            Link.tenant_id == ctx.tenant_id, Link.entity == link_entity
+        )
+    )
+    if earliest is None:
+        return None
+    if isinstance(earliest, str):  # func.min loses the column type on SQLite
+        earliest = datetime.fromisoformat(earliest)
+    if earliest.tzinfo is None:
+        earliest = earliest.replace(tzinfo=UTC)
+    return earliest - FIRST_PULL_MARGIN
+
+
+def _has_links(ctx: RunContext, entity: str) -> bool:
+    return (
+        ctx.session.scalar(
+            select(Link.id).where(Link.tenant_id == ctx.tenant_id, Link.entity == entity).limit(1)
+        )
+        is not None
+    )
+
+
+def _pull_phase(
+    ctx: RunContext,
+    name: str,
+    collection: str,
+    params: dict[str, Any],
+    link_entity: str,
+    handle: Handler,
+) -> None:
+    session = ctx.session
+    wm = get_watermark(session, ctx.tenant_id, name)
+    if wm is not None and wm.resume_upper is not None:
+        upper = wm.resume_upper
+        page = max(1, wm.resume_page or 1)
+    else:
+        upper = utcnow() - SAFETY_OVERLAP
+        page = 1
+    if not _has_links(ctx, link_entity):
+        # Nothing linked: nothing in Xero can be ours yet. Later links start from their push.
+        return
+    since = wm.value if wm is not None else _first_since(ctx, link_entity)
+    if wm is None:
+        # No since at all (links without timestamps): read everything, from the epoch.
+        wm = Watermark(tenant_id=ctx.tenant_id, name=name, value=since or EPOCH)
+        session.add(wm)
+    since_for_request = None if wm.value <= EPOCH else wm.value
+    wm.resume_upper = upper
+    wm.resume_page = page
+    ctx.commit()
+
+    phase = name
+    failures = 0
+    handled = 0
+    ctx.report(phase, 0, 0, message=f"Reading {collection.lower()} changed in Xero")
+    while True:
+        ctx.check_cancel()
+        assert ctx.client is not None
+        body = ctx.client.get(
+            f"/{collection}",
+            params={**params, "page": page, "pageSize": PAGE_SIZE},
+            if_modified_since=since_for_request,
+        )
+        items = [i for i in (body.get(collection) or []) if isinstance(i, dict)]
+        if items:
+            failures += handle(ctx, items)
+            handled += len(items)
+        ctx.report(phase, handled, handled, message=f"{handled} {collection.lower()} read from Xero")
+        pagination = body.get("pagination") or {}
+        page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
+        last = len(items) < PAGE_SIZE or (isinstance(page_count, int) and page >= page_count)
+        if last:
+            break
+        page += 1
+        wm.resume_page = page
+        ctx.commit()
+
+    if failures:
+        # Read again from the old watermark next time: the failed records are not lost.
+        wm.resume_upper = None
+        wm.resume_page = None
+        log.warning("%s: %d record(s) failed; watermark not advanced", name, failures)
+    else:
+        wm.value = max(upper, wm.value) if wm.value else upper
+        wm.resume_upper = None
+        wm.resume_page = None
+    ctx.commit()
+
+
+def _guarded(ctx: RunContext, entity: str, label: str, xero_id: str | None, fn: Callable[[], None]) -> int:
+    """Run one record's reconcile; a bug or bad data in one record fails that record only."""
+    try:
+        fn()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed item, phase continues
+        from ..xero.errors import XeroError
+        from .progress import Cancelled
+
+        if isinstance(exc, Cancelled | XeroError):
+            raise
+        ctx.session.rollback()
+        log.exception("reconcile of %s %s failed", entity, xero_id)
+        item = ctx.start_item(entity, None, "reconcile", label, xero_id=xero_id)
+        ctx.finish_item(item, "failed", f"Could not reconcile this record: {type(exc).__name__}: {exc}")
+        return 1
+
+
+def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
+    pay_links = links_by_xero_id(ctx.session, ctx.tenant_id, "payment", [str(p.get("PaymentID")) for p in items])
+    inv_ids = [str((p.get("Invoice") or {}).get("InvoiceID") or "") for p in items]
+    inv_links = {
+        k: v
+        for k, v in links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids).items()
+        if v.state == "linked"
+    }
+    failures = 0
+    for xp in items:
+        pid = str(xp.get("PaymentID") or "")
+        failures += _guarded(
+            ctx, "payment", f"Xero payment {pid}", pid,
+            lambda xp=xp: reconcile_payment(ctx, xp, pay_links, inv_links),  # type: ignore[misc]
+        )
+    ctx.commit()
+    return failures
+
+
+def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
+    ours = [i for i in items if str(i.get("Type") or "ACCREC").upper() == "ACCREC"]
+    links = links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", [str(i.get("InvoiceID")) for i in ours])
+    failures = 0
+    for xi in ours:
+        link = links.get(str(xi.get("InvoiceID")))
+        if link is None or link.state != "linked":
+            continue  # not ours, or a push still settling it
+        failures += _guarded(
+            ctx, "invoice", f"Invoice {xi.get('InvoiceNumber') or ''}", link.xero_id,
+            lambda xi=xi, link=link: reconcile_invoice(ctx, xi, link),  # type: ignore[misc]
+        )
+    ctx.commit()
+    return failures
+
+
+def _handle_contacts(ctx: RunContext, items: list[dict[str, Any]]) -> int:
+    links = links_by_xero_id(ctx.session, ctx.tenant_id, "contact", [str(c.get("ContactID")) for c in items])
+    failures = 0
+    for xc in items:
+        link = links.get(str(xc.get("ContactID")))
+        if link is None or link.state != "linked":
+            continue
+        failures += _guarded(
+            ctx, "contact", f"Contact {xc.get('Name') or ''}", link.xero_id,
+            lambda xc=xc, link=link: reconcile_contact(ctx, xc, link),  # type: ignore[misc]
+        )
+    ctx.commit()
+    return failures
