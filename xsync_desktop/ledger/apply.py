@@ -1,0 +1,102 @@
+"""Writing a plan in bulk: one executemany per record type and operation.
+
+Runs inside the caller's transaction; nothing here commits. Every record added
+or changed gets the same `changed_at` (the import's time), records left alone
+keep theirs, which is how the sync tells what the ledger changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from xsync_desktop.store.models import Invoice
+
+from .existing import LINE_KINDS, MODELS, Existing, chunked, table
+from .plan import NewRef, Plan
+from .schema import WRITE_ORDER
+
+DOC_LINE_KIND = {parent: (line, fk) for line, (parent, fk) in LINE_KINDS.items()}
+
+
+def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> None:
+    ids: dict[str, dict[str, int]] = {
+        kind: {ext: rec["id"] for ext, rec in recs.items()} for kind, recs in ex.records.items()
+    }
+
+    def resolve(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: (ids[v.kind][v.ext] if isinstance(v, NewRef) else v) for k, v in row.items()}
+
+    for kind in WRITE_ORDER:
+        kp = plan.kinds.get(kind)
+        if kp is None:
+            continue
+        t = table(kind)
+        stamped = "changed_at" in t.c
+        if kp.inserts:
+            rows = [resolve(r) for r in kp.inserts]
+            if stamped:
+                for r in rows:
+                    r["changed_at"] = now
+            session.execute(insert(t), rows)
+            new_ext = [r["external_id"] for r in rows]
+            known = ids.setdefault(kind, {})
+            for chunk in chunked(new_ext):
+                known.update(
+                    session.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk))).tuples().all()
+                )
+        if kp.updates:
+            rows = [resolve(r) for r in kp.updates]
+            if stamped:
+                for r in rows:
+                    r["changed_at"] = now
+            session.execute(update(MODELS[kind]), rows)
+        if kp.replace_lines:
+            line_kind, fk = DOC_LINE_KIND[kind]
+            lt = table(line_kind)
+            parent_ids = [ids[kind][ext] for ext in kp.replace_lines]
+            for chunk in chunked(parent_ids):
+                session.execute(delete(lt).where(lt.c[fk].in_(chunk)))
+            session.execute(
+                insert(lt),
+                [{fk: ids[kind][ext], **ln} for ext, lines in kp.replace_lines.items() for ln in lines],
+            )
+
+    touched = [ids["invoices"][v.ext] if isinstance(v, NewRef) else v for v in plan.touched_invoices]
+    refresh_amount_paid(session, touched)
+
+
+def refresh_amount_paid(session: Session, invoice_ids: list[int]) -> None:
+    """Keep Invoice.amount_paid equal to its payments not reversed (credit is not payment,
+    as in Xero, where AmountCredited is separate). Not a change to the invoice itself,
+    so changed_at is left alone."""
+    pay = table("payments")
+    inv = table("invoices")
+    fixes = []
+    for chunk in chunked(sorted(set(invoice_ids))):
+        sums = dict(
+            session.execute(
+                select(pay.c.invoice_id, func.sum(pay.c.amount))
+                .where(pay.c.invoice_id.in_(chunk), pay.c.reversed_at.is_(None))
+                .group_by(pay.c.invoice_id)
+            ).all()
+        )
+        for inv_id, paid in session.execute(select(inv.c.id, inv.c.amount_paid).where(inv.c.id.in_(chunk))):
+            # SUM() takes the Money type of its column, but be safe if a backend hands back cents.
+            total = _cents_to_money(sums.get(inv_id))
+            if total != paid:
+                fixes.append({"id": inv_id, "amount_paid": total})
+    if fixes:
+        session.execute(update(Invoice), fixes)
+
+
+def _cents_to_money(value: Any) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))

@@ -1,0 +1,194 @@
+"""What the ledger already holds that an import touches, fetched in a few bulk queries.
+
+Only records the import names (as their own id or as a reference) are read, in
+chunks of ids, so a small daily import into a large ledger stays quick and a
+50,000-invoice import costs a few hundred queries rather than one per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from xsync_desktop.store.models import (
+    CreditAllocation,
+    CreditNote,
+    CreditNoteLine,
+    Customer,
+    Facility,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Tenancy,
+    Unit,
+)
+
+from .schema import KINDS
+from .sources import ParsedInput
+
+MODELS: dict[str, type] = {
+    "facilities": Facility,
+    "customers": Customer,
+    "units": Unit,
+    "tenancies": Tenancy,
+    "invoices": Invoice,
+    "invoice_lines": InvoiceLine,
+    "payments": Payment,
+    "credit_notes": CreditNote,
+    "credit_note_lines": CreditNoteLine,
+    "credit_allocations": CreditAllocation,
+}
+# Line kinds: (parent kind, foreign key column on the line table).
+LINE_KINDS: dict[str, tuple[str, str]] = {
+    "invoice_lines": ("invoices", "invoice_id"),
+    "credit_note_lines": ("credit_notes", "credit_note_id"),
+}
+CHUNK = 500
+
+
+def table(kind: str) -> Table:
+    return MODELS[kind].__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def chunked(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class Existing:
+    """The ledger's side of an import. `complete` is False when no database was given
+    (a preview of files alone), and checks that need the ledger are then skipped."""
+
+    complete: bool = True
+    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    # db id -> external id, for records fetched above
+    ext_of: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    # parent db id -> that parent's lines (dicts), for the two line kinds
+    lines: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=lambda: defaultdict(dict))
+    # invoice db id -> [(payment external id, amount)] of payments not reversed
+    payments_on: dict[int, list[tuple[str, Decimal]]] = field(default_factory=lambda: defaultdict(list))
+    # invoice / credit note db id -> [(allocation external id, amount)]
+    allocations_on_invoice: dict[int, list[tuple[str, Decimal]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    allocations_on_credit: dict[int, list[tuple[str, Decimal]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    # (kind, column) -> {value: external id owning it in the ledger}
+    owners: dict[tuple[str, str], dict[Any, str]] = field(default_factory=lambda: defaultdict(dict))
+    # customer db id -> external id for customers of fetched invoices / credit notes
+    customer_ext: dict[int, str] = field(default_factory=dict)
+
+    def id_of(self, kind: str, ext: str) -> int | None:
+        rec = self.records[kind].get(ext)
+        return None if rec is None else int(rec["id"])
+
+    def has(self, kind: str, ext: str) -> bool:
+        return ext in self.records[kind]
+
+
+def wanted_ids(parsed: ParsedInput) -> dict[str, set[str]]:
+    """Every external id the import mentions, by the record type it belongs to."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for kind_name, rows in parsed.rows.items():
+        kind = KINDS[kind_name]
+        refs = [c for c in kind.columns if c.ref]
+        own = "id" in kind.key
+        for row in rows:
+            values = row.values
+            if own and values.get("id"):
+                wanted[kind_name].add(values["id"])
+            for col in refs:
+                ref = values.get(col.name)
+                if ref:
+                    wanted[col.ref].add(ref)  # type: ignore[index]
+    return wanted
+
+
+def load_existing(session: Session, parsed: ParsedInput) -> Existing:
+    ex = Existing()
+    wanted = wanted_ids(parsed)
+    for kind_name in KINDS:
+        if kind_name in LINE_KINDS:
+            continue
+        ids = wanted.get(kind_name)
+        if not ids:
+            continue
+        t = table(kind_name)
+        for chunk in chunked(sorted(ids)):
+            for r in session.execute(select(t).where(t.c.external_id.in_(chunk))):
+                rec = dict(r._mapping)
+                ex.records[kind_name][rec["external_id"]] = rec
+                ex.ext_of[kind_name][rec["id"]] = rec["external_id"]
+
+    invoice_ids = list(ex.ext_of["invoices"])
+    credit_ids = list(ex.ext_of["credit_notes"])
+    _load_lines(session, ex, "invoice_lines", invoice_ids)
+    _load_lines(session, ex, "credit_note_lines", credit_ids)
+
+    pay = table("payments")
+    for chunk in chunked(invoice_ids):
+        q = select(pay.c.external_id, pay.c.invoice_id, pay.c.amount).where(
+            pay.c.invoice_id.in_(chunk), pay.c.reversed_at.is_(None)
+        )
+        for ext, inv, amount in session.execute(q):
+            ex.payments_on[inv].append((ext, amount))
+
+    alloc = table("credit_allocations")
+    for col, target, ids in (
+        (alloc.c.invoice_id, ex.allocations_on_invoice, invoice_ids),
+        (alloc.c.credit_note_id, ex.allocations_on_credit, credit_ids),
+    ):
+        for chunk in chunked(ids):
+            for ext, key, amount in session.execute(
+                select(alloc.c.external_id, col, alloc.c.amount).where(col.in_(chunk))
+            ):
+                target[key].append((ext, amount))
+
+    customer_ids = {rec["customer_id"] for k in ("invoices", "credit_notes") for rec in ex.records[k].values()}
+    cust = table("customers")
+    for chunk in chunked(sorted(customer_ids)):
+        for cid, ext in session.execute(select(cust.c.id, cust.c.external_id).where(cust.c.id.in_(chunk))):
+            ex.customer_ext[cid] = ext
+
+    _load_owners(session, ex, parsed)
+    return ex
+
+
+def _load_lines(session: Session, ex: Existing, kind: str, parent_ids: Sequence[int]) -> None:
+    t = table(kind)
+    fk = LINE_KINDS[kind][1]
+    for chunk in chunked(parent_ids):
+        q = select(t).where(t.c[fk].in_(chunk)).order_by(t.c[fk], t.c.line_no)
+        for r in session.execute(q):
+            rec = dict(r._mapping)
+            ex.lines[kind].setdefault(rec[fk], []).append(rec)
+
+
+def _load_owners(session: Session, ex: Existing, parsed: ParsedInput) -> None:
+    """Who already holds each customer / invoice / credit note number the import uses."""
+    for kind_name, rows in parsed.rows.items():
+        kind = KINDS[kind_name]
+        for col in kind.unique:
+            values = {r.values[col] for r in rows if r.values.get(col)}
+            if not values:
+                continue
+            t = table(kind_name)
+            for chunk in chunked(sorted(values)):
+                for value, ext in session.execute(
+                    select(t.c[col], t.c.external_id).where(t.c[col].in_(chunk))
+                ):
+                    ex.owners[(kind_name, col)][value] = ext
