@@ -98,7 +98,7 @@ class Checker:
                     other = users.get(value)
                     if other is not None and other.values.get("id") != ext:
                         self.out.append(
-                            row.reject(col, f'{SINGULAR[kind_name]} {label} {value} is also used by {other.where}')
+                            row.problem(col, f'{SINGULAR[kind_name]} {label} {value} is also used by {other.where}')
                         )
                         continue
                     users[value] = row
@@ -109,7 +109,7 @@ class Checker:
                     if moving is not None and moving.values.get(col) != value:
                         continue  # the current holder is renumbered by this same import
                     self.out.append(
-                        row.reject(
+                        row.problem(
                             col,
                             f"{SINGULAR[kind_name]} {label} {value} already belongs to another "
                             f'{SINGULAR[kind_name]} in the ledger (id "{owner}")',
@@ -128,22 +128,18 @@ class Checker:
                         continue  # previewing files alone: the ledger may hold it
                     target = SINGULAR[col.ref]  # type: ignore[index]
                     self.out.append(
-                        row.reject(
-                            col.name,
-                            f'{target} "{ref}" is not in {KINDS[col.ref].filename} '  # type: ignore[index]
-                            "and not already in the ledger",
-                        )
+                        row.problem(col.name, f'{target} "{ref}" is neither in this import nor already in the ledger')
                     )
 
     def check_dates(self) -> None:
         for row in self.parsed.rows["invoices"]:
             issue, due = row.values.get("issue_date"), row.values.get("due_date")
             if issue and due and due < issue:
-                self.out.append(row.reject("due_date", f"due date {due} is before the issue date {issue}"))
+                self.out.append(row.problem("due_date", f"due date {due} is before the issue date {issue}"))
         for row in self.parsed.rows["tenancies"]:
             start, end = row.values.get("start_date"), row.values.get("end_date")
             if start and end and end < start:
-                self.out.append(row.reject("end_date", f"end date {end} is before the start date {start}"))
+                self.out.append(row.problem("end_date", f"end date {end} is before the start date {start}"))
 
     # -- documents ------------------------------------------------------------------
     def docs(self, kind: str) -> dict[str, Doc]:
@@ -174,6 +170,13 @@ class Checker:
                 imported[line.values[parent_col]].append(line)
             self._check_line(line)
         parents = set(self.index[kind]) | set(imported)
+        for row in self.index[kind].values():
+            h = row.values
+            if row.bad or h["subtotal"] + h["tax_total"] == h["total"]:
+                continue
+            self.out.append(row.problem("total",
+                f"total {money(h['total'])} is not subtotal {money(h['subtotal'])} + tax "
+                f"{money(h['tax_total'])} = {money(h['subtotal'] + h['tax_total'])}"))
         for ext in sorted(parents):
             row = self.index[kind].get(ext)
             existing = self.ex.records[kind].get(ext)
@@ -209,10 +212,6 @@ class Checker:
                 self.out.append(_at(row, lines, "tax_total",
                     f"tax total {money(header['tax_total'])}{in_ledger} is not the sum of its lines' tax "
                     f"{money(tax)}"))
-            if header["subtotal"] + header["tax_total"] != header["total"]:
-                self.out.append(_at(row, lines, "total",
-                    f"total {money(header['total'])} is not subtotal {money(header['subtotal'])} + tax "
-                    f"{money(header['tax_total'])} = {money(header['subtotal'] + header['tax_total'])}"))
 
     def _check_line(self, line: Row) -> None:
         v = line.values
@@ -221,12 +220,12 @@ class Checker:
         if v["charge_type"] not in NEGATIVE_CHARGE_TYPES:
             for col in ("unit_amount", "tax_amount", "line_amount"):
                 if v[col] < 0:
-                    self.out.append(line.reject(col, f"{col.replace('_', ' ')} {v[col]} is negative; only "
+                    self.out.append(line.problem(col, f"{col.replace('_', ' ')} {v[col]} is negative; only "
                                                 f"{', '.join(sorted(NEGATIVE_CHARGE_TYPES))} lines may be negative"))
                     return
         expected = line_amount_for(v["quantity"], v["unit_amount"])
         if expected != v["line_amount"]:
-            self.out.append(line.reject("line_amount",
+            self.out.append(line.problem("line_amount",
                 f"line amount {money(v['line_amount'])} is not quantity {v['quantity']} × unit amount "
                 f"{v['unit_amount']} = {money(expected)}"))
 
@@ -263,7 +262,7 @@ class Checker:
             if inv is None:
                 continue
             if inv.status != "authorised":
-                self.out.append(row.reject("invoice_id", f"invoice {inv.number} is {_status_text(inv.status)}; "
+                self.out.append(row.problem("invoice_id", f"invoice {inv.number} is {_status_text(inv.status)}; "
                                            "Xero takes payments only on authorised invoices"))
                 continue
             applied[inv.ext] += row.values["amount"]
@@ -288,13 +287,13 @@ class Checker:
                 problem = ("invoice_id", f"credit note {cn.number} is in {cn.currency} but invoice "
                            f"{inv.number} is in {inv.currency}")
             if problem:
-                self.out.append(row.reject(*problem))
+                self.out.append(row.problem(*problem))
                 continue
             applied[inv.ext] += v["amount"]
             last_row[inv.ext] = row
             credited[cn.ext] += v["amount"]
             if credited[cn.ext] > cn.total:
-                self.out.append(row.reject("amount", f"allocations from credit note {cn.number} come to "
+                self.out.append(row.problem("amount", f"allocations from credit note {cn.number} come to "
                                            f"{money(credited[cn.ext])}, more than its total {money(cn.total)}"))
 
         for ext, amount in applied.items():
@@ -303,14 +302,14 @@ class Checker:
                 continue
             row = last_row.get(ext)
             if row is not None:
-                self.out.append(row.reject("amount", f"payments and credits on invoice {inv.number} come to "
+                self.out.append(row.problem("amount", f"payments and credits on invoice {inv.number} come to "
                                            f"{money(amount)}, more than its total {money(inv.total)}"))
             elif inv.row is not None:
-                self.out.append(inv.row.reject("total", f"total {money(inv.total)} is less than the "
+                self.out.append(inv.row.problem("total", f"total {money(inv.total)} is less than the "
                                                f"{money(amount)} already paid or credited on it"))
         for ext, inv in invoices.items():
             if inv.row is not None and inv.status != "authorised" and applied.get(ext, ZERO) > 0 and ext not in last_row:
-                self.out.append(inv.row.reject("status", f"invoice {inv.number} cannot be "
+                self.out.append(inv.row.problem("status", f"invoice {inv.number} cannot be "
                                                f"{_status_text(inv.status)}: it has payments or credit applied"))
 
 
@@ -327,9 +326,9 @@ def _key_text(names: Iterable[str], key: tuple[Any, ...]) -> str:
 def _at(row: Row | None, lines: list[Row] | None, field: str | None, reason: str) -> Rejection:
     """Report on the document row, or on its first line when only lines were imported."""
     if row is not None:
-        return row.reject(field, reason)
+        return row.problem(field, reason)
     assert lines
-    return lines[0].reject(field, reason)
+    return lines[0].problem(field, reason)
 
 
 def check(parsed: ParsedInput, existing: Existing) -> None:

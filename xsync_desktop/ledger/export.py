@@ -24,7 +24,7 @@ FORMAT_NAME = "xsync-ledger"
 FORMAT_VERSION = 1
 
 
-def ledger_collections(session: Session) -> dict[str, list[dict[str, str]]]:
+def ledger_collections(session: Session) -> dict[str, list[dict[str, str | None]]]:
     """Every ledger record as import-format rows (text cells), in write order."""
     ext: dict[str, dict[int, str]] = {}
     for kind in KINDS:
@@ -33,7 +33,7 @@ def ledger_collections(session: Session) -> dict[str, list[dict[str, str]]]:
         t = table(kind)
         ext[kind] = dict(session.execute(select(t.c.id, t.c.external_id)).all())  # type: ignore[arg-type]
 
-    out: dict[str, list[dict[str, str]]] = {}
+    out: dict[str, list[dict[str, str | None]]] = {}
     for kind_name, kind in KINDS.items():
         t = table(kind_name)
         refs = {c.name: c.ref for c in kind.columns if c.ref}
@@ -46,7 +46,7 @@ def ledger_collections(session: Session) -> dict[str, list[dict[str, str]]]:
             q = q.where(t.c.reversed_at.is_(None))  # a reversed payment is no longer money applied
         rows = []
         for rec in session.execute(q).mappings():
-            item: dict[str, str] = {}
+            item: dict[str, str | None] = {}
             for name in kind.names:
                 if name == "id":
                     value: Any = rec["external_id"]
@@ -84,9 +84,9 @@ def export_ledger_csv(session: Session, folder: Path) -> list[Path]:
     return written
 
 
-def _text(value: Any) -> str:
+def _text(value: Any) -> str | None:
     if value is None:
-        return ""
+        return None
     if isinstance(value, Decimal):
         # Quantity and unit amount are kept to 4 places; drop trailing zeros past the cent.
         text = format(value, "f")

@@ -20,6 +20,7 @@ from .checks import check
 from .existing import Existing, load_existing
 from .plan import Plan, make_plan
 from .report import ImportReport
+from .schema import KINDS
 from .sources import ImportUsageError, ParsedInput, read_files
 
 __all__ = ["ImportUsageError", "import_files", "validate_files"]
@@ -89,7 +90,8 @@ def _run(session: Session, parsed: ParsedInput, *, dry_run: bool) -> ImportRepor
 
 
 def _report(parsed: ParsedInput, *, dry_run: bool) -> ImportReport:
-    rejected = sorted(parsed.rejected, key=lambda r: (r.file, r.collection or "", r.row))
+    order = {name: i for i, name in enumerate(KINDS)}
+    rejected = sorted(parsed.rejected, key=lambda r: (r.file, order.get(r.collection or "", 0), r.row))
     return ImportReport(files=list(parsed.files), rejected=rejected, warnings=list(parsed.warnings), dry_run=dry_run)
 
 

@@ -37,7 +37,12 @@ class Row:
     bad: bool = False
 
     def reject(self, field: str | None, reason: str) -> Rejection:
+        """A problem that makes the row's values unusable for further checks."""
         self.bad = True
+        return self.problem(field, reason)
+
+    def problem(self, field: str | None, reason: str) -> Rejection:
+        """A problem with the record; its values are still sound enough for other rules."""
         return Rejection(self.file, self.row, field, reason, self.collection)
 
     @property

@@ -1,0 +1,75 @@
+"""`xsync-desktop import FILE…` and `xsync-desktop demo-data`: headless, for scripts.
+
+Exit codes (xsync_desktop.cli): 0 imported (or a clean dry run), 1 rows were
+rejected and nothing was written, 2 usage error (missing file, unknown file type,
+demo data into a non-empty ledger), 6 the database could not be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
+from xsync_desktop.profile import resolve_profile
+from xsync_desktop.store.database import session_scope
+from xsync_desktop.store.store import Store, open_store
+
+from .demo import LedgerNotEmpty, generate_demo_ledger
+from .importer import import_files
+from .sources import ImportUsageError
+
+
+def _open(args: argparse.Namespace) -> Store:
+    profile = resolve_profile(args.profile, demo=getattr(args, "demo", False)).ensure()
+    return open_store(profile.database_url, profile.backups_dir)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    paths = [Path(f) for f in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"import: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = _open(args)
+    except OperationalError as exc:
+        print(f"import: the database could not be opened: {exc.orig}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    try:
+        report = import_files(store, paths, dry_run=bool(getattr(args, "dry_run", False)))
+    except ImportUsageError as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"import: the database refused the import, nothing was written: {exc.orig}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    finally:
+        store.close()
+    print(report.summary_text())
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def run_demo_data(args: argparse.Namespace) -> int:
+    invoices = int(getattr(args, "invoices", 600))
+    if invoices < 1:
+        print("demo-data: --invoices must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = _open(args)
+    except OperationalError as exc:
+        print(f"demo-data: the database could not be opened: {exc.orig}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    try:
+        with session_scope(store.sessions) as session:
+            summary = generate_demo_ledger(session, invoices=invoices, seed=int(getattr(args, "seed", 7)))
+    except LedgerNotEmpty as exc:
+        print(f"demo-data: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.close()
+    print(summary.text())
+    return EXIT_OK
