@@ -1,0 +1,121 @@
+"""Mapping view: choices from the cached chart, red reasons, nothing saved while invalid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from xsync_desktop.store.models import Mapping
+from xsync_desktop.ui.qt import Qt, QtWidgets
+from xsync_desktop.ui.views.mapping_models import MappingTableModel
+from xsync_desktop.ui.views.mapping_view import MappingView
+
+from .test_views_support import OFFSCREEN_NOISE, choose_cell, edit_cell, offline_services
+
+pytestmark = OFFSCREEN_NOISE
+
+
+@pytest.fixture
+def services(qtbot: Any, profile: Any, store: Any) -> Iterator[Any]:
+    with offline_services(profile, store) as svc:
+        yield svc
+
+
+def _saved(services: Any) -> dict[tuple[str, str], Mapping]:
+    with services.session() as s:
+        return {(m.kind, m.key): m for m in s.scalars(select(Mapping))}
+
+
+def _view(qtbot: Any, services: Any) -> MappingView:
+    view = MappingView(services)
+    qtbot.addWidget(view)
+    view.resize(1100, 600)
+    view.show()
+    view.refresh()
+    return view
+
+
+def test_first_time_setup_suggests_and_lists_blocking_keys(qtbot: Any, services: Any) -> None:
+    view = _view(qtbot, services)
+    # Nothing saved yet: every used charge type holds items back, and it says how many.
+    assert "Held back until mapped" in view.blocked_label.text()
+    rent = view.draft("charge_type", "rent")
+    assert rent.blocked > 0
+    assert f"\u2018rent\u2019: {rent.blocked} items" in view.blocked_label.text()
+    # Suggestions came from account names and are not saved until the person saves.
+    assert rent.account_code == "210" and rent.suggested
+    assert view.draft("charge_type", "insurance").account_code == "220"
+    assert _saved(services) == {}
+    assert view.save_button.isEnabled()
+
+
+def test_account_drop_down_offers_only_active_revenue_accounts(qtbot: Any, services: Any) -> None:
+    view = _view(qtbot, services)
+    model = view.models["charge_type"]
+    row = model.row_of("rent")
+    texts = [t for t, _k in model.choices_for(model.index(row, model.column_of("account")))]
+    codes = {t.split(" ")[0] for t in texts[1:]}
+    assert codes == {"200", "210", "220", "230", "260", "270"}  # not 250 (archived), 090 (bank), 400 (expense)
+    # Tax types offered are those Xero allows on a revenue account.
+    taxes = {k for _t, k in model.choices_for(model.index(row, model.column_of("tax")))}
+    assert "OUTPUT2" in taxes and "INPUT2" not in taxes
+    pay = view.models["payment_method"]
+    offered = {k for _t, k in pay.choices_for(pay.index(0, pay.column_of("account")))}
+    assert offered == {"", "090", "091"}  # the bank and the clearing account that takes payments
+
+
+def test_invalid_choice_is_red_with_reason_and_blocks_save(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    view = _view(qtbot, services)
+    table = view.tables["charge_type"]
+    model: MappingTableModel = view.models["charge_type"]
+    row = model.row_of("merchandise")
+    # The archived merchandise account, typed by hand (it is not in the drop-down).
+    edit_cell(qtbot, table, row, model.column_of("account"), "250")
+    draft = view.draft("charge_type", "merchandise")
+    assert draft.account_code == "250"
+    assert draft.problem == "account_archived"
+    status = model.index(row, model.column_of("status"))
+    assert "archived" in status.data()
+    assert status.data(Qt.ItemDataRole.ForegroundRole) is not None  # red
+    assert "archived" in status.data(Qt.ItemDataRole.ToolTipRole)
+
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert warnings and "Nothing was saved" in warnings[0] and "archived" in warnings[0]
+    assert _saved(services) == {}  # not even the valid suggestions
+
+    # Pick a valid account from the drop-down: now everything saves.
+    choose_cell(table, row, model.column_of("account"), "200")
+    assert view.draft("charge_type", "merchandise").problem is None
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    saved = _saved(services)
+    assert saved[("charge_type", "merchandise")].account_code == "200"
+    assert saved[("charge_type", "rent")].account_code == "210"
+    assert saved[("payment_method", "card")].account_code == "091"
+    assert "Saved" in view.message_label.text()
+    # Saved mappings no longer hold anything back.
+    assert view.draft("charge_type", "rent").blocked == 0
+    assert not view.blocked_label.isVisible()
+
+
+def test_tax_type_not_valid_for_account_is_refused(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a, **k: None)
+    view = _view(qtbot, services)
+    table = view.tables["charge_type"]
+    model = view.models["charge_type"]
+    row = model.row_of("rent")
+    edit_cell(qtbot, table, row, model.column_of("tax"), "INPUT2")
+    draft = view.draft("charge_type", "rent")
+    assert draft.tax_type == "INPUT2" and draft.problem == "tax_invalid"
+    assert not view.save()
+    assert _saved(services) == {}
+
+
+def test_mapping_models_pass_qtmodeltester(qtbot: Any, qtmodeltester: Any, services: Any) -> None:
+    view = _view(qtbot, services)
+    for model in view.models.values():
+        qtmodeltester.check(model, force_py=True)
