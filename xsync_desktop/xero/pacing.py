@@ -116,6 +116,7 @@ class Pacer:
         scaled = self.scaled(seconds)
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + scaled)
+            self._server_min_remaining = None  # Retry-After is the server's exact word on when
         return scaled
 
     def scaled(self, xero_seconds: float) -> float:
