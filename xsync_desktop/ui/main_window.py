@@ -1,0 +1,269 @@
+"""The main window: a sidebar of views, menus and shortcuts, a status bar, and a safe close.
+
+Views are built the first time they are shown (a cold start builds only the
+dashboard); `load_all_views()` builds the rest (smoke test, screenshots).
+Size, position and the last view are kept in a QSettings INI file in the
+profile, so two profiles keep their own layout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from .icons import app_icon
+from .models.style import local_time, relative_time
+from .qt import Qt, QtCore, QtGui, QTimer, QtWidgets
+from .scheduler import SyncScheduler
+from .services import AppServices
+from .sync_controller import SyncController
+from .views import VIEW_SPECS, PlaceholderView, create_view
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, services: AppServices, settings: QtCore.QSettings | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = settings or QtCore.QSettings(
+            str(services.profile.root / "window.ini"), QtCore.QSettings.Format.IniFormat)
+        self.sync = SyncController(services, self)
+        services.sync = self.sync
+        self.scheduler = SyncScheduler(services, self.sync, self)
+        #: asked before closing during a sync; tests replace it
+        self.confirm_close: Callable[[], bool] = self._ask_close
+        self._closing = False
+        self.views: dict[str, QtWidgets.QWidget] = {}
+        self.setWindowTitle("xsync desktop" + (" — demo" if services.demo else ""))
+        self.setWindowIcon(app_icon())
+        self._build()
+        self._menus()
+        self._status()
+        self.scheduler.attach_tray(app_icon(), self)
+        self._restore()
+        services.changed.connect(self._on_changed)
+        services.message.connect(lambda m: self.statusBar().showMessage(m, 15_000))
+        self.sync.busy_changed.connect(self._busy)
+        self.sync.failed.connect(lambda m: self.statusBar().showMessage(m, 15_000))
+        self._clock = QTimer(self)  # keeps "2 min ago" true
+        self._clock.timeout.connect(self.update_status)
+        self._clock.start(30_000)
+
+    # -- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.sidebar = QtWidgets.QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.sidebar.setBackgroundRole(QtGui.QPalette.ColorRole.Window)
+        self.sidebar.setAutoFillBackground(True)
+        self.sidebar.setSpacing(2)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        f = self.sidebar.font()
+        f.setPointSizeF(f.pointSizeF() * 1.08)
+        self.sidebar.setFont(f)
+        width = 0
+        for i, spec in enumerate(VIEW_SPECS):
+            item = QtWidgets.QListWidgetItem(spec.title)
+            item.setToolTip(f"{spec.tip} (Ctrl+{i + 1})")
+            item.setSizeHint(QtCore.QSize(0, self.sidebar.fontMetrics().height() + 16))
+            self.sidebar.addItem(item)
+            width = max(width, self.sidebar.fontMetrics().horizontalAdvance(spec.title))
+        self.sidebar.setFixedWidth(width + 48)
+        self.stack = QtWidgets.QStackedWidget()
+        for spec in VIEW_SPECS:
+            holder = QtWidgets.QWidget()
+            holder.setObjectName(f"holder_{spec.key}")
+            QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(holder)
+        line = QtWidgets.QFrame()
+        line.setFrameShape(QtWidgets.QFrame.Shape.VLine)
+        line.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(line)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.sidebar.currentRowChanged.connect(self._show_row)
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.import_action = file_menu.addAction("&Import billing files…", self.open_import)
+        self.import_action.setShortcut(QtGui.QKeySequence("Ctrl+I"))
+        file_menu.addAction("Open &log folder", lambda: self._open_folder(self.services.profile.logs_dir))
+        file_menu.addAction("Open &exports folder", lambda: self._open_folder(self.services.profile.exports_dir))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
+        quit_action.setMenuRole(QtGui.QAction.MenuRole.QuitRole)
+
+        sync_menu = bar.addMenu("&Sync")
+        self.sync_action = sync_menu.addAction("Sync &now", self.sync_now)
+        self.sync_action.setShortcut(QtGui.QKeySequence("Ctrl+R"))
+        self.cancel_action = sync_menu.addAction("&Cancel sync", self.sync.cancel)
+        self.cancel_action.setEnabled(False)
+
+        view_menu = bar.addMenu("&View")
+        self.view_actions: list[QtGui.QAction] = []
+        for i, spec in enumerate(VIEW_SPECS):
+            act = view_menu.addAction(spec.title, lambda key=spec.key: self.show_view(key))
+            act.setShortcut(QtGui.QKeySequence(f"Ctrl+{i + 1}"))
+            self.view_actions.append(act)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About xsync desktop", self._about)
+
+    def _status(self) -> None:
+        sb = self.statusBar()
+        self.connection_label = QtWidgets.QLabel()
+        self.connection_label.setObjectName("statusConnection")
+        self.last_sync_label = QtWidgets.QLabel()
+        self.last_sync_label.setObjectName("statusLastSync")
+        sb.addPermanentWidget(self.connection_label)
+        sb.addPermanentWidget(self.last_sync_label)
+        self.update_status()
+
+    # -- views ---------------------------------------------------------------------------
+    def view(self, key: str) -> QtWidgets.QWidget:
+        """The view for `key`, built on first use."""
+        if key not in self.views:
+            index = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
+            holder = self.stack.widget(index)
+            view = create_view(VIEW_SPECS[index], self.services, holder)
+            holder.layout().addWidget(view)
+            self.views[key] = view
+            if key == "dashboard":
+                view.run_requested.connect(self.open_run)  # type: ignore[attr-defined]
+        return self.views[key]
+
+    def show_view(self, key: str) -> None:
+        index = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
+        self.sidebar.setCurrentRow(index)
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(VIEW_SPECS):
+            self.view(VIEW_SPECS[row].key)
+            self.stack.setCurrentIndex(row)
+
+    def current_view_key(self) -> str:
+        return VIEW_SPECS[max(0, self.stack.currentIndex())].key
+
+    def load_all_views(self) -> list[str]:
+        """Build every view and refresh it; returns the keys that fell back to a placeholder."""
+        broken = []
+        for spec in VIEW_SPECS:
+            v = self.view(spec.key)
+            if isinstance(v, PlaceholderView):
+                broken.append(spec.key)
+            refresh = getattr(v, "refresh", None)
+            if callable(refresh):
+                refresh()
+        return broken
+
+    def open_run(self, run_id: int) -> None:
+        self.show_view("runs")
+        runs = self.view("runs")
+        if hasattr(runs, "show_run"):
+            runs.show_run(run_id)
+
+    # -- actions -------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        self.sync.sync_now("manual")
+
+    def open_import(self) -> None:
+        try:
+            from .views.import_dialog import ImportDialog
+        except ImportError:
+            self.statusBar().showMessage("Importing is not available in this build.", 10_000)
+            return
+        dialog = ImportDialog(self.services, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _open_folder(self, path: object) -> None:
+        QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
+
+    def _about(self) -> None:
+        from .. import __version__
+
+        QtWidgets.QMessageBox.about(
+            self, "About xsync desktop",
+            f"xsync desktop {__version__}\nKeeps a self-storage billing ledger aligned with Xero.\n\n"
+            f"Profile: {self.services.profile.root}")
+
+    def _busy(self, busy: bool) -> None:
+        self.sync_action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+        if busy:
+            self.last_sync_label.setText("Syncing…")
+        else:
+            self.update_status()
+
+    def _on_changed(self, topic: str) -> None:
+        if topic in ("connection", "settings", "runs") and not self.sync.running:
+            self.update_status()
+
+    def update_status(self) -> None:
+        from sqlalchemy import select
+
+        from ..store.models import SyncRun
+
+        try:
+            tenant_id, name = self.services.tenant()
+            with self.services.session() as s:
+                last = s.scalars(select(SyncRun).where(SyncRun.outcome != "running")
+                                 .order_by(SyncRun.id.desc()).limit(1)).first()
+                when = last.finished_at or last.started_at if last is not None else None
+        except Exception as exc:  # noqa: BLE001 - a locked database must not break the status bar
+            self.statusBar().showMessage(str(exc), 10_000)
+            return
+        self.connection_label.setText(f"Xero: {name or tenant_id}" if tenant_id else "Not connected")
+        if when is None:
+            self.last_sync_label.setText("Last sync: never")
+        else:
+            self.last_sync_label.setText(f"Last sync: {relative_time(when)}")
+            self.last_sync_label.setToolTip(local_time(when))
+
+    # -- state ---------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 720)
+        last = str(self.settings.value("window/view", "dashboard"))
+        keys = [s.key for s in VIEW_SPECS]
+        self.show_view(last if last in keys else "dashboard")
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/view", self.current_view_key())
+        self.settings.sync()
+
+    def _ask_close(self) -> bool:
+        answer = QtWidgets.QMessageBox.question(
+            self, "Sync in progress",
+            "A sync is running. Stop it and quit?\n\nIt stops after the current request; "
+            "nothing is left half-sent, and the next sync carries on.",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.No)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        if self.sync.running and not self._closing:
+            if not self.confirm_close():
+                event.ignore()
+                return
+            self.statusBar().showMessage("Stopping the sync…")
+            self.sync.cancel()
+        self._closing = True
+        self.save_state()
+        self.sync.wait(60_000)
+        self.services.runner.shutdown(30_000)
+        if self.scheduler.tray is not None:
+            self.scheduler.tray.hide()
+        event.accept()
