@@ -1,0 +1,220 @@
+"""Sending prepared work to Xero in batches, with the "never a duplicate" discipline.
+
+For each batch (<= 50 elements, Xero's recommendation):
+1. each record's Link goes to state "sending" with its Idempotency-Key and hash,
+   and that is committed BEFORE the request leaves;
+2. the request goes out with summarizeErrors=false and a key derived from the
+   records' keys (same records + same content -> same key);
+3. each element's own result links the record or reverts it; an unknown outcome
+   (no answer) leaves the links "sending" for settle.py to look up by natural key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+
+from ..store.models import Link, SyncItem
+from ..xero.errors import (
+    NetworkError,
+    RateLimited,
+    ReconnectNeeded,
+    ValidationFailed,
+    XeroError,
+    XeroUnavailable,
+)
+from . import messages as msg
+from .context import RunContext
+from .hashing import canonical_hash, idempotency_key
+from .links import LinkBook
+
+BATCH_SIZE = 50
+PUSH_ACTIONS = ("create", "update", "void", "allocate", "delete", "match", "settle")
+# Consecutive batches that got no answer before the run gives up.
+MAX_UNANSWERED_BATCHES = 2
+
+
+class StopRun(Exception):
+    """Raised to end the run early with a plain message (outcome failed)."""
+
+    def __init__(self, message: str, cause: XeroError | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+
+
+@dataclass
+class Work:
+    entity: str
+    local_id: int
+    action: str  # create, update, void, allocate, delete
+    label: str
+    element: dict[str, Any]
+    content_hash: str
+    natural_key: str | None = None
+    count_field: str | None = None
+    success_message: str = ""
+    # Called with (work, xero element data) after a success, for extra bookkeeping.
+    after: Callable[[Work, dict[str, Any]], None] | None = None
+    item: SyncItem | None = None
+    link: Link | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Items:
+    """Starting/finishing push items: retry links, superseding older failures, counters."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        # (entity, local_id) -> original item id, set by the engine for retry runs.
+        self.retry_of: dict[tuple[str, int], int] = ctx.extra.get("retry_of", {})
+
+    def begin(self, entity: str, local_id: int, action: str, label: str, xero_id: str | None = None) -> SyncItem:
+        return self.ctx.start_item(entity, local_id, action, label, xero_id=xero_id,
+                                   retry_of_id=self.retry_of.get((entity, local_id)))
+
+    def finish(self, item: SyncItem, outcome: str, message: str | None, xero_messages: list[str] | None = None,
+               xero_id: str | None = None) -> None:
+        item.attempts = max(item.attempts or 0, 1) if outcome != "skipped" else (item.attempts or 0)
+        self.ctx.finish_item(item, outcome, message, xero_messages, xero_id=xero_id, commit=False)
+        if item.local_id is None:
+            return
+        # An older failure of the same record is now dealt with (retried, or failed again
+        # and reported anew): keep only the latest one open in "failed items".
+        self.ctx.session.execute(
+            update(SyncItem)
+            .where(
+                SyncItem.entity == item.entity,
+                SyncItem.local_id == item.local_id,
+                SyncItem.id < item.id,
+                SyncItem.outcome.in_(("failed", "needs_review")),
+                SyncItem.superseded_by_id.is_(None),
+                SyncItem.action.in_(PUSH_ACTIONS),
+            )
+            .values(superseded_by_id=item.id)
+            .execution_options(synchronize_session=False)
+        )
+        if item.retry_of_id is not None:
+            self.ctx.count("retried")
+
+    def fail_now(self, entity: str, local_id: int, action: str, label: str, message: str,
+                 outcome: str = "failed", xero_id: str | None = None) -> SyncItem:
+        """A record that fails before any request (mapping, lock date, dependency)."""
+        item = self.begin(entity, local_id, action, label, xero_id=xero_id)
+        self.finish(item, outcome, message)
+        return item
+
+
+class BatchSender:
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items) -> None:
+        self.ctx = ctx
+        self.links = links
+        self.items = items
+        self.unanswered = 0
+
+    def send(self, phase: str, collection: str, method: str, works: list[Work], id_field: str,
+             path: str | None = None, done_offset: int = 0, total: int | None = None) -> None:
+        """Send `works` in batches; `path` overrides the URL (allocations: /CreditNotes/{id}/Allocations)."""
+        total = total if total is not None else len(works)
+        for start in range(0, len(works), BATCH_SIZE):
+            chunk = works[start:start + BATCH_SIZE]
+            self.ctx.check_cancel()
+            self.ctx.report(phase, done_offset + start, total, chunk[0].label, f"Sending {len(chunk)} to Xero")
+            self._send_chunk(collection, method, chunk, id_field, path)
+        self.ctx.report(phase, done_offset + len(works), total)
+
+    # -- one request ---------------------------------------------------------------------------
+    def _send_chunk(self, collection: str, method: str, chunk: list[Work], id_field: str, path: str | None) -> None:
+        ctx = self.ctx
+        for w in chunk:
+            w.link = self.links.ensure(w.entity, w.local_id)
+            w.item = self.items.begin(w.entity, w.local_id, w.action, w.label, xero_id=w.link.xero_id)
+            key = idempotency_key(ctx.tenant_id, w.entity, str(w.local_id), w.action, canonical_hash(w.element))
+            LinkBook.mark_sending(w.link, w.action, key, w.content_hash)
+            w.item.idempotency_key = key
+            w.item.attempts = (w.item.attempts or 0) + 1
+        ctx.commit()  # durable before the request leaves: a crash now is settled by natural key
+        batch_key = idempotency_key(method, path or collection, *[w.link.pending_key or "" for w in chunk])
+        elements = [w.element for w in chunk]
+        try:
+            results = self._call(collection, method, elements, batch_key, path)
+        except RateLimited:
+            self._end_unsent(chunk, "skipped", msg.NOT_SENT_PAUSED)
+            raise
+        except ReconnectNeeded:
+            self._end_unsent(chunk, "failed", msg.NOT_SENT_RECONNECT)
+            raise
+        except (NetworkError, XeroUnavailable) as exc:
+            # No answer: Xero may or may not have saved them. Links stay "sending".
+            text = msg.NETWORK if isinstance(exc, NetworkError) else msg.UNAVAILABLE
+            for w in chunk:
+                assert w.item is not None
+                self.items.finish(w.item, "failed", text)
+            ctx.commit()
+            self.unanswered += 1
+            if self.unanswered >= MAX_UNANSWERED_BATCHES:
+                raise StopRun(text, exc) from exc
+            return
+        except ValidationFailed as exc:
+            # A whole-request 400 despite summarizeErrors=false: valid elements may have been
+            # saved without their IDs coming back, so settle them by natural key next run.
+            for w in chunk:
+                assert w.item is not None
+                self.items.finish(w.item, "failed", msg.explain_rejection(w.label, exc.messages), exc.messages)
+            ctx.commit()
+            return
+        except XeroError as exc:
+            self._end_unsent(chunk, "failed", exc.user_message)
+            return
+        self.unanswered = 0
+        by_index = {r.index: r for r in results}
+        for i, w in enumerate(chunk):
+            assert w.item is not None and w.link is not None
+            res = by_index.get(i)
+            if res is None:  # Xero said nothing about it: unknown, settle later
+                self.items.finish(w.item, "failed", msg.NETWORK)
+                continue
+            if res.ok:
+                xero_id = str(res.data.get(id_field) or "") or None
+                if xero_id is None and w.link.xero_id:
+                    xero_id = w.link.xero_id
+                if xero_id is None:
+                    self.items.finish(w.item, "failed", msg.NETWORK)
+                    continue
+                LinkBook.mark_linked(w.link, xero_id, w.content_hash, w.natural_key, res.data)
+                if w.after is not None:
+                    w.after(w, res.data)
+                if w.count_field:
+                    ctx.count(w.count_field)
+                self.items.finish(w.item, "succeeded", w.success_message or None, res.warnings or None,
+                                  xero_id=xero_id)
+            else:
+                LinkBook.revert(w.link)
+                self.items.finish(w.item, "failed", msg.explain_rejection(w.label, res.messages), res.messages)
+        ctx.commit()
+
+    def _call(self, collection: str, method: str, elements: list[dict[str, Any]], key: str,
+              path: str | None) -> list[Any]:
+        client = self.ctx.client
+        assert client is not None
+        if path is None:
+            if method == "PUT":
+                return client.put_batch(collection, elements, key)
+            return client.post_batch(collection, elements, key)
+        from ..xero.batch import element_results
+
+        body = {collection: elements}
+        params = {"summarizeErrors": "false"}
+        data = client.put(path, body, key, params) if method == "PUT" else client.post(path, body, key, params)
+        return element_results(data, collection)
+
+    def _end_unsent(self, chunk: list[Work], outcome: str, message: str) -> None:
+        """Close the items. Links stay "sending": an earlier attempt of this request (the client
+        retries) may have reached Xero, so the next run settles them by natural key first."""
+        for w in chunk:
+            assert w.item is not None
+            self.items.finish(w.item, outcome, message)
+        self.ctx.commit()

@@ -1,0 +1,277 @@
+"""Invoices and credit notes: create, update (while Xero has no money on them), void.
+
+Every check that can be made locally is made before a request: lock date,
+mappings, the customer's contact (linked, not archived). Updates and voids first
+read Xero's copy (50 per call) because Xero refuses to edit a document with a
+payment or credit allocated, and a draft is deleted rather than voided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..store.models import CreditNote, Customer, Invoice
+from ..store.settings import get_setting
+from .batch_sender import BatchSender, Items, Work
+from .contacts import is_archived, open_archived_exception
+from .context import RunContext
+from .hashing import canonical_hash
+from .links import LinkBook
+from .mapping_check import MappingBook
+from .payloads import (
+    credit_note_content,
+    credit_note_element,
+    invoice_content,
+    invoice_element,
+    money,
+    void_element,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    entity: str  # invoice, credit_note
+    collection: str  # Invoices, CreditNotes
+    id_field: str
+    number_field: str
+    title: str
+    count_field: str
+    phase: str
+
+
+INVOICE = Kind("invoice", "Invoices", "InvoiceID", "InvoiceNumber", "Invoice", "invoices_pushed", "invoices")
+CREDIT_NOTE = Kind("credit_note", "CreditNotes", "CreditNoteID", "CreditNoteNumber", "Credit note",
+                   "credit_notes_pushed", "credit_notes")
+
+
+@dataclass
+class Scope:
+    """What this run may push: nothing dated before the sync start date (simply not planned),
+    and on a retry only the records being retried (and what they depend on)."""
+
+    start_date: date | None
+    lock_date: date | None
+    only: set[tuple[str, int]] | None
+
+    def wanted(self, entity: str, local_id: int, day: date) -> bool:
+        if self.start_date is not None and day < self.start_date:
+            return False
+        return self.only is None or (entity, local_id) in self.only
+
+    def locked(self, day: date) -> bool:
+        return self.lock_date is not None and day <= self.lock_date
+
+
+def fmt(day: date) -> str:
+    return day.strftime("%d %b %Y")
+
+
+def lock_message(label: str, day: date, lock: date) -> str:
+    return (f"{label} is dated {fmt(day)}, on or before Xero's lock date ({fmt(lock)}), so Xero will not accept "
+            "it. Ask your accountant to move the lock date, or date it later in the ledger; or skip it.")
+
+
+def content_of(kind: Kind, doc: Any, lat: str) -> str:
+    return canonical_hash(invoice_content(doc, lat) if kind is INVOICE else credit_note_content(doc, lat))
+
+
+def load_documents(ctx: RunContext, kind: Kind) -> list[Any]:
+    model = Invoice if kind is INVOICE else CreditNote
+    model_lines: Any = model.lines
+    return list(ctx.session.scalars(select(model).options(selectinload(model_lines)).order_by(model.id)))
+
+
+def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]:
+    """Customers whose documents this run will create: they must have a contact first."""
+    lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
+    out: set[int] = set()
+    for kind in (INVOICE, CREDIT_NOTE):
+        for doc in load_documents(ctx, kind):
+            if doc.status != "authorised" or not scope.wanted(kind.entity, doc.id, doc.issue_date):
+                continue
+            lk = links.get(kind.entity, doc.id)
+            if lk is not None and (lk.xero_id or lk.state == "sending"):
+                continue
+            if lk is not None and lk.state == "skipped" and lk.pending_hash == content_of(kind, doc, lat):
+                continue
+            out.add(doc.customer_id)
+    return out
+
+
+class DocumentPhase:
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items, sender: BatchSender,
+                 book: MappingBook, scope: Scope, kind: Kind) -> None:
+        self.ctx, self.links, self.items, self.sender = ctx, links, items, sender
+        self.book, self.scope, self.kind = book, scope, kind
+        self.lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
+        self.create_status = (get_setting(ctx.session, "invoice_status") or "AUTHORISED").upper()
+
+    def label(self, doc: Any) -> str:
+        return f"{self.kind.title} {doc.number}"
+
+    def run(self) -> None:
+        kind, links, scope = self.kind, self.links, self.scope
+        creates: list[Any] = []
+        updates: list[Any] = []
+        voids: list[Any] = []
+        for doc in load_documents(self.ctx, kind):
+            if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
+                continue
+            lk = links.get(kind.entity, doc.id)
+            if lk is not None and lk.state == "sending":
+                continue
+            h = content_of(kind, doc, self.lat)
+            if lk is not None and lk.state == "skipped" and lk.pending_hash == h:
+                continue
+            linked = lk is not None and bool(lk.xero_id)
+            if doc.status == "authorised":
+                if not linked:
+                    creates.append(doc)
+                elif lk is not None and lk.pushed_hash != h:
+                    updates.append(doc)
+            elif linked and lk is not None and lk.pushed_hash != h:
+                voids.append(doc)
+        total = len(creates) + len(updates) + len(voids)
+        if total == 0:
+            return
+        self.ctx.report(kind.phase, 0, total, "", f"{total} to send")
+        works = [w for doc in creates if (w := self._create_work(doc)) is not None]
+        self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, total=total)
+        current = self._xero_copies([d for d in updates + voids])
+        upd = [w for doc in updates if (w := self._update_work(doc, current)) is not None]
+        self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=len(creates),
+                         total=total)
+        vds = [w for doc in voids if (w := self._void_work(doc, current)) is not None]
+        self.sender.send(kind.phase, kind.collection, "POST", vds, kind.id_field,
+                         done_offset=len(creates) + len(updates), total=total)
+        self.ctx.commit()
+
+    # -- checks shared by create and update -------------------------------------------------------
+    def _precheck(self, doc: Any, action: str, check_contact: bool) -> str | None:
+        label = self.label(doc)
+        if self.scope.locked(doc.issue_date):
+            assert self.scope.lock_date is not None
+            self.items.fail_now(self.kind.entity, doc.id, action, label,
+                                lock_message(label, doc.issue_date, self.scope.lock_date))
+            return None
+        if action != "void":
+            problems = self.book.document_problems([ln.charge_type for ln in doc.lines], doc.facility_id)
+            if problems:
+                self.items.fail_now(self.kind.entity, doc.id, action, label,
+                                    " ".join(p.message for p in problems))
+                return None
+        if not check_contact:
+            return ""
+        contact_link = self.links.get("contact", doc.customer_id)
+        customer: Customer = doc.customer
+        if contact_link is None or not contact_link.xero_id or contact_link.state == "sending":
+            self.items.fail_now(self.kind.entity, doc.id, action, label,
+                                f"Customer {customer.name} is not in Xero yet, so {label} was not sent. "
+                                "Fix the customer's item first (see this run's contacts), then retry.")
+            return None
+        if is_archived(contact_link.xero_snapshot):
+            open_archived_exception(self.ctx, customer, contact_link.xero_id,
+                                    str((contact_link.xero_snapshot or {}).get("Name") or customer.name))
+            self.items.fail_now(self.kind.entity, doc.id, action, label,
+                                f"The Xero contact for {customer.name} is archived, and archived contacts are never "
+                                "used for new invoices. Restore it in Xero or decide in Exceptions, then retry.")
+            return None
+        return contact_link.xero_id
+
+    def _build(self, doc: Any, contact_id: str, xero_id: str | None, status: str | None) -> Any:
+        if self.kind is INVOICE:
+            built = invoice_element(doc, contact_id, self.book, status=status or self.create_status,
+                                    line_amount_types=self.lat, xero_id=xero_id)
+        else:
+            built = credit_note_element(doc, contact_id, self.book, status=status or self.create_status,
+                                        line_amount_types=self.lat, xero_id=xero_id)
+        if status is None:
+            built.element.pop("Status", None)  # an update keeps Xero's status
+        return built
+
+    def _create_work(self, doc: Any) -> Work | None:
+        contact_id = self._precheck(doc, "create", True)
+        if not contact_id:
+            return None
+        built = self._build(doc, contact_id, None, self.create_status)
+        return Work(self.kind.entity, doc.id, "create", self.label(doc), built.element, built.content_hash,
+                    natural_key=doc.number, count_field=self.kind.count_field)
+
+    # -- updates and voids read Xero's copy first ----------------------------------------------------
+    def _xero_copies(self, docs: list[Any]) -> dict[str, dict[str, Any]]:
+        ids = [xid for d in docs if (xid := self.links.xero_id(self.kind.entity, d.id))]
+        out: dict[str, dict[str, Any]] = {}
+        client = self.ctx.client
+        assert client is not None or not ids
+        for start in range(0, len(ids), 50):
+            chunk = ids[start:start + 50]
+            self.ctx.check_cancel()
+            if self.kind is INVOICE:
+                data = client.get("/Invoices", params={"IDs": ",".join(chunk), "pageSize": 100})
+                for x in data.get("Invoices") or []:
+                    out[str(x.get("InvoiceID"))] = x
+            else:
+                for xid in chunk:
+                    data = client.get(f"/CreditNotes/{xid}")
+                    for x in data.get("CreditNotes") or []:
+                        out[str(x.get("CreditNoteID"))] = x
+        return out
+
+    def _money_on(self, x: dict[str, Any]) -> bool:
+        if self.kind is INVOICE:
+            return money(x.get("AmountPaid")) > 0 or money(x.get("AmountCredited")) > 0 or x.get("Status") == "PAID"
+        return (x.get("Status") == "PAID" or bool(x.get("Allocations")) or bool(x.get("Payments")))
+
+    def _update_work(self, doc: Any, current: dict[str, dict[str, Any]]) -> Work | None:
+        label = self.label(doc)
+        xero_id = self.links.xero_id(self.kind.entity, doc.id)
+        contact_id = self._precheck(doc, "update", True)
+        if not contact_id or not xero_id:
+            return None
+        x = current.get(xero_id)
+        if x is None or x.get("Status") in ("VOIDED", "DELETED"):
+            self.items.fail_now(self.kind.entity, doc.id, "update", label,
+                                f"{label} changed in the ledger, but Xero's copy is voided or deleted, so the change "
+                                "was not sent. Check Exceptions after the sync.", outcome="needs_review",
+                                xero_id=xero_id)
+            return None
+        if self._money_on(x):
+            self.items.fail_now(self.kind.entity, doc.id, "update", label,
+                                f"{label} changed in the ledger, but Xero has a payment or credit on it, so Xero will "
+                                "not accept the change. Remove the payment in Xero (or credit the difference in the "
+                                "ledger), then retry.", outcome="needs_review", xero_id=xero_id)
+            return None
+        built = self._build(doc, contact_id, xero_id, None)
+        return Work(self.kind.entity, doc.id, "update", label, built.element, built.content_hash,
+                    natural_key=doc.number, count_field=self.kind.count_field)
+
+    def _void_work(self, doc: Any, current: dict[str, dict[str, Any]]) -> Work | None:
+        label = self.label(doc)
+        xero_id = self.links.xero_id(self.kind.entity, doc.id)
+        if not xero_id or self._precheck(doc, "void", False) is None:
+            return None
+        lk = self.links.get(self.kind.entity, doc.id)
+        assert lk is not None
+        h = content_of(self.kind, doc, self.lat)
+        x = current.get(xero_id)
+        if x is not None and x.get("Status") in ("VOIDED", "DELETED"):
+            LinkBook.mark_linked(lk, xero_id, h, doc.number, x)
+            self.items.fail_now(self.kind.entity, doc.id, "void", label, "Already void in Xero; nothing sent.",
+                                outcome="succeeded", xero_id=xero_id)
+            return None
+        if x is not None and self._money_on(x):
+            self.items.fail_now(self.kind.entity, doc.id, "void", label,
+                                f"{label} is void in the ledger, but Xero has a payment or credit on it, so Xero "
+                                "will not void it. Remove the payment in Xero, then retry.", outcome="needs_review",
+                                xero_id=xero_id)
+            return None
+        status = (x or {}).get("Status") or (lk.xero_snapshot or {}).get("Status")
+        element = void_element(self.kind.entity, xero_id, status)
+        return Work(self.kind.entity, doc.id, "void", label, element, h, natural_key=doc.number,
+                    count_field=self.kind.count_field, success_message="Voided in Xero." if
+                    element["Status"] == "VOIDED" else "Deleted in Xero (it was a draft).")

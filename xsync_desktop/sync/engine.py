@@ -1,0 +1,301 @@
+"""The sync engine: one run = settings, settle, push (contacts, invoices, credit notes,
+allocations, payments), then pull/reconcile, recorded as it happens.
+
+Plain Python, no Qt: the GUI worker and `xsync-desktop sync` call it the same way.
+It opens its own sessions (it runs in a worker thread) and commits as it goes, so
+a crash at any point loses nothing that was recorded and duplicates nothing that
+was sent (see batch_sender.py and settle.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
+from ..store.settings import get_date_setting
+from ..store.store import Store
+from ..store.types import utcnow
+from ..xero.errors import (
+    Forbidden,
+    NetworkError,
+    RateLimited,
+    ReconnectNeeded,
+    XeroError,
+    XeroUnavailable,
+)
+from . import messages as msg
+from .batch_sender import BatchSender, Items, StopRun
+from .contacts import ContactPhase
+from .context import RunContext
+from .documents import CREDIT_NOTE, INVOICE, DocumentPhase, Scope, content_of, needed_customers
+from .links import LinkBook
+from .mapping_check import MappingBook
+from .payments import AllocationPhase, PaymentPhase
+from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
+from .run_lock import RunLock
+from .settings_refresh import lock_date, refresh_settings
+from .settle import Settler
+
+log = logging.getLogger(__name__)
+
+COUNT_KEYS = ("contacts_synced", "invoices_pushed", "credit_notes_pushed", "payments_pushed", "payments_pulled",
+              "invoices_reconciled", "failed", "retried", "skipped", "needs_review", "api_calls")
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    outcome: str  # succeeded, failed, cancelled, paused
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    resume_at: datetime | None = None
+    # Why a run stopped early, for exit codes: None, "reconnect", "limit", "network", "error".
+    problem: str | None = None
+
+
+class SyncEngine:
+    def __init__(self, store: Store, client_factory: Callable[[], Any], tenant_id: str, *,
+                 lock_path: Path | None = None) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.tenant_id = tenant_id
+        self.lock_path = lock_path
+        self._thread_lock = threading.Lock()
+
+    # -- public API ------------------------------------------------------------------------------
+    def run(self, trigger: str = "manual", progress: ProgressCallback = no_progress,
+            cancel: CancelToken | None = None, dry_run: bool = False) -> RunResult:
+        return self._run(trigger, progress, cancel, dry_run, only=None, retry_of=None)
+
+    def retry_item(self, item_id: int, progress: ProgressCallback = no_progress,
+                   cancel: CancelToken | None = None) -> RunResult:
+        from .retry import records_for_items
+
+        with self.store.sessions() as s:
+            item = s.get(SyncItem, item_id)
+            if item is None:
+                raise ValueError(f"no sync item {item_id}")
+            only, retry_of = records_for_items(s, [item])
+        return self._run("retry", progress, cancel, False, only=only, retry_of=retry_of)
+
+    def retry_failed(self, run_id: int, progress: ProgressCallback = no_progress,
+                     cancel: CancelToken | None = None) -> RunResult:
+        from .retry import records_for_items
+
+        with self.store.sessions() as s:
+            items = list(s.scalars(select(SyncItem).where(
+                SyncItem.run_id == run_id, SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None))))
+            only, retry_of = records_for_items(s, items)
+        if not items:
+            return RunResult(None, "succeeded", {}, "Nothing to retry: that run has no open failed items.")
+        return self._run("retry", progress, cancel, False, only=only, retry_of=retry_of)
+
+    def skip_item(self, item_id: int, reason: str) -> None:
+        from .retry import skip_item
+
+        with self.store.sessions() as s:
+            skip_item(s, self.tenant_id, item_id, reason)
+            s.commit()
+
+    def refresh_settings(self, force: bool = False) -> bool:
+        client = self.client_factory()
+        try:
+            with self.store.sessions() as s:
+                fetched = refresh_settings(s, client, self.tenant_id, force=force)
+                s.commit()
+                return fetched
+        finally:
+            _close(client)
+
+    # -- one run ---------------------------------------------------------------------------------
+    def _run(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
+             only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None) -> RunResult:
+        run_lock = RunLock(self.lock_path) if self.lock_path else None
+        if not self._thread_lock.acquire(blocking=False):
+            from .run_lock import SyncBusy
+
+            raise SyncBusy()
+        try:
+            if run_lock is not None:
+                run_lock.acquire()  # raises SyncBusy: another process is syncing this profile
+            try:
+                return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of)
+            finally:
+                if run_lock is not None:
+                    run_lock.release()
+        finally:
+            self._thread_lock.release()
+
+    def _run_locked(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
+                    only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None) -> RunResult:
+        session = self.store.sessions()
+        run = SyncRun(tenant_id=self.tenant_id, trigger=trigger, outcome="running", started_at=utcnow(),
+                      dry_run=dry_run)
+        session.add(run)
+        session.commit()
+        calls = [0]
+        client = None
+        ctx = RunContext(session, None, self.tenant_id, run, progress, cancel, dry_run, only,
+                         {"retry_of": retry_of or {}})
+        result = RunResult(run.id, "running")
+        try:
+            try:
+                client = self.client_factory()
+                _count_calls(client, calls)
+                ctx.client = client
+                self._phases(ctx, dry_run, trigger)
+                result.outcome = "failed" if run.failed else "succeeded"
+                result.message = _summary(run)
+            except Cancelled:
+                session.rollback()
+                result.outcome, result.message = "cancelled", msg.CANCELLED
+            except RateLimited as exc:
+                session.rollback()
+                result.outcome, result.message, result.problem = "paused", exc.user_message, "limit"
+                result.resume_at = exc.retry_at
+            except (ReconnectNeeded, Forbidden) as exc:
+                session.rollback()
+                result.outcome, result.message, result.problem = "failed", exc.user_message, "reconnect"
+            except StopRun as exc:
+                session.rollback()
+                result.outcome, result.message, result.problem = "failed", exc.message, "network"
+            except (NetworkError, XeroUnavailable) as exc:
+                session.rollback()
+                text = msg.NETWORK if isinstance(exc, NetworkError) else msg.UNAVAILABLE
+                result.outcome, result.message, result.problem = "failed", text, "network"
+            except XeroError as exc:
+                session.rollback()
+                result.outcome, result.message, result.problem = "failed", exc.user_message, "error"
+            except Exception as exc:  # a bug must still end the run visibly, not leave it "running"
+                log.exception("sync run %s crashed", run.id)
+                session.rollback()
+                result.outcome, result.problem = "failed", "error"
+                result.message = (f"The sync stopped on an unexpected problem ({type(exc).__name__}). Nothing "
+                                  "sent was lost; run sync again, and report this if it repeats.")
+            run = session.get(SyncRun, result.run_id) or run
+            run.api_calls = calls[0]
+            run.outcome = result.outcome
+            run.message = result.message
+            run.resume_at = result.resume_at
+            run.finished_at = utcnow()
+            session.commit()
+            result.counts = {k: int(getattr(run, k) or 0) for k in COUNT_KEYS}
+            return result
+        finally:
+            if client is not None:
+                _close(client)
+            session.close()
+
+    def _phases(self, ctx: RunContext, dry_run: bool, trigger: str) -> None:
+        session = ctx.session
+        ctx.report("settings", 0, 1, "", "Reading settings from Xero")
+        refresh_settings(session, ctx.client, self.tenant_id)
+        session.commit()
+        ctx.check_cancel()
+        links = LinkBook(session, self.tenant_id)
+        items = Items(ctx)
+        scope = Scope(get_date_setting(session, "sync_start_date"), lock_date(session, self.tenant_id),
+                      ctx.only_records)
+        if dry_run:
+            self._dry_run(ctx, links, scope)
+            return
+        Settler(ctx, links, items).run()
+        ctx.check_cancel()
+        sender = BatchSender(ctx, links, items)
+        book = MappingBook(session, self.tenant_id)
+        ContactPhase(ctx, links, items, sender).run(needed_customers(ctx, links, scope))
+        DocumentPhase(ctx, links, items, sender, book, scope, INVOICE).run()
+        DocumentPhase(ctx, links, items, sender, book, scope, CREDIT_NOTE).run()
+        AllocationPhase(ctx, links, items, sender, scope).run()
+        PaymentPhase(ctx, links, items, sender, book, scope).run()
+        session.commit()
+        if trigger != "retry":
+            pull = _pull_module()
+            if pull is not None:
+                ctx.check_cancel()
+                pull.pull_and_reconcile(ctx)
+                session.commit()
+
+    def _dry_run(self, ctx: RunContext, links: LinkBook, scope: Scope) -> None:
+        """Plan only: count what would be sent, send nothing, change no link."""
+        from ..store.settings import get_setting
+
+        lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
+        plan: dict[str, int] = {}
+        for kind in (INVOICE, CREDIT_NOTE):
+            from .documents import load_documents
+
+            n = 0
+            for doc in load_documents(ctx, kind):
+                if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
+                    continue
+                lk = links.get(kind.entity, doc.id)
+                if lk is None or not lk.xero_id:
+                    n += doc.status == "authorised"
+                elif lk.pushed_hash != content_of(kind, doc, lat):
+                    n += 1
+            plan[kind.entity] = n
+        plan["contact"] = len(needed_customers(ctx, links, scope))
+        plan["payment"] = sum(1 for p in ctx.session.scalars(select(Payment).where(Payment.source == "ledger"))
+                              if not links.xero_id("payment", p.id) and p.reversed_at is None)
+        plan["allocation"] = sum(1 for a in ctx.session.scalars(select(CreditAllocation))
+                                 if not links.xero_id("allocation", a.id))
+        ctx.extra["plan"] = plan
+        ctx.run.message = "Dry run: " + ", ".join(f"{v} {k.replace('_', ' ')}(s)" for k, v in plan.items())
+
+
+def _pull_module() -> Any:
+    name = "xsync_desktop.sync.pull"
+    if importlib.util.find_spec(name) is None:
+        return None
+    mod = importlib.import_module(name)
+    return mod if hasattr(mod, "pull_and_reconcile") else None
+
+
+def _count_calls(client: Any, calls: list[int]) -> None:
+    """Every HTTP attempt counts against Xero's limits, so every attempt is counted."""
+    previous = getattr(client, "on_request", None)
+
+    def hook(event: Any) -> None:
+        calls[0] += 1
+        if previous is not None:
+            previous(event)
+
+    if hasattr(client, "on_request"):
+        client.on_request = hook
+
+
+def _close(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - closing must never hide the run's own outcome
+            pass
+
+
+def _summary(run: SyncRun) -> str:
+    if run.dry_run:
+        return run.message or "Dry run: nothing sent."
+    sent = (f"{run.contacts_synced} contacts, {run.invoices_pushed} invoices, {run.credit_notes_pushed} credit "
+            f"notes, {run.payments_pushed} payments sent")
+    extra = f"; {run.payments_pulled} payments pulled" if run.payments_pulled else ""
+    tail = ""
+    if run.failed:
+        tail += f"; {run.failed} failed (open them to see what to fix, then retry)"
+    if run.needs_review:
+        tail += f"; {run.needs_review} need review"
+    return f"Finished: {sent}{extra}{tail}."
+
+
+__all__ = ["RunResult", "SyncEngine", "Link", "Invoice"]

@@ -1,0 +1,164 @@
+"""Credit-note allocations and ledger payments, after the documents they apply to.
+
+Payments carry the natural key ``xsync:P-<external_id>`` in Reference so a lost
+answer is found again (settle.py). Xero cannot edit a payment: a ledger payment
+reversed after it was pushed is deleted in Xero; one changed after it was pushed
+needs a person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from ..store.models import CreditAllocation, CreditNote, Invoice, Payment
+from .batch_sender import BatchSender, Items, Work
+from .context import RunContext
+from .documents import Scope, lock_message
+from .hashing import canonical_hash
+from .links import LinkBook
+from .mapping_check import MappingBook
+from .payloads import allocation_element, payment_element, payment_reference
+
+
+def payment_label(p: Payment, inv: Invoice | None) -> str:
+    on = f" on invoice {inv.number}" if inv is not None else ""
+    return f"Payment {p.external_id}{on}"
+
+
+def deleted_hash(p: Payment) -> str:
+    return canonical_hash({"payment": p.id, "deleted": True})
+
+
+class AllocationPhase:
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items, sender: BatchSender, scope: Scope) -> None:
+        self.ctx, self.links, self.items, self.sender, self.scope = ctx, links, items, sender, scope
+
+    def run(self) -> None:
+        ctx, links = self.ctx, self.links
+        pending: dict[str, list[Work]] = defaultdict(list)
+        allocs = list(ctx.session.scalars(select(CreditAllocation).order_by(CreditAllocation.id)))
+        for a in allocs:
+            cn: CreditNote = a.credit_note
+            inv: Invoice = a.invoice
+            if cn.status != "authorised" or inv.status != "authorised":
+                continue
+            if not self.scope.wanted("allocation", a.id, a.date):
+                continue
+            if self.scope.start_date and (cn.issue_date < self.scope.start_date
+                                          or inv.issue_date < self.scope.start_date):
+                continue
+            lk = links.get("allocation", a.id)
+            if lk is not None and (lk.xero_id or lk.state == "sending"):
+                continue
+            label = f"Credit {cn.number} applied to invoice {inv.number}"
+            built_hash = canonical_hash({"credit_note": a.credit_note_id, "invoice": a.invoice_id,
+                                         "date": a.date, "amount": a.amount})
+            if lk is not None and lk.state == "skipped" and lk.pending_hash == built_hash:
+                continue
+            cn_x = links.xero_id("credit_note", cn.id)
+            inv_x = links.xero_id("invoice", inv.id)
+            if self.scope.locked(a.date):
+                assert self.scope.lock_date is not None
+                self.items.fail_now("allocation", a.id, "allocate", label,
+                                    lock_message(label, a.date, self.scope.lock_date))
+                continue
+            if not cn_x or not inv_x:
+                missing = f"credit note {cn.number}" if not cn_x else f"invoice {inv.number}"
+                self.items.fail_now("allocation", a.id, "allocate", label,
+                                    f"The {missing} is not in Xero yet, so the credit was not applied. "
+                                    "Fix that item first, then retry.")
+                continue
+            built = allocation_element(a, inv_x)
+            pending[cn_x].append(Work("allocation", a.id, "allocate", label, built.element, built.content_hash,
+                                      natural_key=f"{cn.number}>{inv.number}"))
+        total = sum(len(v) for v in pending.values())
+        done = 0
+        for cn_x, works in pending.items():
+            self.sender.send("allocations", "Allocations", "PUT", works, "AllocationID",
+                             path=f"/CreditNotes/{cn_x}/Allocations", done_offset=done, total=total)
+            done += len(works)
+
+
+class PaymentPhase:
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items, sender: BatchSender,
+                 book: MappingBook, scope: Scope) -> None:
+        self.ctx, self.links, self.items, self.sender = ctx, links, items, sender
+        self.book, self.scope = book, scope
+
+    def run(self) -> None:
+        ctx, links, scope = self.ctx, self.links, self.scope
+        creates: list[Work] = []
+        deletes: list[tuple[Payment, str]] = []
+        pays = ctx.session.scalars(select(Payment).where(Payment.source == "ledger").order_by(Payment.id))
+        for p in pays:
+            inv: Invoice = p.invoice
+            if not scope.wanted("payment", p.id, p.date):
+                continue
+            if scope.start_date and inv.issue_date < scope.start_date:
+                continue  # its invoice is not synced, so neither is the payment
+            lk = links.get("payment", p.id)
+            if lk is not None and lk.state == "sending":
+                continue
+            label = payment_label(p, inv)
+            if p.reversed_at is not None:
+                if lk is not None and lk.xero_id and lk.pushed_hash != deleted_hash(p):
+                    deletes.append((p, lk.xero_id))
+                continue
+            if inv.status != "authorised":
+                continue
+            inv_link = links.get("invoice", inv.id)
+            if lk is not None and lk.xero_id:
+                if lk.pushed_hash != payment_element_hash(p) and not (
+                        lk.state == "skipped" and lk.pending_hash == payment_element_hash(p)):
+                    self.items.fail_now(
+                        "payment", p.id, "update", label,
+                        "This payment changed in the ledger after it was sent, and Xero does not allow changing a "
+                        "payment. Reverse it in the ledger and record the correct payment (or skip this item).",
+                        outcome="needs_review", xero_id=lk.xero_id)
+                continue
+            if lk is not None and lk.state == "skipped" and lk.pending_hash == payment_element_hash(p):
+                continue
+            if scope.locked(p.date):
+                assert scope.lock_date is not None
+                self.items.fail_now("payment", p.id, "create", label, lock_message(label, p.date, scope.lock_date))
+                continue
+            problem = self.book.problem("payment_method", p.method)
+            if problem is not None:
+                self.items.fail_now("payment", p.id, "create", label, problem.message)
+                continue
+            inv_x = links.xero_id("invoice", inv.id)
+            if not inv_x:
+                self.items.fail_now("payment", p.id, "create", label,
+                                    f"Invoice {inv.number} is not in Xero yet, so its payment was not sent. "
+                                    "Fix the invoice's item first, then retry.")
+                continue
+            if inv_link is not None and (inv_link.xero_snapshot or {}).get("Status") == "DRAFT":
+                self.items.fail_now("payment", p.id, "create", label,
+                                    f"Invoice {inv.number} is a draft in Xero, and Xero takes payments only on approved "
+                                    "invoices. Approve it in Xero, then retry.")
+                continue
+            built = payment_element(p, inv_x, self.book)
+            creates.append(Work("payment", p.id, "create", label, built.element, built.content_hash,
+                                natural_key=payment_reference(p), count_field="payments_pushed"))
+        total = len(creates) + len(deletes)
+        if total == 0:
+            return
+        self.sender.send("payments", "Payments", "PUT", creates, "PaymentID", total=total)
+        for i, (p, xero_id) in enumerate(deletes):
+            w = Work("payment", p.id, "delete", payment_label(p, p.invoice), {"Status": "DELETED"},
+                     deleted_hash(p), natural_key=payment_reference(p), count_field="payments_pushed",
+                     success_message="Reversed in the ledger, so deleted in Xero.")
+            self.sender.send("payments", "Payments", "POST", [w], "PaymentID", path=f"/Payments/{xero_id}",
+                             done_offset=len(creates) + i, total=total)
+
+
+def payment_element_hash(p: Payment) -> str:
+    from .payloads import payment_content
+
+    return canonical_hash(payment_content(p))
+
+
+__all__: list[Any] = ["AllocationPhase", "PaymentPhase"]

@@ -1,0 +1,219 @@
+"""Crash recovery: settle every link left "sending" before anything is sent again.
+
+A link is "sending" from just before its request left until its answer was
+recorded. If the process died (or the answer was lost) in between, Xero may or
+may not hold the object. We look it up by its natural key, which outlives Xero's
+6-minute Idempotency-Key window:
+- contact: ContactNumber (the customer number);
+- invoice: InvoiceNumber (InvoiceNumbers=...); credit note: CreditNoteNumber;
+- payment: Reference "xsync:P-<external id>";
+- allocation: the credit note's allocations (invoice, amount, date).
+Found -> linked, not sent again. Not found -> back to "unsent"; the planner sends it.
+Updates, voids and deletes are re-checked against Xero's copy or simply re-planned
+(sending the same update twice changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link, Payment
+from ..xero.errors import NotFound
+from .batch_sender import Items
+from .context import RunContext
+from .links import LinkBook
+from .payloads import money, payment_reference
+
+OR_CHUNK = 10  # natural keys per `where` (OR) query
+NUMBERS_CHUNK = 40  # InvoiceNumbers per query
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _chunks(seq: list[Any], n: int) -> Iterable[list[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _prefer_live(found: list[dict[str, Any]], status_field: str = "Status") -> dict[str, Any] | None:
+    if not found:
+        return None
+    live = [f for f in found if str(f.get(status_field, "")).upper() not in ("DELETED", "VOIDED", "ARCHIVED")]
+    return (live or found)[0]
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+class Settler:
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items) -> None:
+        self.ctx, self.links, self.items = ctx, links, items
+
+    def run(self) -> int:
+        """Settle every "sending" link; returns how many were found in Xero."""
+        sending = [lk for e in ("contact", "invoice", "credit_note", "allocation", "payment")
+                   for lk in self.links.by_entity(e) if lk.state == "sending"]
+        if not sending:
+            return 0
+        ctx = self.ctx
+        ctx.report("settle", 0, len(sending), "", "Checking what an interrupted sync left unfinished")
+        creates: dict[str, list[Link]] = defaultdict(list)
+        for lk in sending:
+            if lk.xero_id:
+                self._settle_change(lk)
+            else:
+                creates[lk.entity].append(lk)
+        found = 0
+        found += self._by_key(creates["contact"], Customer, lambda c: c.customer_number, self._contacts,
+                              "ContactID", "Customer")
+        found += self._by_key(creates["invoice"], Invoice, lambda d: d.number, self._invoices, "InvoiceID",
+                              "Invoice")
+        found += self._by_key(creates["credit_note"], CreditNote, lambda d: d.number, self._credit_notes,
+                              "CreditNoteID", "Credit note")
+        found += self._by_key(creates["payment"], Payment, payment_reference, self._payments, "PaymentID",
+                              "Payment")
+        found += self._allocations(creates["allocation"])
+        ctx.commit()
+        ctx.report("settle", len(sending), len(sending))
+        return found
+
+    # -- updates / voids / deletes -----------------------------------------------------------------
+    def _settle_change(self, lk: Link) -> None:
+        if lk.entity == "payment" and lk.pending_action == "delete":
+            client = self.ctx.client
+            assert client is not None
+            try:
+                data = client.get(f"/Payments/{lk.xero_id}")
+            except NotFound:
+                data = {}
+            rows = data.get("Payments") or []
+            if rows and str(rows[0].get("Status", "")).upper() == "DELETED":
+                LinkBook.mark_linked(lk, str(lk.xero_id), lk.pending_hash, None, rows[0])
+                return
+        # Re-planned from the ledger: the same update sent again changes nothing in Xero,
+        # and a void re-reads Xero's status before it is sent.
+        LinkBook.revert(lk)
+
+    # -- creates, by natural key -------------------------------------------------------------------
+    def _by_key(self, pending: list[Link], model: Any, key_of: Callable[[Any], str],
+                lookup: Callable[[list[str]], dict[str, dict[str, Any]]], id_field: str, title: str) -> int:
+        if not pending:
+            return 0
+        records = {r.id: r for r in self.ctx.session.scalars(
+            select(model).where(model.id.in_([lk.local_id for lk in pending])))}
+        keys: dict[int, str] = {lk.local_id: key_of(records[lk.local_id]) for lk in pending
+                                if lk.local_id in records}
+        hits = lookup(sorted(set(keys.values())))
+        claimed = self.links.claimed_xero_ids(pending[0].entity)
+        found = 0
+        for lk in pending:
+            key = keys.get(lk.local_id)
+            data = hits.get(key or "")
+            xero_id = str(data.get(id_field) or "") if data else ""
+            if not xero_id or xero_id in claimed:
+                LinkBook.revert(lk)  # never reached Xero: the planner sends it again
+                continue
+            claimed.add(xero_id)
+            LinkBook.mark_linked(lk, xero_id, lk.pending_hash, key, data)
+            found += 1
+            self.items.fail_now(lk.entity, lk.local_id, "settle", f"{title} {key}",
+                                "Found in Xero after an interrupted sync; linked, not sent again.",
+                                outcome="succeeded", xero_id=xero_id)
+        return found
+
+    def _where(self, collection: str, field: str, keys: list[str], extra: dict[str, str] | None = None
+               ) -> list[dict[str, Any]]:
+        client = self.ctx.client
+        assert client is not None
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(keys, OR_CHUNK):
+            self.ctx.check_cancel()
+            where = " OR ".join(f"{field}=={_quote(k)}" for k in chunk)
+            params = {"where": where, **(extra or {})}
+            out.extend(client.iter_pages(collection, params))
+        return out
+
+    @staticmethod
+    def _group(rows: list[dict[str, Any]], field: str) -> dict[str, dict[str, Any]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            if r.get(field):
+                grouped[str(r[field])].append(r)
+        return {k: v for k, rs in grouped.items() if (v := _prefer_live(rs)) is not None}
+
+    def _contacts(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        rows = self._where("Contacts", "ContactNumber", keys, {"includeArchived": "true"})
+        return self._group(rows, "ContactNumber")
+
+    def _invoices(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        client = self.ctx.client
+        assert client is not None
+        rows: list[dict[str, Any]] = []
+        for chunk in _chunks(keys, NUMBERS_CHUNK):
+            self.ctx.check_cancel()
+            rows.extend(client.iter_pages("Invoices", {"InvoiceNumbers": ",".join(chunk), "summaryOnly": "true"}))
+        return self._group(rows, "InvoiceNumber")
+
+    def _credit_notes(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return self._group(self._where("CreditNotes", "CreditNoteNumber", keys), "CreditNoteNumber")
+
+    def _payments(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return self._group(self._where("Payments", "Reference", keys), "Reference")
+
+    # -- allocations ---------------------------------------------------------------------------------
+    def _allocations(self, pending: list[Link]) -> int:
+        if not pending:
+            return 0
+        client = self.ctx.client
+        assert client is not None
+        allocs = {a.id: a for a in self.ctx.session.scalars(
+            select(CreditAllocation).where(CreditAllocation.id.in_([lk.local_id for lk in pending])))}
+        claimed = self.links.claimed_xero_ids("allocation")
+        by_cn: dict[str, list[Link]] = defaultdict(list)
+        for lk in pending:
+            a = allocs.get(lk.local_id)
+            cn_x = self.links.xero_id("credit_note", a.credit_note_id) if a else None
+            if cn_x:
+                by_cn[cn_x].append(lk)
+            else:
+                LinkBook.revert(lk)
+        found = 0
+        for cn_x, lks in by_cn.items():
+            self.ctx.check_cancel()
+            try:
+                data = client.get(f"/CreditNotes/{cn_x}")
+            except NotFound:
+                data = {}
+            existing = [x for cn in data.get("CreditNotes") or [] for x in cn.get("Allocations") or []
+                        if not x.get("IsDeleted")]
+            for lk in lks:
+                a = allocs[lk.local_id]
+                inv_x = self.links.xero_id("invoice", a.invoice_id)
+                match = next((x for x in existing
+                              if str(x.get("AllocationID")) not in claimed
+                              and str((x.get("Invoice") or {}).get("InvoiceID")) == inv_x
+                              and money(x.get("Amount")) == a.amount
+                              and _as_date(x.get("Date")) == a.date), None)
+                if match is None:
+                    LinkBook.revert(lk)
+                    continue
+                xero_id = str(match["AllocationID"])
+                claimed.add(xero_id)
+                LinkBook.mark_linked(lk, xero_id, lk.pending_hash, None, match)
+                found += 1
+                self.items.fail_now("allocation", lk.local_id, "settle", f"Credit allocation {a.external_id}",
+                                    "Found in Xero after an interrupted sync; linked, not sent again.",
+                                    outcome="succeeded", xero_id=xero_id)
+        return found
