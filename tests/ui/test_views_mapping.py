@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from xsync_desktop.store.models import Mapping
+from xsync_desktop.store.models import Invoice, Mapping, SyncItem
 from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.views.mapping_models import MappingTableModel
 from xsync_desktop.ui.views.mapping_view import MappingView
@@ -119,3 +119,50 @@ def test_mapping_models_pass_qtmodeltester(qtbot: Any, qtmodeltester: Any, servi
     view = _view(qtbot, services)
     for model in view.models.values():
         qtmodeltester.check(model, force_py=True)
+
+
+def test_mapping_an_unmapped_charge_type_makes_its_failed_items_succeed_on_retry(
+    qtbot: Any, demo_app: tuple[Any, Any]
+) -> None:
+    services, window = demo_app
+    tenant_id, _ = services.tenant()
+    with services.write() as s:  # the operator never mapped "insurance"
+        s.execute(delete(Mapping).where(Mapping.kind == "charge_type", Mapping.key == "insurance"))
+    first = services.make_engine().run()
+    with services.session() as s:
+        failed = list(s.scalars(select(SyncItem).where(SyncItem.run_id == first.run_id,
+                                                       SyncItem.outcome == "failed")))
+    invoices = [i for i in failed if i.entity == "invoice"]
+    assert invoices and all("Charge type 'insurance'" in (i.message or "") for i in invoices)
+    assert all(i.entity in ("invoice", "payment") for i in failed)  # payments wait for their invoices
+    failed_ids = {i.local_id for i in invoices}
+
+    window.show_view("mapping")
+    view: MappingView = window.view("mapping")
+    view.refresh()
+    assert "\u2018insurance\u2019" in view.blocked_label.text()
+    assert view.retry_button.isVisible() and str(len(failed)) in view.retry_button.text()
+    model = view.models["charge_type"]
+    row = model.row_of("insurance")
+    assert view.draft("charge_type", "insurance").problem == "unmapped"
+    choose_cell(view.tables["charge_type"], row, model.column_of("account"), "220")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert _saved(services)[("charge_type", "insurance")].account_code == "220"
+
+    with qtbot.waitSignal(view.finished, timeout=60_000) as blocker:
+        qtbot.mouseClick(view.retry_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["retried"]
+    with services.session() as s:
+        retried = list(s.scalars(select(SyncItem).where(SyncItem.retry_of_id.in_([i.id for i in failed]))))
+        assert {(i.entity, i.local_id) for i in retried if i.outcome == "succeeded"} == {
+            (i.entity, i.local_id) for i in failed}
+        numbers = {inv.number for inv in s.scalars(select(Invoice).where(Invoice.id.in_(failed_ids)))}
+    assert numbers <= _xero_invoice_numbers(services, tenant_id)
+    assert not view.retry_button.isVisible()
+
+
+def _xero_invoice_numbers(services: Any, tenant_id: str) -> set[str]:
+    from xsync_desktop.sandbox.admin_client import SandboxAdmin
+
+    with SandboxAdmin(services.sandbox.base_url) as admin:
+        return {o.get("InvoiceNumber") for o in admin.objects(tenant_id, "Invoices")}

@@ -1,0 +1,112 @@
+"""What the exceptions view lists, without Qt: one row per exception, open ones first.
+
+The actions offered come from the engine (`sync.exceptions.available_actions`), so the
+buttons can never offer something the resolver would refuse.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from ...store.models import ReconException
+from ...store.types import utcnow
+from ...sync.exceptions import available_actions, kind_title, record_label
+
+ACTION_TITLES = {
+    "accept_xero": "Accept Xero's value",
+    "keep_ledger": "Keep the ledger's value (re-push)",
+    "link": "Link to a Xero object\u2026",
+    "dismiss": "Dismiss with a note\u2026",
+}
+STATUS_TITLES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    id: int
+    kind: str
+    kind_title: str
+    entity: str
+    local_id: int | None
+    xero_id: str | None
+    record: str
+    field: str | None
+    ledger_value: str | None
+    xero_value: str | None
+    detail: str | None
+    status: str
+    first_seen: datetime
+    last_seen: datetime
+    actions: tuple[str, ...]
+    resolution: str | None
+    resolution_note: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def age(self) -> timedelta:
+        return utcnow() - self.first_seen
+
+
+def age_text(delta: timedelta) -> str:
+    """"3 days", "5 h", "12 min": how long a conflict has waited for someone."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds >= 86400:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h"
+    return f"{max(1, seconds // 60)} min"
+
+
+def load_exceptions(session: Session, tenant_id: str | None, limit: int = 5000) -> list[ExceptionRow]:
+    """Open exceptions first (oldest first: they have waited longest), then the history, newest first."""
+    open_first = case((ReconException.status == "open", 0), else_=1)
+    q = select(ReconException).order_by(open_first, ReconException.resolved_at.desc(), ReconException.first_seen,
+                                        ReconException.id).limit(limit)
+    if tenant_id:
+        q = q.where((ReconException.tenant_id == tenant_id) | ReconException.tenant_id.is_(None))
+    rows = []
+    for exc in session.scalars(q):
+        rows.append(ExceptionRow(
+            exc.id, exc.kind, kind_title(exc.kind), exc.entity, exc.local_id, exc.xero_id,
+            record_label(session, exc), exc.field, exc.ledger_value, exc.xero_value, exc.detail, exc.status,
+            exc.first_seen, exc.last_seen, tuple(available_actions(exc)), exc.resolution, exc.resolution_note,
+            exc.resolved_by, exc.resolved_at,
+        ))
+    return rows
+
+
+def default_user() -> str:
+    """Who is resolving: the OS user name (editable in the view)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return os.environ.get("USERNAME") or os.environ.get("USER") or ""
+
+
+def describe_object(entity: str, obj: dict[str, Any]) -> tuple[str, str, str]:
+    """(name, details, xero id) of a Xero Contact or Invoice, for the link dialog's results."""
+    if entity == "contact":
+        details = ", ".join(str(v) for v in (obj.get("ContactNumber"), obj.get("EmailAddress"),
+                                              obj.get("ContactStatus")) if v)
+        return str(obj.get("Name", "")), details, str(obj.get("ContactID", ""))
+    contact = (obj.get("Contact") or {}).get("Name", "")
+    details = ", ".join(str(v) for v in (contact, obj.get("Status"), obj.get("Total"), obj.get("Reference")) if v)
+    return str(obj.get("InvoiceNumber", "")), details, str(obj.get("InvoiceID", ""))
+
+
+def link_collection(entity: str) -> str:
+    """Which Xero list a link search queries for an exception on this entity."""
+    return "Contacts" if entity == "contact" else "Invoices"
