@@ -154,3 +154,23 @@ def test_idempotency_key_is_required_and_bounded(xero_rig: XeroRig) -> None:
         xero_rig.client.put_batch("Contacts", [{"Name": "x"}], "")
     with pytest.raises(ValueError):
         xero_rig.client.put_batch("Contacts", [{"Name": "x"}], "k" * 129)
+
+
+@pytest.mark.parametrize("known_limit", [True, False], ids=["own-window", "from-headers"])
+def test_paces_ahead_of_a_time_scaled_sandbox_without_any_429(
+    xero_sandbox_ports, memory_keyring, tmp_path, known_limit: bool
+) -> None:
+    """Sandbox: 5 calls a minute, its clock 60x real time (a minute is 1 s). We must never draw a 429,
+    whether the pacer knows the limit or learns it from X-MinLimit-Remaining."""
+
+    from tests.fixtures.xero import connected_rig
+    from xsync_desktop.xero.pacing import Pacer
+
+    with connected_rig(xero_sandbox_ports, memory_keyring, tmp_path, minute_limit=5, time_scale=60.0) as rig:
+        pacer = Pacer(minute_limit=5 if known_limit else 60, time_scale=60.0)
+        client = rig.new_client(pacer=pacer)
+        for _ in range(8):
+            client.currencies()
+        statuses = [r.status for r in rig.requests]
+        assert statuses == [200] * 8
+        assert client.pacer.waited > 0  # it waited ahead instead of being refused

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 MINUTE = 60.0
+#: Real seconds between looks when the whole budget is held by calls still in flight.
+IN_FLIGHT_POLL = 0.05
 
 
 class Pacer:
@@ -49,7 +50,7 @@ class Pacer:
         self._sleep = sleep
         self._slots = threading.BoundedSemaphore(concurrent_limit)
         self._lock = threading.Lock()
-        self._calls: deque[float] = deque()
+        self._calls: list[list] = []  # [finished_at | None, started_at] per call in the window
         self._paused_until = 0.0
         self._server_min_remaining: int | None = None
         self._server_seen_at = 0.0
@@ -66,36 +67,50 @@ class Pacer:
         """Hold one of the in-flight slots, after waiting for budget in the minute window."""
         self._slots.acquire()
         try:
-            self._wait_for_budget()
-            yield
+            call = self._wait_for_budget()
+            try:
+                yield
+            finally:
+                with self._lock:
+                    # Counted from when the answer arrived: the server admitted the call no later
+                    # than that, so our window always covers the server's (no race at the edge).
+                    call[0] = max(self._clock(), call[1])
         finally:
             self._slots.release()
 
-    def _wait_for_budget(self) -> None:
+    def _wait_for_budget(self) -> list[float | None]:
         virtual_now = self._clock()
         while True:
             with self._lock:
                 now = max(self._clock(), virtual_now)
                 ready_at = self._ready_at(now)
                 if ready_at <= now:
-                    self._calls.append(now)
+                    call: list = [None, now]  # [finished_at (None while in flight), started_at]
+                    self._calls.append(call)
                     if self._server_min_remaining is not None:
                         self._server_min_remaining -= 1
-                    return
+                    return call
             self._do_sleep(ready_at - now)
             virtual_now = ready_at
 
     def _ready_at(self, now: float) -> float:
         """Earliest time a new call fits every limit we know of (caller holds the lock)."""
-        while self._calls and self._calls[0] <= now - self.window:
-            self._calls.popleft()
+        horizon = now - self.window
+        self._calls = [c for c in self._calls if c[0] is None or c[0] > horizon]
         ready = max(now, self._paused_until)
-        if len(self._calls) >= self.minute_limit:
-            ready = max(ready, self._calls[len(self._calls) - self.minute_limit] + self.window)
+        excess = len(self._calls) - self.minute_limit
+        if excess >= 0:
+            finished = sorted(c[0] for c in self._calls if c[0] is not None)
+            if excess < len(finished):
+                ready = max(ready, finished[excess] + self.window)
+            else:  # the budget is held by calls still in flight: look again shortly
+                ready = max(ready, now + IN_FLIGHT_POLL)
         if self._server_min_remaining is not None and self._server_min_remaining <= 0:
             # The server counts calls we did not make (another process): wait for its window to move.
-            oldest = self._calls[0] if self._calls else self._server_seen_at
-            ready = max(ready, min(oldest, self._server_seen_at) + self.window)
+            # Our oldest answered call is the best guess of the server's oldest counted one.
+            finished = [c[0] for c in self._calls if c[0] is not None]
+            oldest = min(finished) if finished else self._server_seen_at
+            ready = max(ready, oldest + self.window)
             if ready <= now:
                 self._server_min_remaining = None
         return ready
