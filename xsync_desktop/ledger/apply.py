@@ -20,6 +20,8 @@ from .existing import LINE_KINDS, MODELS, Existing, chunked, table
 from .plan import NewRef, Plan
 from .schema import WRITE_ORDER
 
+UNIQUE_COLUMNS = {"customers": ("customer_number",), "invoices": ("number",), "credit_notes": ("number",),
+                  "units": ("code",)}
 DOC_LINE_KIND = {parent: (line, fk) for line, (parent, fk) in LINE_KINDS.items()}
 
 
@@ -46,14 +48,14 @@ def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> Non
             new_ext = [r["external_id"] for r in rows]
             known = ids.setdefault(kind, {})
             for chunk in chunked(new_ext):
-                known.update(
-                    session.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk))).tuples().all()
-                )
+                found = session.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk)))
+                known.update((ext, db_id) for ext, db_id in found)
         if kp.updates:
             rows = [resolve(r) for r in kp.updates]
             if stamped:
                 for r in rows:
                     r["changed_at"] = now
+            _free_unique_values(session, kind, rows, ex)
             session.execute(update(MODELS[kind]), rows)
         if kp.replace_lines:
             line_kind, fk = DOC_LINE_KIND[kind]
@@ -68,6 +70,16 @@ def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> Non
 
     touched = [ids["invoices"][v.ext] if isinstance(v, NewRef) else v for v in plan.touched_invoices]
     refresh_amount_paid(session, touched)
+
+
+def _free_unique_values(session: Session, kind: str, rows: list[dict[str, Any]], ex: Existing) -> None:
+    """Park renumbered records on a placeholder first, so two invoices can swap numbers:
+    SQLite checks UNIQUE row by row during an UPDATE."""
+    for col in UNIQUE_COLUMNS.get(kind, ()):
+        current = {rec["id"]: rec[col] for rec in ex.records[kind].values()}
+        moving = [{"id": r["id"], col: f"~{r['id']}~"} for r in rows if col in r and current.get(r["id"]) != r[col]]
+        if len(moving) > 1:
+            session.execute(update(MODELS[kind]), moving)
 
 
 def refresh_amount_paid(session: Session, invoice_ids: list[int]) -> None:

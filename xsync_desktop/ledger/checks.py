@@ -328,7 +328,8 @@ def _at(row: Row | None, lines: list[Row] | None, field: str | None, reason: str
     if row is not None:
         return row.problem(field, reason)
     assert lines
-    return lines[0].problem(field, reason)
+    line_field = {"subtotal": "line_amount", "tax_total": "tax_amount"}.get(field or "", field)
+    return lines[0].problem(line_field, reason)
 
 
 def check(parsed: ParsedInput, existing: Existing) -> None:
