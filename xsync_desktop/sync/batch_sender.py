@@ -78,7 +78,7 @@ class Items:
 
     def finish(self, item: SyncItem, outcome: str, message: str | None, xero_messages: list[str] | None = None,
                xero_id: str | None = None) -> None:
-        item.attempts = max(item.attempts or 0, 1) if outcome != "skipped" else (item.attempts or 0)
+        item.attempts = item.attempts or 0  # counted where a request is actually sent
         self.ctx.finish_item(item, outcome, message, xero_messages, xero_id=xero_id, commit=False)
         if item.local_id is None:
             return
