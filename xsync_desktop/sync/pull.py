@@ -173,7 +173,7 @@ def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     inv_links = {
         k: v
         for k, v in links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids).items()
-        if v.state == "linked"
+        if v.state != "sending"
     }
     failures = 0
     for xp in items:
@@ -192,7 +192,7 @@ def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     failures = 0
     for xi in ours:
         link = links.get(str(xi.get("InvoiceID")))
-        if link is None or link.state != "linked":
+        if link is None or link.state == "sending":
             continue  # not ours, or a push still settling it
         failures += _guarded(
             ctx, "invoice", f"Invoice {xi.get('InvoiceNumber') or ''}", link.xero_id,
@@ -207,7 +207,7 @@ def _handle_contacts(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     failures = 0
     for xc in items:
         link = links.get(str(xc.get("ContactID")))
-        if link is None or link.state != "linked":
+        if link is None or link.state == "sending":
             continue
         failures += _guarded(
             ctx, "contact", f"Contact {xc.get('Name') or ''}", link.xero_id,

@@ -361,6 +361,16 @@ def import_payment_from_exception(session: Session, exc: ReconException, reason:
 # -- the rules ----------------------------------------------------------------------------------
 
 
+def push_snapshot(data: dict[str, Any]) -> dict[str, Any]:
+    """The push phase's snapshot form (all of Xero's scalar fields), kept so its readers
+    (e.g. AmountPaid, Status before an update or void) see fresh values after a pull."""
+    try:
+        from .links import snapshot
+    except ImportError:
+        return {}
+    return snapshot(data)
+
+
 def _invoice_label(inv: Invoice) -> str:
     return f"Invoice {inv.number}"
 
@@ -425,7 +435,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     inv = session.get(Invoice, ilink.local_id)
     if inv is None:
         return
-    if _pending_own_payment(ctx, inv, amount):
+    if _is_own_reference(xp) or _pending_own_payment(ctx, inv, amount):
         return  # our own push whose outcome is not settled yet: the push phase settles it
     label = f"Payment {format(amount, 'f')} on {inv.number}"
     outstanding = inv.total - inv.amount_paid
@@ -460,6 +470,15 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     ctx.finish_item(item, "succeeded", f"Recorded in Xero; imported to invoice {inv.number}.")
 
 
+def _is_own_reference(xp: dict[str, Any]) -> bool:
+    """The push phase tags every payment it sends with its natural key in Reference."""
+    try:
+        from .payloads import PAYMENT_REF_PREFIX
+    except ImportError:
+        return False
+    return str(xp.get("Reference") or "").startswith(PAYMENT_REF_PREFIX)
+
+
 def _pending_own_payment(ctx: RunContext, inv: Invoice, amount: Decimal) -> bool:
     """A ledger payment on this invoice, same amount, whose push outcome is still unknown."""
     rows = ctx.session.execute(
@@ -473,7 +492,7 @@ def _pending_own_payment(ctx: RunContext, inv: Invoice, amount: Decimal) -> bool
             Payment.source == "ledger",
         )
     ).all()
-    return any(state != "linked" or not xero_id for state, xero_id in rows)
+    return any(state == "sending" for state, _xero_id in rows)
 
 
 def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: Decimal) -> None:
@@ -517,7 +536,6 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
     new = invoice_snapshot(xi)
     base = ledger_invoice_view(session, ctx.tenant_id, inv)
     base.update(invoice_snapshot(link.xero_snapshot or {}))
-    merged = dict(base)
     label = _invoice_label(inv)
     ledger_unchanged = link.pushed_at is not None and inv.changed_at <= link.pushed_at
     applied: list[str] = []
@@ -550,8 +568,6 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
                      f"The invoice was voided in Xero, but the ledger has {format(inv.amount_paid, 'f')} "
                      "paid on it.")
         stop = True
-    if status:
-        merged["Status"] = status
 
     if not stop:
         for key, attr, kind in (("DueDate", "due_date", "due_date_conflict"),
@@ -570,7 +586,6 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
                 conflict(kind, attr, ledger_text, new[key],
                          f"The {attr.replace('_', ' ')} was changed in Xero ({new[key] or 'blank'}) and in "
                          f"the ledger ({ledger_text or 'blank'}) since the last sync.")
-            merged[key] = new[key]
 
         total_changed = "Total" in new and "Total" in base and new["Total"] != base["Total"]
         lines_changed = "LinesHash" in new and "LinesHash" in base and new["LinesHash"] != base["LinesHash"]
@@ -592,11 +607,8 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
                 conflict("contact_changed", "contact", cust.name if cust else inv.customer_id,
                          (xi.get("Contact") or {}).get("Name") or new["ContactID"],
                          "The invoice was moved to another contact in Xero.")
-    for key in ("Total", "LinesHash", "CurrencyCode", "ContactID", "UpdatedDateUTC"):
-        if key in new:
-            merged[key] = new[key]
-
-    link.xero_snapshot = merged
+    # Xero's values are now "seen": an open exception carries any conflict from here on.
+    link.xero_snapshot = {**push_snapshot(xi), **new}
     link.xero_updated_utc = parse_moment(xi.get("UpdatedDateUTC")) or link.xero_updated_utc
     link.last_synced_at = utcnow()
     if applied:
@@ -631,8 +643,7 @@ def reconcile_contact(ctx: RunContext, xc: dict[str, Any], link: Link) -> None:
                      "This contact was archived in Xero; new invoices cannot use it."),
             "reconcile",
         )
-    old.update(new)
-    link.xero_snapshot = old
+    link.xero_snapshot = {**old, **push_snapshot(xc), **new}
     link.xero_updated_utc = parse_moment(xc.get("UpdatedDateUTC")) or link.xero_updated_utc
     link.last_synced_at = utcnow()
 
