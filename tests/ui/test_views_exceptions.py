@@ -1,0 +1,290 @@
+"""Exceptions view on the real sandbox: each action, clicked in the UI, changes the ledger
+and Xero as it says, and the history keeps who, when and how."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from xsync_desktop.sandbox.admin_client import SandboxAdmin
+from xsync_desktop.store.models import (
+    ChangeLog,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Link,
+    Payment,
+    ReconException,
+)
+from xsync_desktop.store.settings import set_setting
+from xsync_desktop.store.types import utcnow
+from xsync_desktop.sync.settings_refresh import base_currency
+from xsync_desktop.ui import demo
+from xsync_desktop.ui.qt import Qt, QtWidgets
+from xsync_desktop.ui.views.exceptions_view import ExceptionsView
+
+from .test_views_support import OFFSCREEN_NOISE
+
+pytestmark = OFFSCREEN_NOISE
+TODAY = date.today()
+WHO = "Mere Bookkeeper"
+
+
+@dataclass
+class World:
+    services: Any
+    window: Any
+    admin: SandboxAdmin
+    tenant: str
+
+    def sync(self) -> Any:
+        result = self.services.make_engine().run()
+        assert result.outcome in ("succeeded", "failed"), result.message
+        return result
+
+    def pull_only(self) -> None:
+        """The engine's pull step alone, as its own run. A full run pushes the ledger's edit
+        first, so "both sides changed" is only seen when Xero's edit lands between the push
+        and the pull; this plays that timing."""
+        from xsync_desktop.store.models import SyncRun
+        from xsync_desktop.sync.context import RunContext
+        from xsync_desktop.sync.pull import pull_and_reconcile
+
+        client = self.services.make_client(self.tenant)
+        with self.services.store.sessions() as session:
+            run = SyncRun(tenant_id=self.tenant, trigger="manual", outcome="running", started_at=utcnow())
+            session.add(run)
+            session.commit()
+            pull_and_reconcile(RunContext(session, client, self.tenant, run))
+            run.outcome, run.finished_at = "succeeded", utcnow()
+            session.commit()
+        client.close()
+
+    def xero_id(self, entity: str, local_id: int) -> str:
+        with self.services.session() as s:
+            link = s.scalars(select(Link).where(Link.entity == entity, Link.local_id == local_id)).one()
+            return str(link.xero_id)
+
+    def invoice(self, number: str) -> Invoice:
+        with self.services.session() as s:
+            return s.scalars(select(Invoice).where(Invoice.number == number)).one()
+
+    def exception(self, kind: str) -> ReconException:
+        with self.services.session() as s:
+            return s.scalars(select(ReconException).where(ReconException.kind == kind)
+                             .order_by(ReconException.id.desc())).first()
+
+    def xero_invoice(self, number: str) -> dict[str, Any]:
+        return next(o for o in self.admin.objects(self.tenant, "Invoices") if o.get("InvoiceNumber") == number)
+
+    def edit_ledger_invoice(self, number: str, **changes: Any) -> None:
+        with self.services.write() as s:
+            inv = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+            for k, v in changes.items():
+                setattr(inv, k, v)
+            inv.changed_at = utcnow()  # the operational system edited it
+
+
+def _ledger(services: Any, currency: str) -> None:
+    with services.write() as s:
+        set_setting(s, "line_amount_types", "NoTax")
+        c1 = Customer(external_id="C1", customer_number="C-0001", name="Aroha Ngata", email="aroha@example.test")
+        c2 = Customer(external_id="C2", customer_number="C-0002", name="Ben Ruiz", email="ben@example.test")
+        s.add_all([c1, c2])
+        s.flush()
+        for n, (c, total) in enumerate([(c1, "100.00"), (c1, "200.00"), (c2, "150.00")], start=1):
+            inv = Invoice(external_id=f"I{n}", number=f"INV-{n:04d}", customer_id=c.id,
+                          issue_date=TODAY - timedelta(days=3), due_date=TODAY + timedelta(days=14),
+                          currency=currency, status="authorised", reference=f"Unit A{n}", subtotal=Decimal(total),
+                          tax_total=Decimal("0.00"), total=Decimal(total), amount_paid=Decimal("0.00"))
+            inv.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent",
+                                         quantity=Decimal("1"), unit_amount=Decimal(total),
+                                         tax_amount=Decimal("0.00"), line_amount=Decimal(total)))
+            s.add(inv)
+
+
+@pytest.fixture
+def world(ui_app: Any, ui_sandbox: Any) -> Iterator[World]:
+    services, window = ui_app(demo=True, sandbox=ui_sandbox)
+    tenant, _ = demo.sign_in(services, timeout=20)
+    demo.accept_suggested_mappings(services, tenant)
+    with services.session() as s:
+        currency = base_currency(s, tenant) or "NZD"
+    _ledger(services, currency)
+    with SandboxAdmin(ui_sandbox.base_url) as admin:
+        w = World(services, window, admin, tenant)
+        first = w.sync()
+        assert first.outcome == "succeeded", first.message
+        yield w
+
+
+def _view(qtbot: Any, w: World) -> ExceptionsView:
+    w.window.show_view("exceptions")
+    view: ExceptionsView = w.window.view("exceptions")
+    view.refresh()
+    view.who_edit.setText(WHO)
+    return view
+
+
+def _click(qtbot: Any, view: ExceptionsView, exception_id: int, action: str, timeout: int = 30_000) -> None:
+    assert view.select_exception(exception_id)
+    button = view.action_buttons[action]
+    assert button.isVisible() and button.isEnabled()
+    with qtbot.waitSignal(view.resolved, timeout=timeout) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [exception_id, action]
+
+
+def _answer(monkeypatch: Any, answer: QtWidgets.QMessageBox.StandardButton, asked: list[str]) -> None:
+    def question(_parent: Any, _title: str, text: str, *a: Any, **k: Any) -> Any:
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", question)
+
+
+def test_accept_xero_due_date_writes_the_ledger_and_keeps_history(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    xero_due = TODAY + timedelta(days=40)
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", world.invoice("INV-0001").id),
+                             DueDate=xero_due.isoformat())
+    world.edit_ledger_invoice("INV-0001", due_date=TODAY + timedelta(days=20))
+    world.pull_only()
+    exc = world.exception("due_date_conflict")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    # Side by side, and only the actions that fit.
+    assert view.ledger_label.text() == (TODAY + timedelta(days=20)).isoformat()
+    assert view.xero_label.text() == xero_due.isoformat()
+    visible = {a for a, b in view.action_buttons.items() if b.isVisible()}
+    assert visible == {"accept_xero", "keep_ledger", "dismiss"}
+
+    asked: list[str] = []
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Cancel, asked)
+    qtbot.mouseClick(view.action_buttons["accept_xero"], Qt.MouseButton.LeftButton)
+    assert asked and world.exception("due_date_conflict").status == "open"  # cancelled: nothing changed
+
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, asked)
+    _click(qtbot, view, exc.id, "accept_xero")
+    assert world.invoice("INV-0001").due_date == xero_due
+    done = world.exception("due_date_conflict")
+    assert (done.status, done.resolution, done.resolved_by) == ("resolved", "accept_xero", WHO)
+    with world.services.session() as s:
+        assert s.scalars(select(ChangeLog).where(ChangeLog.field == "due_date")).first() is not None
+    # The history lists it with who and when.
+    view.status_box.setCurrentIndex(view.status_box.findData("closed"))
+    assert view.select_exception(exc.id)
+    assert WHO in view.history_label.text() and "Accept Xero" in view.history_label.text()
+
+
+def test_keep_ledger_reference_re_pushes_to_xero(qtbot: Any, world: World, monkeypatch: Any) -> None:
+    inv = world.invoice("INV-0002")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), Reference="Xero says B7")
+    world.edit_ledger_invoice("INV-0002", reference="Ledger says A2-bis")
+    world.pull_only()
+    exc = world.exception("reference_conflict")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+    _click(qtbot, view, exc.id, "keep_ledger", timeout=60_000)
+    assert world.xero_invoice("INV-0002")["Reference"] == "Ledger says A2-bis"
+    assert world.invoice("INV-0002").reference == "Ledger says A2-bis"
+    assert world.exception("reference_conflict").status == "resolved"
+
+
+def test_dismiss_amounts_changed_needs_a_note_and_changes_nothing(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    inv = world.invoice("INV-0003")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), LineAmount="175.00")
+    world.sync()
+    exc = world.exception("amounts_changed")
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert "accept_xero" not in {a for a, b in view.action_buttons.items() if b.isVisible()}
+
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getMultiLineText", lambda *a, **k: ("  ", True))
+    qtbot.mouseClick(view.action_buttons["dismiss"], Qt.MouseButton.LeftButton)
+    assert "needs a note" in view.message_label.text()
+    assert world.exception("amounts_changed").status == "open"
+
+    note = "Xero total agreed with the customer; credit note follows"
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getMultiLineText", lambda *a, **k: (note, True))
+    _click(qtbot, view, exc.id, "dismiss")
+    done = world.exception("amounts_changed")
+    assert (done.status, done.resolution_note, done.resolved_by) == ("dismissed", note, WHO)
+    assert world.invoice("INV-0003").total == Decimal("150.00")  # amounts stay the ledger's
+    assert Decimal(str(world.xero_invoice("INV-0003")["Total"])) == Decimal("175.00")
+
+
+def test_link_archived_contact_to_one_chosen_by_searching_xero(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    inv = world.invoice("INV-0003")
+    old_id = world.xero_id("contact", inv.customer_id)
+    world.admin.archive_contact(world.tenant, old_id)
+    made = world.admin.create_contact(world.tenant, "Ben Ruiz (Storage)", EmailAddress="ben@example.test")
+    new_id = str(made.get("ContactID") or made["Contacts"][0]["ContactID"])
+    world.sync()
+    exc = world.exception("contact_archived")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+
+    qtbot.mouseClick(view.action_buttons["link"], Qt.MouseButton.LeftButton)
+    dialog = view.link_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.search_edit.setText("")
+    qtbot.keyClicks(dialog.search_edit, "Ben Ruiz")
+    with qtbot.waitSignal(dialog.searched, timeout=20_000):
+        qtbot.mouseClick(dialog.search_button, Qt.MouseButton.LeftButton)
+    ids = {h.xero_id for h in dialog.model.rows()}
+    assert new_id in ids and old_id in ids  # archived ones are shown too, so the person sees both
+    assert dialog.select_id(new_id)
+    with qtbot.waitSignal(view.resolved, timeout=60_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert world.xero_id("contact", inv.customer_id) == new_id
+    done = world.exception("contact_archived")
+    assert (done.status, done.resolution) == ("resolved", "link")
+
+
+def test_payment_deleted_in_xero_accept_reverses_the_ledger_payment(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    inv = world.invoice("INV-0002")
+    with world.services.write() as s:
+        s.add(Payment(external_id="L-1", invoice_id=inv.id, date=TODAY, amount=Decimal("80.00"), method="cash",
+                      source="ledger"))
+        s.get(Invoice, inv.id).amount_paid = Decimal("80.00")
+    assert world.sync().counts["payments_pushed"] == 1
+    with world.services.session() as s:
+        pay = s.scalars(select(Payment).where(Payment.external_id == "L-1")).one()
+    world.admin.delete_payment(world.tenant, world.xero_id("payment", pay.id))
+    world.sync()
+    exc = world.exception("payment_deleted")
+    assert exc is not None and exc.local_id == pay.id
+    view = _view(qtbot, world)
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+    _click(qtbot, view, exc.id, "accept_xero")
+    with world.services.session() as s:
+        assert s.get(Payment, pay.id).reversed_at is not None
+    assert world.invoice("INV-0002").amount_paid == Decimal("0.00")
+
+
+def test_exceptions_model_passes_qtmodeltester(qtbot: Any, qtmodeltester: Any, world: World) -> None:
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", world.invoice("INV-0003").id),
+                             LineAmount="160.00")
+    world.sync()
+    view = _view(qtbot, world)
+    assert view.model.rowCount() == 1
+    qtmodeltester.check(view.model, force_py=True)
+    qtmodeltester.check(view.proxy, force_py=True)
