@@ -81,6 +81,7 @@ def test_full_lifecycle(sandbox_and_ports, tmp_path: Path) -> None:
     with pytest.raises(ReconnectNeeded) as info:
         client3.organisation()
     assert "Connect to Xero again" in info.value.user_message
+    assert rotated not in str(info.value) and first_refresh not in repr(info.value)  # no token in error text
     assert store.load("lifecycle").refresh_token is None
     assert store.load("lifecycle").tenant_id == chosen.tenant_id  # the choice survives for reconnect
     with pytest.raises(ReconnectNeeded):

@@ -51,3 +51,12 @@ def test_validation_messages() -> None:
             "Elements": [{"ValidationErrors": [{"Message": "Contact name must be unique"}]}]}
     assert validation_messages(body) == ["Contact name must be unique"]
     assert validation_messages({"Message": "Bad"}) == ["Bad"]
+
+
+def test_query_conventions() -> None:
+    from datetime import date
+
+    from xsync_desktop.xero.client import _query
+
+    assert _query({"Statuses": ["AUTHORISED", "PAID"], "includeArchived": True, "x": None, "d": date(2024, 1, 2)}) == {
+        "Statuses": "AUTHORISED,PAID", "includeArchived": "true", "d": "2024-01-02"}

@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -218,6 +218,7 @@ class XeroClient:
         self._check_day_block()
         content = codec.dumps(body).encode("utf-8") if body is not None else None
         url = self._url(path)
+        query = _query(params)
         refreshed = False
         failures = 0  # 5xx / transport / 429-minute retries so far
         attempt = 0
@@ -236,7 +237,7 @@ class XeroClient:
                 headers["Idempotency-Key"] = idempotency_key
             with self.pacer.slot():
                 try:
-                    resp = self._http.request(method, url, params=params, content=content, headers=headers)
+                    resp = self._http.request(method, url, params=query, content=content, headers=headers)
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     resp = None
                     transport_error = exc
@@ -312,6 +313,31 @@ def _check_idempotency_key(key: str | None) -> None:
         raise ValueError("PUT/POST to Xero needs a stable Idempotency-Key from the caller")
     if len(key) > MAX_IDEMPOTENCY_KEY or not _KEY_OK.match(key):
         raise ValueError("Idempotency-Key must be 1-128 printable ASCII characters without spaces")
+
+
+def _query(params: dict[str, Any] | None) -> dict[str, str] | None:
+    """Xero's query conventions: lists comma-separated (``IDs``, ``Statuses``), booleans lower-case."""
+    if not params:
+        return None
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set):
+            out[key] = ",".join(_query_value(v) for v in value)
+        else:
+            out[key] = _query_value(value)
+    return out
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_utc_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _retry_after(resp: httpx.Response) -> float:
