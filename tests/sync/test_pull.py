@@ -192,7 +192,7 @@ def test_payment_deleted_in_xero_theirs_reversed_ours_exception(world: World) ->
         inv.amount_paid = Decimal("80.00")
     pushed = world.sync()
     assert pushed.counts["payments_pushed"] == 1
-    ours = world.payments(world.invoice("INV-0002").id)[0]
+    (ours,) = world.payments(world.invoice("INV-0002").id)  # pulled back, but not duplicated
     world.admin.delete_payment(world.tenant, pid)
     world.admin.delete_payment(world.tenant, world.xero_id("payment", ours.id))
     world.sync()

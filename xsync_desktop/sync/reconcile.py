@@ -653,3 +653,18 @@ __all__ = [
     "invoice_snapshot", "lines_hash", "reconcile_contact", "reconcile_invoice", "reconcile_payment",
     "refresh_pushed_hash", "reverse_payment",
 ]
+
+
+def xero_changed_fields(link: Link, xero_invoice: dict[str, Any]) -> list[str]:
+    """Which fields Xero changed on a linked invoice since we last saw it (snapshot vs now).
+
+    For the push phase: before updating an invoice the ledger edited, it can ask this
+    with Xero's current copy; a field Xero changed too ("due_date", "reference") is a
+    both-sides conflict that must not be overwritten but left to reconcile to raise.
+    Fields: status, due_date, reference, total, lines, currency, contact.
+    """
+    old = invoice_snapshot(link.xero_snapshot or {})
+    new = invoice_snapshot(xero_invoice)
+    names = {"Status": "status", "DueDate": "due_date", "Reference": "reference", "Total": "total",
+             "LinesHash": "lines", "CurrencyCode": "currency", "ContactID": "contact"}
+    return [name for key, name in names.items() if key in old and key in new and old[key] != new[key]]
