@@ -82,14 +82,23 @@ class ContactPhase:
                         updates.append(c)
             elif cid in needed and not _skipped(lk, c):
                 new.append(c)
+        linked_needed = [cid for cid in needed if links.xero_id("contact", cid)]
         total = len(new) + len(updates)
-        if total == 0:
+        if total == 0 and not linked_needed:
             return
         ctx.report("contacts", 0, total, "", "Matching customers with Xero contacts")
         creates: list[Customer] = []
         if new:
             directory = self._directory()
             creates = self._match(new, directory, updates)
+        else:
+            # New documents for customers already linked: learn of contacts archived in Xero
+            # since we last looked (one call), so none is used for a new invoice.
+            self._directory(since=_watermark(ctx, "push_contacts"))
+            updates = [c for c in updates if not is_archived((links.get("contact", c.id) or Link()).xero_snapshot)]
+        if total == 0:
+            ctx.commit()
+            return
         works = [self._work(c, "create") for c in creates]
         self.sender.send("contacts", "Contacts", "PUT", works, "ContactID", total=total)
         upd = [self._work(c, "update") for c in updates if links.xero_id("contact", c.id)]
@@ -97,12 +106,12 @@ class ContactPhase:
         self._conflicts_from_rejections(works)
 
     # -- Xero's side -----------------------------------------------------------------------------
-    def _directory(self) -> Directory:
+    def _directory(self, since: Any = None) -> Directory:
         ctx = self.ctx
         assert ctx.client is not None
         d = Directory()
         latest = None
-        for c in ctx.client.iter_pages("Contacts", {"includeArchived": "true"}):
+        for c in ctx.client.iter_pages("Contacts", {"includeArchived": "true"}, if_modified_since=since):
             ctx.check_cancel()
             d.add(c)
             upd = updated_utc(c)
@@ -220,6 +229,13 @@ def open_archived_exception(ctx: RunContext, c: Customer, xero_id: str, name: st
 
 def _skipped(lk: Link | None, c: Customer) -> bool:
     return lk is not None and lk.state == "skipped" and lk.pending_hash == contact_element(c).content_hash
+
+
+def _watermark(ctx: RunContext, name: str) -> Any:
+    wm = ctx.session.scalars(
+        select(Watermark).where(Watermark.tenant_id == ctx.tenant_id, Watermark.name == name)
+    ).first()
+    return None if wm is None else wm.value
 
 
 def _set_watermark(ctx: RunContext, name: str, value: Any) -> None:

@@ -142,6 +142,7 @@ class DocumentPhase:
         self.ctx.report(kind.phase, 0, total, "", f"{total} to send")
         works = [w for doc in creates if (w := self._create_work(doc)) is not None]
         self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, total=total)
+        self._archived_from_rejections(works, {d.id: d for d in creates})
         current = self._xero_copies([d for d in updates + voids])
         upd = [w for doc in updates if (w := self._update_work(doc, current)) is not None]
         self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=len(creates),
@@ -149,6 +150,21 @@ class DocumentPhase:
         vds = [w for doc in voids if (w := self._void_work(doc, current)) is not None]
         self.sender.send(kind.phase, kind.collection, "POST", vds, kind.id_field,
                          done_offset=len(creates) + len(updates), total=total)
+        self.ctx.commit()
+
+    def _archived_from_rejections(self, works: list[Work], docs: dict[int, Any]) -> None:
+        """Xero refused a document because its contact is archived: that needs a person."""
+        for w in works:
+            text = " ".join((w.item.xero_messages or []) if w.item else []).lower()
+            if w.item is None or w.item.outcome != "failed" or "archived" not in text:
+                continue
+            doc = docs[w.local_id]
+            lk = self.links.get("contact", doc.customer_id)
+            if lk is not None and lk.xero_id:
+                snap = dict(lk.xero_snapshot or {})
+                snap["ContactStatus"] = "ARCHIVED"
+                lk.xero_snapshot = snap
+                open_archived_exception(self.ctx, doc.customer, lk.xero_id, str(snap.get("Name") or ""))
         self.ctx.commit()
 
     # -- checks shared by create and update -------------------------------------------------------

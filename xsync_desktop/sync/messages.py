@@ -17,7 +17,7 @@ _ADVICE: tuple[tuple[str, str], ...] = (
                        "Rename or renumber one of them, or link them in Exceptions, then retry."),
     ("exceeds the amount outstanding", "The payment is more than what is still owing on the invoice in Xero. "
                                        "Check for a payment recorded twice (in Xero or the ledger), then retry."),
-    ("can only be made against authorised", "The invoice is still a draft in Xero. Approve it in Xero, then retry."),
+    ("can only be made against authorised", "Xero takes payments only on approved invoices with money still owing; this one is a draft or already fully paid in Xero. Check it in Xero, then retry."),
     ("account must be valid", "The Xero account this record uses is archived or invalid. Fix the mapping in "
                               "Mapping, then retry."),
     ("is not a valid code", "The Xero account this record uses is not allowed here. Fix the mapping in "
