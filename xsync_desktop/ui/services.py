@@ -53,7 +53,8 @@ class XeroSetup:
     opener: Callable[[str], object] | None = None
     ports: tuple[int, ...] = (8765, 8766, 8767)
     sandbox_base: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: keyword arguments for XeroClient (tests shorten the retry backoff)
+    client_options: dict[str, Any] = field(default_factory=dict)
 
 
 class AppServices(QObject):
@@ -160,7 +161,7 @@ class AppServices(QObject):
     def make_client(self, tenant_id: str) -> Any:
         from ..xero.client import XeroClient
 
-        return XeroClient(self.xero_session, tenant_id, self.xero.endpoints)
+        return XeroClient(self.xero_session, tenant_id, self.xero.endpoints, **self.xero.client_options)
 
     def make_engine(self) -> Any:
         """A SyncEngine for the chosen organisation; raises NotConnected without one."""

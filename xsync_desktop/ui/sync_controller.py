@@ -32,6 +32,7 @@ class SyncController(QObject):
     failed = Signal(str)  # a sentence for people
     cancelled = Signal()
     busy_changed = Signal(bool)
+    reconnect_needed = Signal(str)  # Xero refused the saved connection: the Connection view shows a banner
 
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,11 +116,17 @@ class SyncController(QObject):
     def _done(self, result: Any) -> None:
         self.last_result = result
         self._end()
+        if getattr(result, "problem", None) == "reconnect":
+            self.reconnect_needed.emit(getattr(result, "message", "") or "")
         self.finished.emit(result)
 
     def _error(self, exc: BaseException) -> None:
+        from ..xero.errors import ReconnectNeeded
+
         message = environment_message(exc)
         self._end()
+        if isinstance(exc, ReconnectNeeded):
+            self.reconnect_needed.emit(message or "")
         if message is None:
             self.last_error = f"The sync stopped because of an unexpected error ({type(exc).__name__})."
             self.failed.emit(self.last_error)

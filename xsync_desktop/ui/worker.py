@@ -80,6 +80,10 @@ class _Worker(QObject):
             self.failed.emit(exc, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         else:
             self.done.emit(result)
+        finally:
+            # End the thread from here: at shutdown the GUI thread is blocked in wait() and
+            # cannot process the queued signal that would otherwise quit it.
+            QThread.currentThread().quit()
 
 
 class BackgroundJob(QObject):

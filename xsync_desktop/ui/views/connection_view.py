@@ -35,7 +35,7 @@ class ConnectionView(QtWidgets.QWidget):
         self._build()
         self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("connection", "settings"))
         if services.sync is not None:
-            services.sync.failed.connect(self._sync_failed)
+            services.sync.reconnect_needed.connect(self._sync_needs_reconnect)
         self.refresh()
 
     def _build(self) -> None:
@@ -175,12 +175,9 @@ class ConnectionView(QtWidgets.QWidget):
         self.banner.setText(text or "")
         self.banner.setVisible(bool(text))
 
-    def _sync_failed(self, message: str) -> None:
-        from ...xero.errors import ReconnectNeeded
-
-        if "connect to xero again" in message.lower() or ReconnectNeeded.__name__ in message:
-            self.reconnect_needed = True
-            self._coalescer.mark_dirty()
+    def _sync_needs_reconnect(self, _message: str) -> None:
+        self.reconnect_needed = True
+        self.refresh()
 
     # -- login ---------------------------------------------------------------------------
     def start_login(self) -> None:

@@ -334,4 +334,4 @@ class DashboardView(QtWidgets.QWidget):
             self.progress_detail.setText(" ")
         else:
             self.progress_detail.setText(message or "Sync finished.")
-        self._coalescer.mark_dirty()
+        self.refresh()  # one small query, and the figures must match the run the moment it ends
