@@ -68,8 +68,7 @@ def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> Non
                 [{fk: ids[kind][ext], **ln} for ext, lines in kp.replace_lines.items() for ln in lines],
             )
 
-    touched = [ids["invoices"][v.ext] if isinstance(v, NewRef) else v for v in plan.touched_invoices]
-    refresh_amount_paid(session, touched)
+    refresh_amount_paid(session, sorted(plan.touched_invoices))
 
 
 def _free_unique_values(session: Session, kind: str, rows: list[dict[str, Any]], ex: Existing) -> None:

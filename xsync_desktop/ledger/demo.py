@@ -25,6 +25,7 @@ from xsync_desktop.store.types import utcnow
 
 from .demo_names import AREAS, FIRST_NAMES, LAST_NAMES, STREETS, TRADES
 from .existing import table
+from .rules import CURRENCIES
 
 CENT = Decimal("0.01")
 GST = Decimal("0.15")
@@ -103,6 +104,8 @@ def generate_demo_ledger(
     """
     if invoices < 1:
         raise ValueError("invoices must be at least 1")
+    if currency.upper() not in CURRENCIES:
+        raise ValueError(f"currency {currency} is not one the import accepts")
     held = session.scalar(select(func.count()).select_from(Customer)) or 0
     held += session.scalar(select(func.count()).select_from(Invoice)) or 0
     if held:

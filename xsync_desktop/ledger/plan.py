@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .existing import LINE_KINDS, Existing
@@ -36,8 +37,8 @@ class KindPlan:
 @dataclass
 class Plan:
     kinds: dict[str, KindPlan] = field(default_factory=dict)
-    # invoices whose amount paid may change (db ids, or NewRef for new ones)
-    touched_invoices: set[Any] = field(default_factory=set)
+    # ledger invoices (db ids) whose amount paid may change
+    touched_invoices: set[int] = field(default_factory=set)
 
 
 def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
@@ -50,6 +51,11 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
         for lines in grouped.values():
             lines.sort(key=lambda ln: ln["line_no"])
         lines_by_parent[parent_kind] = grouped
+
+    # New invoices are inserted with their amount paid already right (no second pass).
+    paid_new: dict[str, Any] = defaultdict(lambda: Decimal("0.00"))
+    for row in parsed.rows["payments"]:
+        paid_new[row.values["invoice_id"]] += row.values["amount"]
 
     for kind_name in WRITE_ORDER:
         if kind_name in LINE_KINDS:
@@ -75,6 +81,8 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
             current = ex.records[kind_name].get(ext)
             new_lines = doc_lines.get(ext) if doc_lines is not None else None
             if current is None:
+                if kind_name == "invoices":
+                    target["amount_paid"] = paid_new.get(ext, Decimal("0.00"))
                 kp.inserts.append(target)
                 if new_lines is not None:
                     kp.replace_lines[ext] = new_lines
@@ -99,10 +107,11 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
                 else:
                     kp.unchanged += 1
 
-    for row in parsed.rows["invoices"]:
-        plan.touched_invoices.add(_resolve(ex, "invoices", row.values["id"]))
+    # Invoices already in the ledger whose amount paid may have moved.
     for row in parsed.rows["payments"]:
-        plan.touched_invoices.add(_resolve(ex, "invoices", row.values["invoice_id"]))
+        db_id = ex.id_of("invoices", row.values["invoice_id"])
+        if db_id is not None:
+            plan.touched_invoices.add(db_id)
         old = ex.records["payments"].get(row.values["id"])
         if old is not None:
             plan.touched_invoices.add(old["invoice_id"])

@@ -35,10 +35,11 @@ STATUSES: tuple[str, ...] = INVOICE_STATUSES  # draft, authorised, void
 
 # ISO 4217 codes we accept: the currencies a self-storage operator invoicing into
 # Xero is plausibly set up for. Xero itself accepts a currency only if the
-# organisation has enabled it; the sync checks that part.
+# organisation has enabled it; the sync checks that part. Currencies without
+# minor units (JPY, KRW...) are left out: amounts here always have cents.
 CURRENCIES: frozenset[str] = frozenset(
     {
-        "NZD", "AUD", "USD", "GBP", "EUR", "CAD", "SGD", "HKD", "JPY", "CHF",
+        "NZD", "AUD", "USD", "GBP", "EUR", "CAD", "SGD", "HKD", "CHF",
         "ZAR", "FJD", "WST", "TOP", "PGK", "SEK", "NOK", "DKK", "PLN",
         "CNY", "INR", "MYR", "THB", "PHP", "IDR", "AED", "SAR", "MXN", "BRL",
     }

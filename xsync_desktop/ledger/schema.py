@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from . import rules
@@ -50,11 +50,11 @@ class Kind:
     def filename(self) -> str:
         return f"{self.name}.csv"
 
-    @property
+    @cached_property
     def required_names(self) -> frozenset[str]:
         return frozenset(c.name for c in self.columns if c.required)
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 

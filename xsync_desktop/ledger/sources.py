@@ -183,7 +183,9 @@ def _read_json(path: Path, parsed: ParsedInput) -> None:
     if unknown:
         parsed.warnings.append(f"{name}: ignored key(s) {', '.join(unknown)}")
     for kind in KINDS.values():
-        items = doc.get(kind.name)
+        # pop: each collection is freed once read, so the raw document and the rows
+        # never both sit in memory whole.
+        items = doc.pop(kind.name, None)
         if items is None:
             continue
         if not isinstance(items, list):
@@ -199,3 +201,4 @@ def _read_json(path: Path, parsed: ParsedInput) -> None:
                 continue
             parse_cells(kind, item, row, out)
             rows.append(row)
+        items.clear()
