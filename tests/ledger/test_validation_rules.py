@@ -56,6 +56,7 @@ CASES: list[tuple[str, Edit, tuple[str, int, str | None, str]]] = [
      ("tenancies.csv", 3, "unit_id", 'unit "unit_404"')),
     ("negative payment", _set("payments", PAY2, amount="-100.00"),
      ("payments.csv", 3, "amount", 'amount "-100.00" is negative')),
+    ("zero payment", _set("payments", PAY2, amount="0.00"), ("payments.csv", 3, "amount", "must be more than 0")),
     ("non-numeric amount", _set("payments", PAY2, amount="one hundred"),
      ("payments.csv", 3, "amount", "is not a number")),
     ("NaN total", _set("invoices", INV2, total="NaN"), ("invoices.csv", 3, "total", '"NaN" is not a number')),

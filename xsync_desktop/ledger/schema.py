@@ -73,6 +73,13 @@ _money = partial(parse_money, places=2)
 _signed_money = partial(parse_money, places=2, allow_negative=True)
 
 
+def _positive_money(text: str, what: str = "amount") -> Any:
+    value = parse_money(text, places=2, what=what)
+    if value == 0:
+        raise FieldError(f"{what} must be more than 0")
+    return value
+
+
 def _id(name: str = "id", ref: str | None = None, required: bool = True) -> Column:
     return Column(name, _ID, required=required, ref=ref)
 
@@ -181,7 +188,7 @@ KINDS: dict[str, Kind] = {
                 _id(),
                 _id("invoice_id", ref="invoices"),
                 Column("date", parse_date),
-                Column("amount", partial(_money, what="amount")),
+                Column("amount", _positive_money),
                 Column("method", _method),
                 Column("reference", _text(rules.REFERENCE_MAX, "reference"), required=False),
             ),
@@ -213,7 +220,7 @@ KINDS: dict[str, Kind] = {
                 _id("credit_note_id", ref="credit_notes"),
                 _id("invoice_id", ref="invoices"),
                 Column("date", parse_date),
-                Column("amount", partial(_money, what="amount")),
+                Column("amount", _positive_money),
             ),
         ),
     )
