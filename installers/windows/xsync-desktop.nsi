@@ -105,11 +105,40 @@ Var CmdLineInstDir  ; /D= value, which wins over MultiUser's default folder
 
 !insertmacro MUI_LANGUAGE "English"
 
+; A running copy (the app, or a scheduled `xsync-desktop-cli sync`) keeps its files locked, and a
+; half-replaced or half-removed bundle would not start. Opening a running exe for writing fails, so the
+; check changes nothing and removes nothing before it knows every exe is free.
+!macro ENSURE_NOT_RUNNING
+  retry_not_running:
+  StrCpy $0 ""
+  StrCpy $1 ""
+  ClearErrors
+  ${If} ${FileExists} "$INSTDIR\${EXE_NAME}"
+    FileOpen $0 "$INSTDIR\${EXE_NAME}" a
+  ${EndIf}
+  ${If} ${FileExists} "$INSTDIR\${CLI_EXE_NAME}"
+    FileOpen $1 "$INSTDIR\${CLI_EXE_NAME}" a
+  ${EndIf}
+  ${If} $0 != ""
+    FileClose $0
+  ${EndIf}
+  ${If} $1 != ""
+    FileClose $1
+  ${EndIf}
+  ${If} ${Errors}
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION \
+      "${PRODUCT_NAME} is running. Close it (and any scheduled sync), then choose Retry." \
+      /SD IDCANCEL IDRETRY retry_not_running
+    SetErrorLevel 2
+    Quit
+  ${EndIf}
+!macroend
+
 ; ---- Install ----
 Section "${PRODUCT_NAME} (required)" SecApp
   SectionIn RO
   SetOutPath "$INSTDIR"
-  Call EnsureNotRunning
+  !insertmacro ENSURE_NOT_RUNNING
 
   ; Upgrade in place: the old program files go first so nothing stale from an older version stays
   ; behind. Only our own files and folder: user data is elsewhere, and $INSTDIR may be shared.
@@ -166,23 +195,6 @@ Function OnInstallModeChosen
   ${EndIf}
 FunctionEnd
 
-; A running copy keeps its files locked, and a half-replaced bundle would not start.
-Function EnsureNotRunning
-  ${If} ${FileExists} "$INSTDIR\${EXE_NAME}"
-    retry:
-    ClearErrors
-    Delete "$INSTDIR\${EXE_NAME}"
-    Delete "$INSTDIR\${CLI_EXE_NAME}"
-    ${If} ${Errors}
-      MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION \
-        "${PRODUCT_NAME} is running. Close it (and any scheduled sync), then choose Retry." \
-        /SD IDCANCEL IDRETRY retry
-      SetErrorLevel 2
-      Quit
-    ${EndIf}
-  ${EndIf}
-FunctionEnd
-
 ; An elevated installer would start the app elevated too; Explorer starts it as the signed-in user.
 Function LaunchAsUser
   Exec '"$WINDIR\explorer.exe" "$INSTDIR\${EXE_NAME}"'
@@ -191,6 +203,7 @@ FunctionEnd
 ; ---- Uninstall ----
 Section "un.${PRODUCT_NAME}" SecUnApp
   SectionIn RO
+  !insertmacro ENSURE_NOT_RUNNING
   Delete "$SMPROGRAMS\${SHORTCUT_NAME}"
   Delete "$DESKTOP\${SHORTCUT_NAME}"
   ; Only what the installer put there; never RMDir /r $INSTDIR (it may be a folder the user shares).
