@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCT_NAME = "xsync desktop"
 PUBLISHER = "xsync"
 DESCRIPTION = "Keeps a self-storage billing ledger aligned with Xero"
-EXE_NAME = "xsync-desktop.exe"
+GUI_EXE = "xsync-desktop"  # the windowed app (build.spec names both executables from these)
+CLI_EXE = "xsync-desktop-cli"  # its console twin, for scripts and scheduled tasks
+EXE_NAME = f"{GUI_EXE}.exe"
 COPYRIGHT = "Copyright (c) xsync"
 
 
@@ -101,6 +103,7 @@ def nsis_defines(version: str) -> dict[str, str]:
         "DESCRIPTION": DESCRIPTION,
         "COPYRIGHT": COPYRIGHT,
         "EXE_NAME": EXE_NAME,
+        "CLI_EXE_NAME": f"{CLI_EXE}.exe",
     }
 
 

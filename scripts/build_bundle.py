@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "installers"))
-from version_resource import nsis_defines, read_version  # noqa: E402
+from version_resource import CLI_EXE, GUI_EXE, nsis_defines, read_version  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
 EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
@@ -93,8 +93,8 @@ def build_bundle(dist: Path, work: Path) -> Path:
     sys.stderr.write(proc.stderr[-20000:])
     if proc.returncode != 0:
         raise BuildError(f"PyInstaller failed ({proc.returncode})")
-    bundle = dist / "xsync-desktop"
-    for name in ("xsync-desktop", "xsync-desktop-cli"):
+    bundle = dist / GUI_EXE
+    for name in (GUI_EXE, CLI_EXE):
         if not (bundle / f"{name}{EXE_SUFFIX}").is_file():
             raise BuildError(f"PyInstaller did not produce {name}{EXE_SUFFIX}")
     return bundle
@@ -189,8 +189,8 @@ def smoke_sandbox(cli: Path) -> str:
 
 
 def smoke_test(bundle: Path, version: str, report: Report) -> None:
-    gui = bundle / f"xsync-desktop{EXE_SUFFIX}"
-    cli = bundle / f"xsync-desktop-cli{EXE_SUFFIX}"
+    gui = bundle / f"{GUI_EXE}{EXE_SUFFIX}"
+    cli = bundle / f"{CLI_EXE}{EXE_SUFFIX}"
     with tempfile.TemporaryDirectory(prefix="xsync smoke ") as tmp:
         base = Path(tmp)
 
@@ -231,7 +231,7 @@ def find_makensis(explicit: str | None) -> str:
 
 
 def build_installer(bundle: Path, dist: Path, version: str, makensis: str) -> Path:
-    out = dist / f"xsync-desktop-{version}-setup.exe"
+    out = dist / f"{GUI_EXE}-{version}-setup.exe"
     from xsync_desktop.profile import APP_AUTHOR, APP_NAME  # one source for the data folder's name
 
     defines = nsis_defines(version) | {
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 
     version = read_version()
     report = Report(version=version)
-    bundle = args.dist / "xsync-desktop"
+    bundle = args.dist / GUI_EXE
     try:
         if not args.installer_only:
             with _step(report, "pyinstaller"):

@@ -2,7 +2,8 @@
 ;
 ; Built by scripts/build_bundle.py, which passes the defines from one version source:
 ;   makensis -DVERSION=0.1.0 -DVERSION_QUAD=0.1.0.0 -DPRODUCT_NAME="xsync desktop" -DPUBLISHER=xsync
-;            -DDESCRIPTION=... -DCOPYRIGHT=... -DEXE_NAME=xsync-desktop.exe -DDATA_SUBDIR=xsync\xsync-desktop
+;            -DDESCRIPTION=... -DCOPYRIGHT=... -DEXE_NAME=xsync-desktop.exe -DCLI_EXE_NAME=xsync-desktop-cli.exe
+;            -DDATA_SUBDIR=xsync\xsync-desktop
 ;            -DBUNDLE_DIR=dist\xsync-desktop -DOUTFILE=dist\xsync-desktop-0.1.0-setup.exe xsync-desktop.nsi
 ;
 ; Install modes (MultiUser.nsh):
@@ -34,6 +35,7 @@ SetCompressorDictSize 32
 !insertmacro _require DESCRIPTION
 !insertmacro _require COPYRIGHT
 !insertmacro _require EXE_NAME
+!insertmacro _require CLI_EXE_NAME
 !insertmacro _require DATA_SUBDIR
 !insertmacro _require BUNDLE_DIR
 !ifndef OUTFILE
@@ -41,7 +43,6 @@ SetCompressorDictSize 32
 !endif
 
 !define APP_ID "xsync-desktop"
-!define CLI_EXE_NAME "xsync-desktop-cli.exe"
 !define UNINSTALLER "uninstall.exe"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
 !define SHORTCUT_NAME "${PRODUCT_NAME}.lnk"
