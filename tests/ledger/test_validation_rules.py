@@ -93,6 +93,8 @@ CASES: list[tuple[str, Edit, tuple[str, int, str | None, str]]] = [
      ("invoices.csv", 3, "number", "invoice number INV-100001 is also used by invoices.csv row 2")),
     ("duplicate customer number in the file", _set("customers", {"id": "cus_2"}, customer_number="C-00001"),
      ("customers.csv", 3, "customer_number", "is also used by customers.csv row 2")),
+    ("duplicate unit code in a facility", _set("units", {"id": "unit_2"}, code="H0001"),
+     ("units.csv", 3, "code", "unit code H0001 is also used in facility fac_1 by units.csv row 2")),
     ("duplicate id in the file",
      _add("payments", id="pay_1", invoice_id="inv_2", date="2025-03-21", amount="1.00", method="card", reference=""),
      ("payments.csv", 5, "id", 'payment "pay_1" appears twice (also payments.csv row 2)')),
@@ -220,3 +222,13 @@ def test_lines_alone_must_match_the_ledger_invoice(imported, ledger_files: Ledge
     assert ledger_snapshot(imported) == before
     find_rejection(report, "invoice_lines.csv", 4, "line_amount",
                    "subtotal 134.00 of invoice INV-100002 in the ledger is not the sum of its line amounts 135.00")
+
+
+def test_unit_code_taken_in_the_ledger(imported, ledger_files: LedgerFiles) -> None:
+    ledger_files.tables["units"] = (ledger_files.tables["units"][0], [
+        {"id": "unit_9", "facility_id": "fac_1", "code": "H0002", "size": ""}])
+    before = ledger_counts(imported)
+    report = import_files(imported, ledger_files.write(["units"]))
+    assert ledger_counts(imported) == before
+    find_rejection(report, "units.csv", 2, "code",
+                   'unit code H0002 in facility fac_1 already belongs to another unit in the ledger (id "unit_2")')

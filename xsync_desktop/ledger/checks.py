@@ -58,6 +58,7 @@ class Checker:
     def run(self) -> None:
         self.check_keys()
         self.check_unique()
+        self.check_unit_codes()
         self.check_references()
         self.check_dates()
         for kind in DOC_LINES:
@@ -115,6 +116,30 @@ class Checker:
                             f'{SINGULAR[kind_name]} in the ledger (id "{owner}")',
                         )
                     )
+
+    def check_unit_codes(self) -> None:
+        """A unit code is unique within its facility (the ledger's own constraint)."""
+        seen: dict[tuple[str, str], Row] = {}
+        owners = self.ex.owners.get(("units", "code"), {})
+        for row in self.parsed.rows["units"]:
+            v = row.values
+            fac, code, ext = v.get("facility_id"), v.get("code"), v.get("id")
+            if fac is None or code is None or ext is None:
+                continue
+            other = seen.setdefault((fac, code), row)
+            if other is not row and other.values.get("id") != ext:
+                self.out.append(row.problem("code", f"unit code {code} is also used in facility {fac} "
+                                            f"by {other.where}"))
+                continue
+            fac_id = self.ex.id_of("facilities", fac)
+            owner = owners.get((fac_id, code)) if fac_id is not None else None
+            if owner is None or owner == ext:
+                continue
+            moving = self.index["units"].get(owner)
+            if moving is not None and (moving.values.get("code"), moving.values.get("facility_id")) != (code, fac):
+                continue
+            self.out.append(row.problem("code", f"unit code {code} in facility {fac} already belongs to "
+                                        f'another unit in the ledger (id "{owner}")'))
 
     def check_references(self) -> None:
         for kind_name, rows in self.parsed.rows.items():

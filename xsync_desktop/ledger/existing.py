@@ -179,7 +179,14 @@ def _load_lines(session: Session, ex: Existing, kind: str, parent_ids: Sequence[
 
 
 def _load_owners(session: Session, ex: Existing, parsed: ParsedInput) -> None:
-    """Who already holds each customer / invoice / credit note number the import uses."""
+    """Who already holds each customer / invoice / credit note number (and unit code) the import uses."""
+    codes = {r.values["code"] for r in parsed.rows["units"] if r.values.get("code")}
+    t = table("units")
+    for chunk in chunked(sorted(codes)):
+        for fac, code, ext in session.execute(
+            select(t.c.facility_id, t.c.code, t.c.external_id).where(t.c.code.in_(chunk))
+        ):
+            ex.owners[("units", "code")][(fac, code)] = ext
     for kind_name, rows in parsed.rows.items():
         kind = KINDS[kind_name]
         for col in kind.unique:

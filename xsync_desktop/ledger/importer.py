@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xsync_desktop.store.models import ImportBatch
@@ -19,7 +20,7 @@ from .apply import apply_plan
 from .checks import check
 from .existing import Existing, load_existing
 from .plan import Plan, make_plan
-from .report import ImportReport
+from .report import ImportReport, Rejection
 from .schema import KINDS
 from .sources import ImportUsageError, ParsedInput, read_files
 
@@ -38,10 +39,20 @@ def import_files(
     sessions = _sessions(store_or_sessionmaker)
     with sessions() as session:
         try:
-            report = _run(session, parsed, dry_run=dry_run)
-            if report.committed:
-                session.commit()
-            else:
+            if not dry_run:
+                _lock_for_writing(session)
+            try:
+                report = _run(session, parsed, dry_run=dry_run)
+                if report.committed:
+                    session.commit()
+            except IntegrityError as exc:
+                # A rule the checks above missed; the database kept the ledger whole.
+                session.rollback()
+                report = _report(parsed, dry_run=dry_run)
+                report.rejected.append(Rejection(", ".join(parsed.files), 0, None,
+                                                 f"the ledger refused the import ({exc.orig}); nothing was written"))
+                return report
+            if not report.committed:
                 session.rollback()
         except BaseException:
             session.rollback()
@@ -99,6 +110,15 @@ def _count(report: ImportReport, plan: Plan) -> None:
     for kind, kp in plan.kinds.items():
         c = report.counts(kind)
         c.added, c.updated, c.unchanged = len(kp.inserts), len(kp.updates), kp.unchanged
+
+
+def _lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before reading, so the checks and the writes see the
+    same ledger: a sync committing in between could otherwise, say, add a payment that
+    makes an imported one an overpayment. Waits (busy timeout) for a writer to finish."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sessions(obj: Any) -> sessionmaker[Session]:
