@@ -12,7 +12,8 @@ fresh profile whose path has a space and a non-ASCII letter:
 - `xsync-desktop --smoke-test` exits 0 and leaves no error in the profile's logs (on Windows this is the
   windowed exe: it has no stderr, so its exit code and log file are all there is to check);
 - `xsync-desktop-cli sandbox` starts the bundled sandbox and answers HTTP;
-- `xsync-desktop-cli --profile P --demo sync` exits 0 (a full headless sync against the bundled sandbox).
+- `xsync-desktop-cli --profile P --demo sync` exits 0 with nothing on stderr (a full headless sync
+  against the bundled sandbox), and again on the same profile (reopening the migrated database).
 
 On Linux, makensis builds a Windows installer around the Linux bundle: it proves the script compiles
 (warnings are errors) and measures the installer; the result is not meant to be run.
@@ -212,8 +213,11 @@ def smoke_test(bundle: Path, version: str, report: Report) -> None:
         report.smoke["sandbox"] = smoke_sandbox(cli)
 
         demo_profile = base / "demo prüfung"
-        proc = run_frozen(cli, "--profile", str(demo_profile), "--demo", "sync", check_stderr=False)
+        proc = run_frozen(cli, "--profile", str(demo_profile), "--demo", "sync")
         report.smoke["--demo sync"] = "exit 0: " + (proc.stdout.strip().splitlines() or [""])[-1][:200]
+        # Again on the same profile: the frozen app reopens a migrated database and syncs only changes.
+        proc = run_frozen(cli, "--profile", str(demo_profile), "--demo", "sync")
+        report.smoke["--demo sync again"] = "exit 0: " + (proc.stdout.strip().splitlines() or [""])[-1][:200]
 
 
 # ---- NSIS ----------------------------------------------------------------------------------------

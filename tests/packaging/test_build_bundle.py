@@ -36,7 +36,8 @@ def test_build_bundle_smoke_tests_and_installer(build: tuple[subprocess.Complete
     proc, dist = build
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
     report = json.loads((dist / "build-report.json").read_text(encoding="utf-8"))
-    assert set(report["smoke"]) == {"version", "cli --smoke-test", "gui --smoke-test", "sandbox", "--demo sync"}
+    assert set(report["smoke"]) == {"version", "cli --smoke-test", "gui --smoke-test", "sandbox", "--demo sync",
+                                "--demo sync again"}
     assert report["sizes_mb"]["bundle"] > 0
     if shutil.which("makensis"):
         installer = Path(report["artifacts"]["installer"])
