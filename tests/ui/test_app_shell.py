@@ -33,14 +33,14 @@ def test_every_view_loads_and_ctrl_digits_switch(ui_app: Any, qtbot: Any) -> Non
 
 def test_window_remembers_size_position_and_view(ui_app: Any, profile: Profile, qtbot: Any) -> None:
     services, window = ui_app()
-    window.resize(760, 520)
+    window.resize(780, 580)
     window.show_view("runs")
     window.close()
     ini = profile.root / "window.ini"
     assert ini.is_file()
     _, again = ui_app()
     assert again.current_view_key() == "runs"
-    assert (again.width(), again.height()) == (760, 520)
+    assert (again.width(), again.height()) == (780, 580)
 
 
 def test_missing_view_module_becomes_placeholder(ui_app: Any, monkeypatch: Any) -> None:

@@ -66,6 +66,14 @@ _COLUMNS = (
 )
 
 
+def outcome_text(r: ItemRow) -> str:
+    """'Failed', or 'Failed, retried' / 'Failed, skipped' once a later action dealt with it."""
+    text = OUTCOME_LABELS.get(r.outcome, r.outcome)
+    if r.outcome == "failed" and r.superseded_by_id is not None:
+        text += ", skipped" if r.skip_reason else ", retried"
+    return text
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -268,6 +276,10 @@ class RunItemsModel(QtCore.QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(r, col)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 0:
+                return local_time(r.finished_at or r.started_at) or None
+            if col == 1:
+                return r.label or None
             if col == 5:
                 return r.message or None
             if col == 6:
@@ -287,8 +299,9 @@ class RunItemsModel(QtCore.QAbstractTableModel):
 
     @staticmethod
     def _display(r: ItemRow, col: int) -> str:
-        if col == 0:
-            return local_time(r.finished_at or r.started_at)
+        if col == 0:  # the date is in the run's title and the tooltip; one run rarely spans midnight
+            moment = r.finished_at or r.started_at
+            return moment.astimezone().strftime("%H:%M:%S") if moment else ""
         if col == 1:
             return r.label or f"{ENTITY_LABELS.get(r.entity, r.entity)} {r.local_id or ''}".strip()
         if col == 2:
@@ -296,10 +309,7 @@ class RunItemsModel(QtCore.QAbstractTableModel):
         if col == 3:
             return r.action
         if col == 4:
-            text = OUTCOME_LABELS.get(r.outcome, r.outcome)
-            if r.superseded_by_id is not None and r.outcome == "failed":
-                text += " (dealt with)"
-            return text
+            return outcome_text(r)
         if col == 5:
             return (r.message or "").replace("\n", " ")
         if col == 6:

@@ -70,7 +70,7 @@ def run_row(r: SyncRun) -> RunRow:
 
 
 class RunsModel(QtCore.QAbstractTableModel):
-    HEADERS = ("Started", "Trigger", "Outcome", "Synced", "Failed", "Retried", "Skipped", "Duration")
+    HEADERS = ("Started", "Trigger", "Outcome", "Synced", "Failed", "Retried", "Skipped", "Duration", "Summary")
 
     def __init__(self, sessions: sessionmaker[Session], loader: Loader = immediate, *, block: int = BLOCK,
                  parent: QtCore.QObject | None = None) -> None:
@@ -211,4 +211,6 @@ class RunsModel(QtCore.QAbstractTableModel):
             return f"{r.skipped:,}"
         if col == 7:
             return duration_text(r.started_at, r.finished_at)
+        if col == 8:
+            return (r.message or "").replace("\n", " ")
         return ""

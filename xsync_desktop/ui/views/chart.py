@@ -54,8 +54,9 @@ class RunsChart(QtWidgets.QWidget):
             return []
         plot = self._plot_rect()
         top = max(1, max(p.synced + p.failed for p in self._points))
-        slot = plot.width() / len(self._points)
-        width = max(2.0, slot * 0.7)
+        # Room for at least a dozen bars: three runs should not become three slabs.
+        slot = plot.width() / max(len(self._points), 12)
+        width = min(36.0, max(2.0, slot * 0.7))
         out = []
         for i, p in enumerate(self._points):
             h = plot.height() * (p.synced + p.failed) / top

@@ -205,9 +205,13 @@ class DashboardView(QtWidgets.QWidget):
         cl = QtWidgets.QVBoxLayout(chart_box)
         self.chart = RunsChart()
         cl.addWidget(self.chart)
-        bottom.addWidget(recent_box, 1)
-        bottom.addWidget(chart_box, 1)
-        outer.addLayout(bottom, 1)
+        rows = 8
+        self.recent.setFixedHeight((self.fontMetrics().height() + 6) * (rows + 1) + 8)  # eight runs, no blank list
+        self.chart.setMinimumHeight(self.recent.height())
+        recent_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+        bottom.addWidget(recent_box, 2, Qt.AlignmentFlag.AlignTop)
+        bottom.addWidget(chart_box, 3)
+        outer.addLayout(bottom, 1)  # the chart takes the spare height
 
     # -- data ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -246,9 +250,14 @@ class DashboardView(QtWidgets.QWidget):
         colour = OUTCOME_COLOURS.get(r.outcome)
         self.outcome.setStyleSheet(f"color: {colour}; font-weight: bold;" if colour else "")
         self.card_contacts.set_value(r.contacts_synced)
-        self.card_invoices.set_value(r.invoices_pushed + r.credit_notes_pushed)
+        self.card_invoices.set_value(r.invoices_pushed + r.credit_notes_pushed,
+                                     f"pushed · {r.credit_notes_pushed:,} credit notes" if r.credit_notes_pushed
+                                     else "pushed")
         self.card_invoices.setToolTip(f"{r.invoices_pushed:,} invoices and {r.credit_notes_pushed:,} credit notes")
-        self.card_payments.set_value(r.payments_pulled)
+        # The product page says "Payments 132 pulled"; this app also pushes the ledger's own payments.
+        self.card_payments.set_value(r.payments_pulled + r.payments_pushed,
+                                     f"{r.payments_pushed:,} pushed · {r.payments_pulled:,} pulled"
+                                     if r.payments_pushed else "pulled")
         self.card_payments.setToolTip(f"{r.payments_pulled:,} pulled from Xero, {r.payments_pushed:,} pushed")
         self.card_failed.set_value(r.failed, f"{r.retried:,} retried",
                                    OUTCOME_COLOURS["failed"] if r.failed else None)
@@ -304,8 +313,11 @@ class DashboardView(QtWidgets.QWidget):
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
             self.progress.setFormat("Idle")
+            self.progress_detail.setText(" ")
 
     def _on_progress(self, p: Progress) -> None:
+        if self.services.sync is not None and not self.services.sync.running:
+            return  # a late report after the end must not overwrite the outcome
         left = self._estimate.seconds_left(p)
         if p.total > 0:
             self.progress.setRange(0, p.total)

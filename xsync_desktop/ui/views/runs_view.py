@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 
 from ..models.loader import background
-from ..models.run_items_model import ItemFilter, ItemRow, RunItemsModel, all_rows
+from ..models.run_items_model import ItemFilter, ItemRow, RunItemsModel, all_rows, outcome_text
 from ..models.runs_model import RunIdRole, RunsModel
 from ..models.style import ENTITY_LABELS, OUTCOME_LABELS, local_time
 from ..qt import Qt, QtCore, QTimer, QtWidgets
@@ -53,6 +53,7 @@ class RunsView(QtWidgets.QWidget):
         self.runs_table.selectionModel().currentRowChanged.connect(self._run_chosen)
         hdr = self.runs_table.horizontalHeader()
         hdr.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        hdr.setResizeContentsPrecision(200)  # measure a page of runs, not the whole history
         hdr.setStretchLastSection(True)
         split.addWidget(self.runs_table)
 
@@ -96,10 +97,16 @@ class RunsView(QtWidgets.QWidget):
         self.items_table.setModel(self.items_model)
         self.items_table.selectionModel().currentRowChanged.connect(lambda *_: self._item_chosen())
         ih = self.items_table.horizontalHeader()
+        ih.setStretchLastSection(False)
         ih.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        ih.setStretchLastSection(True)
-        for col, width in enumerate((140, 170, 90, 70, 110, 320)):
-            self.items_table.setColumnWidth(col, width)
+        ih.setSectionResizeMode(5, QtWidgets.QHeaderView.ResizeMode.Stretch)  # the plain message matters most
+        fm = self.items_table.fontMetrics()
+        pad = 18
+        for col, sample in enumerate(("23:59:59", "Payment pay_0000 on INV-0000", "Credit note", "reconcile",
+                                      "Failed, retried")):
+            self.items_table.setColumnWidth(col, fm.horizontalAdvance(sample) + pad)
+        self.items_table.setColumnWidth(6, fm.horizontalAdvance("Xero's messages") + 3 * pad)
+        ih.setMinimumSectionSize(fm.horizontalAdvance("Type") + pad)
         self.items_table.doubleClicked.connect(lambda _i: self.open_in_xero())
         ll.addWidget(self.items_table, 1)
 
@@ -130,8 +137,9 @@ class RunsView(QtWidgets.QWidget):
             buttons.addWidget(b)
         ll.addLayout(buttons)
         split.addWidget(lower)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setSizes([220, 550])
         self.items_model.total_changed.connect(self._show_count)
         self._update_buttons()
 
@@ -217,16 +225,16 @@ class RunsView(QtWidgets.QWidget):
             self.detail.clear()
         else:
             lines = [f"{r.label}  ({ENTITY_LABELS.get(r.entity, r.entity)} {r.local_id or ''}, {r.action})",
-                     f"{OUTCOME_LABELS.get(r.outcome, r.outcome)} at {local_time(r.finished_at or r.started_at)}"
-                     f" after {r.attempts} attempt{'s' if r.attempts != 1 else ''}"]
+                     f"{outcome_text(r)} at {local_time(r.finished_at or r.started_at)}"
+                     + (f" after {r.attempts} attempts" if r.attempts > 1 else "")]
             if r.message:
                 lines.append(r.message)
             for m in r.xero_messages or []:
                 lines.append(f"Xero: {m}")
             if r.skip_reason:
                 lines.append(f"Skipped because: {r.skip_reason}")
-            if r.superseded_by_id:
-                lines.append(f"Dealt with by item {r.superseded_by_id}.")
+            if r.superseded_by_id and not r.skip_reason:
+                lines.append(f"Retried later (item {r.superseded_by_id}).")
             self.detail.setPlainText("\n".join(lines))
         self._update_buttons()
 
