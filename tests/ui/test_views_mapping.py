@@ -67,6 +67,7 @@ def test_account_drop_down_offers_only_active_revenue_accounts(qtbot: Any, servi
     assert offered == {"", "090", "091"}  # the bank and the clearing account that takes payments
 
 
+@OFFSCREEN_NOISE  # typing opens the completer popup; see test_views_support
 def test_invalid_choice_is_red_with_reason_and_blocks_save(qtbot: Any, services: Any, monkeypatch: Any) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
@@ -102,6 +103,7 @@ def test_invalid_choice_is_red_with_reason_and_blocks_save(qtbot: Any, services:
     assert not view.blocked_label.isVisible()
 
 
+@OFFSCREEN_NOISE
 def test_tax_type_not_valid_for_account_is_refused(qtbot: Any, services: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a, **k: None)
     view = _view(qtbot, services)

@@ -29,6 +29,8 @@ TENANT = "tenant-offline"
 # The offscreen platform plugin says "This plugin does not support propagateSizeHints()"
 # (or raise(), or grabbing the keyboard) when a window or a completer popup shows; that
 # is the test platform talking, not the code under test, so only those are let through.
+# Put it on the test function (not only as pytestmark): tests/ui/conftest.py adds a narrower
+# qt_log_ignore to every item, and pytest-qt honours only the closest one.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"^This plugin does not support ")
 
 

@@ -29,7 +29,7 @@ from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from .checklist_report import checklist_html, write_pdf
 from .exceptions_rows import default_user
-from .records_models import Column, RowTableModel
+from .records_models import Column, RowTableModel, fit_columns
 
 _GREEN, _RED = "#1b7f3b", "#b3261e"
 _ENTITY_TITLES = {"invoice": "Invoice", "payment": "Payment", "contact": "Customer", "credit_note": "Credit note",
@@ -83,7 +83,7 @@ class ChecklistView(QtWidgets.QWidget):
 
         self.check_model: RowTableModel[Any] = RowTableModel([
             Column("Result", lambda c: c.passed, text=lambda c: "\u2714 Pass" if c.passed else "\u2718 Fail",
-                   alert=lambda c: not c.passed),
+                   alert=lambda c: not c.passed, good=lambda c: c.passed),
             Column("Check", lambda c: c.title),
             Column("Blocking", lambda c: c.count, align_right=True, alert=lambda c: c.count > 0,
                    tooltip=lambda c: "Records that stop this check passing; click to see them"),
@@ -93,6 +93,8 @@ class ChecklistView(QtWidgets.QWidget):
         self.check_table.setObjectName("checksTable")
         self.check_table.setModel(self.check_model)
         self._table_defaults(self.check_table)
+        self.check_table.horizontalHeader().setStretchLastSection(False)
+        self.check_table.horizontalHeader().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
 
         self.record_model: RowTableModel[RecordRef] = RowTableModel([
             Column("Type", lambda r: _ENTITY_TITLES.get(r.entity, r.entity)),
@@ -247,7 +249,8 @@ class ChecklistView(QtWidgets.QWidget):
             return
         keep = self.selected_check()
         self.check_model.set_rows(c.checks)
-        self.check_table.resizeColumnsToContents()
+        for col in (0, 2, 3):
+            self.check_table.resizeColumnToContents(col)
         failing = [k for k in c.checks if not k.passed]
         if failing:
             self.summary_label.setText(
@@ -303,7 +306,7 @@ class ChecklistView(QtWidgets.QWidget):
             self.records_title.setText("Click a check to see the records behind it.")
             return
         self.record_model.set_rows(check.records)
-        self.record_table.resizeColumnsToContents()
+        fit_columns(self.record_table, 320)
         self.records_title.setText(
             f"<b>{check.title}</b>: " + (f"{check.count} record(s) block it" if check.records
                                           else f"passes ({check.checked} records checked)"))

@@ -23,7 +23,7 @@ from .exceptions_rows import (
     default_user,
     load_exceptions,
 )
-from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, format_value
+from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns, format_value
 
 # What each action will do, said before it is done (the confirmation text).
 _CONFIRM = {
@@ -34,17 +34,19 @@ _CONFIRM = {
     "link": "Link {record} to the Xero object {xero_id}?\n\nA sync runs now and updates it from the ledger.",
 }
 _PUSHES = {"keep_ledger", "link"}
+_HISTORY_COLUMNS = ("Resolution", "By", "When", "Note")
+_FIRST_HISTORY_COLUMN = 7
 
 
 def exception_columns() -> list[Column[ExceptionRow]]:
     return [
         Column("Status", lambda r: r.status, text=lambda r: STATUS_TITLES.get(r.status, r.status),
-               alert=lambda r: r.is_open),
+               alert=lambda r: r.is_open, good=lambda r: r.status == "resolved"),
         Column("Kind", lambda r: r.kind_title, tooltip=lambda r: r.detail),
         Column("Record", lambda r: r.record),
         Column("Field", lambda r: r.field),
-        Column("Ledger value", lambda r: r.ledger_value),
-        Column("Xero value", lambda r: r.xero_value),
+        Column("Ledger value", lambda r: r.ledger_value, tooltip=lambda r: r.ledger_value),
+        Column("Xero value", lambda r: r.xero_value, tooltip=lambda r: r.xero_value),
         Column("Age", lambda r: r.first_seen, text=lambda r: age_text(r.age),
                tooltip=lambda r: f"first seen {format_value(r.first_seen)}, last seen {format_value(r.last_seen)}"),
         Column("Resolution", lambda r: r.resolution, text=lambda r: ACTION_TITLES.get(r.resolution or "", "")
@@ -192,7 +194,8 @@ class ExceptionsView(QtWidgets.QWidget):
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(current)))
         self.kind_box.blockSignals(False)
         self._apply_filter()
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, 180)
+        self.table.setColumnWidth(1, min(250, max(self.table.columnWidth(1), self.table.sizeHintForColumn(1))))
         if keep is not None:
             self.select_exception(keep.id)
         self._show_selected()
@@ -214,6 +217,8 @@ class ExceptionsView(QtWidgets.QWidget):
                                  r.resolved_by, r.field)
 
         self.proxy.set_predicate(accept)
+        for col in range(len(_HISTORY_COLUMNS)):  # who/when/how only mean something for closed ones
+            self.table.setColumnHidden(_FIRST_HISTORY_COLUMN + col, status == "open")
         open_count = sum(1 for r in self.model.rows() if r.is_open)
         self.count_label.setText(f"{self.proxy.rowCount()} shown, {open_count} open")
         if self.selected() is None and self.proxy.rowCount():

@@ -137,6 +137,8 @@ class MappingTableModel(QtCore.QAbstractTableModel):
         if f == "tracking":
             return f"{d.tracking_category}: {d.tracking_option}" if d.is_set else NONE_TEXT["tracking"]
         if f == "status":
+            if d.problem == "unmapped" and not d.used and not d.blocked:
+                return "Not mapped (not used in the ledger yet)"
             if d.message:
                 return d.message if d.problem != "unmapped" else "Not mapped"
             if d.suggested and d.dirty:
@@ -169,12 +171,14 @@ class MappingTableModel(QtCore.QAbstractTableModel):
             if f == "blocked" and d.blocked:
                 return QtGui.QBrush(_RED)
             if d.problem and f in ("status", "account", "tax", "tracking"):
-                if d.problem == "unmapped" and f != "status" and not d.blocked:
-                    return None
+                if d.problem == "unmapped" and not d.blocked and (f != "status" or not d.used):
+                    return None  # nothing waits on it (yet): not an error to shout about
                 return QtGui.QBrush(_RED)
             if f == "status" and d.dirty:
                 return QtGui.QBrush(_BLUE)
             return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and f in ("used", "blocked"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and f in EDITABLE and d.dirty:
             font = QtGui.QFont()
             font.setBold(True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from ..qt import Qt, QtCore, QtGui
+from ..qt import Qt, QtCore, QtGui, QtWidgets
 
 R = TypeVar("R")
 
@@ -22,6 +22,7 @@ R = TypeVar("R")
 RowRole = int(Qt.ItemDataRole.UserRole) + 1
 
 _RED = QtGui.QColor("#b3261e")
+_GREEN = QtGui.QColor("#1b7f3b")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Column(Generic[R]):
     tooltip: Callable[[R], str | None] | None = None
     # True when the cell should be shown in red (an invalid mapping, a failed check...).
     alert: Callable[[R], bool] | None = None
+    # True when the cell should be shown in green (a check that passes).
+    good: Callable[[R], bool] | None = None
     align_right: bool = False
 
     def display(self, row: R) -> str:
@@ -101,6 +104,8 @@ class RowTableModel(QtCore.QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col.alert is not None and col.alert(row):
                 return QtGui.QBrush(_RED)
+            if col.good is not None and col.good(row):
+                return QtGui.QBrush(_GREEN)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col.align_right:
@@ -164,6 +169,16 @@ class RowFilterProxy(QtCore.QSortFilterProxyModel):
 
     def row_at(self, proxy_row: int) -> Any:
         return self.data(self.index(proxy_row, 0), RowRole)
+
+
+def fit_columns(table: QtWidgets.QTableView, max_width: int = 260) -> None:
+    """Size columns to their contents, but keep any one from pushing the rest off screen
+    (a long reference or reason is read in full from its tooltip or the detail panel)."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for col in range(header.count()):
+        if header.sectionSize(col) > max_width:
+            header.resizeSection(col, max_width)
 
 
 def contains_text(needle: str, *haystack: Any) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
-from .records_models import Column, RowFilterProxy, RowTableModel, contains_text
+from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns
 from .records_queries import RECORD_KINDS, STATUSES, ChangeRow, RecordRow, load_change_log, load_records
 
 _STATUS_TITLES = {"linked": "Linked", "pending": "Pending", "failed": "Failed", "exception": "Exception"}
@@ -164,8 +164,8 @@ class RecordsView(QtWidgets.QWidget):
             records, changes = result
             self.model.set_rows(records)
             self.change_model.set_rows(changes)
-            self.table.resizeColumnsToContents()
-            self.change_table.resizeColumnsToContents()
+            fit_columns(self.table)
+            fit_columns(self.change_table, 320)
             self._apply_filter()
             self._selection_changed()
             self.loaded.emit()
