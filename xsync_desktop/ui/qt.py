@@ -6,7 +6,32 @@ workaround touches one file, and a grep for "PySide6" finds only this module.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Property, QObject, Qt, QThread, QTimer, Signal, Slot
+
+
+def _keep_singletons_alive() -> None:
+    """Work around a reference-count bug of PySide6 6.12 on CPython 3.11.
+
+    Measured here: every call of a void Qt method (label.setText, app.processEvents...)
+    drops one reference to None, and every Signal.emit() one to True, without having
+    taken it (on 3.12+ these objects are immortal, so the bug is invisible there).
+    A sync emits and repaints tens of thousands of times; None's count reaches zero
+    and CPython aborts with "none_dealloc" / "bool_dealloc" (tests/ui/test_qt_refcount.py).
+    Raising the three singletons' counts by 2**40 makes them as good as immortal;
+    an extra count on an object that is never freed costs nothing, and does no harm
+    once a fixed PySide6 is installed.
+    """
+    if sys.version_info >= (3, 12) or hasattr(sys, "gettotalrefcount"):  # immortal already / debug build
+        return
+    import ctypes
+
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40  # ob_refcnt is PyObject's first field
+
+
+_keep_singletons_alive()
 
 __all__ = ["Property", "QObject", "Qt", "QThread", "QTimer", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
