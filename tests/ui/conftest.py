@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import xsync_desktop.ui.qt  # noqa: F401 - applies the PySide6 refcount workaround before any test runs Qt
+
 OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",)
 
 

@@ -1,0 +1,63 @@
+"""Views refresh coalesced (not once per change), and the scheduler starts syncs on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xsync_desktop.ui.qt import QtWidgets
+from xsync_desktop.ui.refresh import RefreshCoalescer
+
+
+def test_many_changes_make_one_refresh(qtbot: Any) -> None:
+    from xsync_desktop.ui.qt import QObject, Signal
+
+    class Hub(QObject):
+        changed = Signal(str)
+
+    hub = Hub()
+    widget = QtWidgets.QWidget()
+    qtbot.addWidget(widget)
+    calls: list[int] = []
+    co = RefreshCoalescer(widget, lambda: calls.append(1), hub.changed, ("runs",), delay_ms=50)
+    widget.show()
+    for _ in range(500):
+        hub.changed.emit("runs")
+    hub.changed.emit("mappings")  # not this view's topic
+    qtbot.waitUntil(lambda: calls == [1])
+    qtbot.wait(120)
+    assert calls == [1] and not co.dirty
+
+
+def test_hidden_view_refreshes_when_shown(qtbot: Any) -> None:
+    from xsync_desktop.ui.qt import QObject, Signal
+
+    class Hub(QObject):
+        changed = Signal(str)
+
+    hub = Hub()
+    widget = QtWidgets.QWidget()
+    qtbot.addWidget(widget)
+    calls: list[int] = []
+    RefreshCoalescer(widget, lambda: calls.append(1), hub.changed, ("runs",), delay_ms=10)
+    hub.changed.emit("runs")
+    qtbot.wait(50)
+    assert calls == []
+    widget.show()
+    qtbot.waitUntil(lambda: calls == [1])
+
+
+def test_scheduled_sync_runs_and_a_failure_is_announced(ui_app: Any, qtbot: Any) -> None:
+    services, window = ui_app()
+    scheduler = window.scheduler
+    assert not scheduler.timer.isActive()
+    services.set_settings(schedule_minutes="15")
+    assert scheduler.timer.isActive() and scheduler.timer.interval() == 15 * 60_000
+    assert not scheduler.tick()  # no organisation chosen: nothing to do
+    services.set_settings(tenant_id="t-offline", tenant_name="Nowhere Ltd")
+    # Not signed in (empty keyring): the scheduled run fails, and says why.
+    with qtbot.waitSignal(scheduler.scheduled_failed, timeout=30_000) as sig:
+        assert scheduler.tick()
+    assert "Connect to Xero" in sig.args[0] or "connect" in sig.args[0].lower()
+    assert scheduler.tray is None or QtWidgets.QSystemTrayIcon.isSystemTrayAvailable()
+    services.set_settings(schedule_minutes="0")
+    assert not scheduler.timer.isActive()
