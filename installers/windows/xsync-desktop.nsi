@@ -142,8 +142,10 @@ Section "${PRODUCT_NAME} (required)" SecApp
   !insertmacro ENSURE_NOT_RUNNING
 
   ; Upgrade in place: the old program files go first so nothing stale from an older version stays
-  ; behind. Only our own files and folder: user data is elsewhere, and $INSTDIR may be shared.
-  RMDir /r "$INSTDIR\_internal"
+  ; behind. Only when our exe shows it is our folder, and only our files: user data is elsewhere.
+  ${If} ${FileExists} "$INSTDIR\${EXE_NAME}"
+    RMDir /r "$INSTDIR\_internal"
+  ${EndIf}
   File /r "${BUNDLE_DIR}\*"
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
 
