@@ -64,20 +64,30 @@ def offline_services(profile: Profile, store: Store) -> Iterator[AppServices]:
         services.runner.shutdown()
 
 
+def open_editor(table: QtWidgets.QTableView, index: Any) -> QtWidgets.QComboBox:
+    """Start editing `index` and return ITS editor (a closed one may linger until deleteLater runs)."""
+    table.edit(index)
+    combo = table.indexWidget(index)
+    assert isinstance(combo, QtWidgets.QComboBox), "no editor opened"
+    return combo
+
+
 def edit_cell(qtbot: Any, table: QtWidgets.QTableView, row: int, column: int, text: str) -> None:
     """Open the cell's real editor, type like a person, press Enter."""
     index = table.model().index(row, column)
     table.scrollTo(index)
     table.setCurrentIndex(index)
-    table.edit(index)
-    combo = table.viewport().findChild(QtWidgets.QComboBox, "mappingChoice") or table.findChild(
-        QtWidgets.QComboBox, "mappingChoice")
-    assert combo is not None, "no editor opened"
+    combo = open_editor(table, index)
     combo.lineEdit().selectAll()
     qtbot.keyClicks(combo.lineEdit(), text)
+    # The completer's popup opens through queued events and, while open, takes the Enter key
+    # for itself: let it open, close it as a person pressing Escape would, then press Enter.
+    QtWidgets.QApplication.processEvents()
     popup = combo.completer().popup() if combo.completer() else None
     if popup is not None and popup.isVisible():
-        popup.hide()
+        qtbot.keyClick(popup, Qt.Key.Key_Escape)
+        QtWidgets.QApplication.processEvents()
+    assert combo.lineEdit().text() == text
     qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
     # The delegate commits on Enter through a queued call: let it run.
     qtbot.waitUntil(lambda: table.state() != QtWidgets.QAbstractItemView.State.EditingState)
@@ -87,10 +97,7 @@ def choose_cell(table: QtWidgets.QTableView, row: int, column: int, item_text_st
     """Open the cell's editor and pick the drop-down item whose text starts with `item_text_starts`."""
     index = table.model().index(row, column)
     table.setCurrentIndex(index)
-    table.edit(index)
-    combo = table.viewport().findChild(QtWidgets.QComboBox, "mappingChoice") or table.findChild(
-        QtWidgets.QComboBox, "mappingChoice")
-    assert combo is not None, "no editor opened"
+    combo = open_editor(table, index)
     texts = [combo.itemText(i) for i in range(combo.count())]
     pos = next((i for i, t in enumerate(texts) if t.startswith(item_text_starts)), -1)
     assert pos >= 0, f"{item_text_starts!r} not offered; offered: {texts}"
