@@ -82,25 +82,37 @@ def _free_unique_values(session: Session, kind: str, rows: list[dict[str, Any]],
 
 
 def refresh_amount_paid(session: Session, invoice_ids: list[int]) -> None:
-    """Keep Invoice.amount_paid equal to its payments not reversed (credit is not payment,
-    as in Xero, where AmountCredited is separate). Not a change to the invoice itself,
-    so changed_at is left alone."""
+    """Keep Invoice.amount_paid equal to its payments not reversed, and amount_credited to its
+    credit allocations (kept apart, as Xero keeps AmountCredited). Not a change to the invoice
+    itself, so changed_at is left alone."""
     pay = table("payments")
+    alloc = table("credit_allocations")
     inv = table("invoices")
     fixes = []
     for chunk in chunked(sorted(set(invoice_ids))):
-        sums = dict(
+        paid_sums = dict(
             session.execute(
                 select(pay.c.invoice_id, func.sum(pay.c.amount))
                 .where(pay.c.invoice_id.in_(chunk), pay.c.reversed_at.is_(None))
                 .group_by(pay.c.invoice_id)
             ).all()
         )
-        for inv_id, paid in session.execute(select(inv.c.id, inv.c.amount_paid).where(inv.c.id.in_(chunk))):
+        credit_sums = dict(
+            session.execute(
+                select(alloc.c.invoice_id, func.sum(alloc.c.amount))
+                .where(alloc.c.invoice_id.in_(chunk))
+                .group_by(alloc.c.invoice_id)
+            ).all()
+        )
+        rows = session.execute(
+            select(inv.c.id, inv.c.amount_paid, inv.c.amount_credited).where(inv.c.id.in_(chunk))
+        )
+        for inv_id, paid, credited in rows:
             # SUM() takes the Money type of its column, but be safe if a backend hands back cents.
-            total = _cents_to_money(sums.get(inv_id))
-            if total != paid:
-                fixes.append({"id": inv_id, "amount_paid": total})
+            new_paid = _cents_to_money(paid_sums.get(inv_id))
+            new_credited = _cents_to_money(credit_sums.get(inv_id))
+            if new_paid != paid or new_credited != credited:
+                fixes.append({"id": inv_id, "amount_paid": new_paid, "amount_credited": new_credited})
     if fixes:
         session.execute(update(Invoice), fixes)
 

@@ -340,6 +340,7 @@ class _Generator:
             "issue_date": issue, "due_date": issue + timedelta(days=14), "currency": self.currency,
             "status": status, "reference": f"Unit {unit['code']} {MONTHS[issue.month - 1]} {issue.year}",
             "subtotal": subtotal, "tax_total": tax_total, "total": total, "amount_paid": Decimal("0.00"),
+            "amount_credited": Decimal("0.00"),
         }
         self.rows.invoices.append(invoice)
         if status == "authorised":
@@ -414,3 +415,4 @@ class _Generator:
                     "id": aid, "external_id": f"alloc_{aid}", "credit_note_id": cid,
                     "invoice_id": invoice["id"], "date": issue, "amount": credit,
                 })
+                invoice["amount_credited"] += credit

@@ -115,6 +115,13 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
         old = ex.records["payments"].get(row.values["id"])
         if old is not None:
             plan.touched_invoices.add(old["invoice_id"])
+    for row in parsed.rows["credit_allocations"]:
+        db_id = ex.id_of("invoices", row.values["invoice_id"])
+        if db_id is not None:
+            plan.touched_invoices.add(db_id)
+        old = ex.records["credit_allocations"].get(row.values["id"])
+        if old is not None:
+            plan.touched_invoices.add(old["invoice_id"])
     return plan
 
 

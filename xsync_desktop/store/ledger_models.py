@@ -87,6 +87,8 @@ class Invoice(Base):
     tax_total: Mapped[Decimal] = mapped_column(Money())
     total: Mapped[Decimal] = mapped_column(Money())
     amount_paid: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # Credit notes allocated to it; kept apart from payments, as Xero keeps AmountCredited.
+    amount_credited: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship()
@@ -97,7 +99,7 @@ class Invoice(Base):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - (self.amount_credited or Decimal("0"))
 
 
 class InvoiceLine(Base):

@@ -94,6 +94,7 @@ class SyncItem(Base):
     __table_args__ = (
         Index("ix_sync_item_run_outcome", "run_id", "outcome"),
         Index("ix_sync_item_record", "entity", "local_id"),
+        Index("ix_sync_item_xero_id", "xero_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("sync_run.id", ondelete="CASCADE"))

@@ -438,7 +438,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     if _is_own_reference(xp) or _pending_own_payment(ctx, inv, amount):
         return  # our own push whose outcome is not settled yet: the push phase settles it
     label = f"Payment {format(amount, 'f')} on {inv.number}"
-    outstanding = inv.total - inv.amount_paid
+    outstanding = inv.amount_due
     if inv.status == "void" or amount > outstanding:
         day = parse_day(xp.get("Date"))
         why = (
