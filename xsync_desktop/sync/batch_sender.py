@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..store.models import Link, SyncItem
 from ..xero.errors import (
@@ -71,17 +71,38 @@ class Items:
         self.ctx = ctx
         # (entity, local_id) -> original item id, set by the engine for retry runs.
         self.retry_of: dict[tuple[str, int], int] = ctx.extra.get("retry_of", {})
+        # Records with an older failure still open: only these need superseding (one query, not one per item).
+        self.open_failures: set[tuple[str, int]] = {
+            (e, i) for e, i in ctx.session.execute(
+                select(SyncItem.entity, SyncItem.local_id).where(
+                    SyncItem.outcome.in_(("failed", "needs_review")),
+                    SyncItem.superseded_by_id.is_(None),
+                    SyncItem.action.in_(PUSH_ACTIONS),
+                    SyncItem.local_id.is_not(None),
+                ).distinct()
+            )
+        }
 
-    def begin(self, entity: str, local_id: int, action: str, label: str, xero_id: str | None = None) -> SyncItem:
+    def begin(self, entity: str, local_id: int, action: str, label: str, xero_id: str | None = None,
+              flush: bool = True) -> SyncItem:
         return self.ctx.start_item(entity, local_id, action, label, xero_id=xero_id,
-                                   retry_of_id=self.retry_of.get((entity, local_id)))
+                                   retry_of_id=self.retry_of.get((entity, local_id)), flush=flush)
 
     def finish(self, item: SyncItem, outcome: str, message: str | None, xero_messages: list[str] | None = None,
                xero_id: str | None = None) -> None:
         item.attempts = item.attempts or 0  # counted where a request is actually sent
         self.ctx.finish_item(item, outcome, message, xero_messages, xero_id=xero_id, commit=False)
-        if item.local_id is None:
+        if item.retry_of_id is not None:
+            self.ctx.count("retried")
+        key = (item.entity, item.local_id)
+        if item.local_id is None or key not in self.open_failures:
+            if outcome in ("failed", "needs_review") and item.local_id is not None:
+                self.open_failures.add(key)  # a later item of this record in this run supersedes it
             return
+        if item.id is None:
+            self.ctx.session.flush()
+        if outcome not in ("failed", "needs_review"):
+            self.open_failures.discard(key)
         # An older failure of the same record is now dealt with (retried, or failed again
         # and reported anew): keep only the latest one open in "failed items".
         self.ctx.session.execute(
@@ -97,8 +118,6 @@ class Items:
             .values(superseded_by_id=item.id)
             .execution_options(synchronize_session=False)
         )
-        if item.retry_of_id is not None:
-            self.ctx.count("retried")
 
     def fail_now(self, entity: str, local_id: int, action: str, label: str, message: str,
                  outcome: str = "failed", xero_id: str | None = None) -> SyncItem:
@@ -131,7 +150,8 @@ class BatchSender:
         ctx = self.ctx
         for w in chunk:
             w.link = self.links.ensure(w.entity, w.local_id)
-            w.item = self.items.begin(w.entity, w.local_id, w.action, w.label, xero_id=w.link.xero_id)
+            w.item = self.items.begin(w.entity, w.local_id, w.action, w.label, xero_id=w.link.xero_id,
+                                      flush=False)
             key = idempotency_key(ctx.tenant_id, w.entity, str(w.local_id), w.action, canonical_hash(w.element))
             LinkBook.mark_sending(w.link, w.action, key, w.content_hash)
             w.item.idempotency_key = key

@@ -90,8 +90,12 @@ class RunContext:
         *,
         xero_id: str | None = None,
         retry_of_id: int | None = None,
+        flush: bool = True,
     ) -> SyncItem:
-        """Record that work on one record has begun (outcome "pending"); flushed, not committed."""
+        """Record that work on one record has begun (outcome "pending"); flushed, not committed.
+
+        flush=False lets a caller starting many items at once flush them together.
+        """
         item = SyncItem(
             run_id=self.run.id,
             entity=entity,
@@ -105,7 +109,8 @@ class RunContext:
             retry_of_id=retry_of_id,
         )
         self.session.add(item)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return item
 
     def finish_item(
