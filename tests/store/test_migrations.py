@@ -70,3 +70,32 @@ def _tables(path) -> set[str]:
         return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:
         con.close()
+
+
+def test_0003_fills_amount_credited_from_existing_allocations(profile) -> None:
+    engine = make_engine(profile.database_url)
+    upgrade_database(engine, None, target="0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customer (id, external_id, customer_number, name, changed_at) "
+                          "VALUES (1, 'c1', 'C-1', 'Ana', '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO invoice (id, external_id, number, customer_id, issue_date, due_date, currency, status, "
+            "subtotal, tax_total, total, amount_paid, changed_at) VALUES (1, 'i1', 'INV-1', 1, '2026-01-01', "
+            "'2026-01-20', 'NZD', 'authorised', 10000, 1500, 11500, 0, '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO credit_note (id, external_id, number, customer_id, issue_date, currency, status, "
+            "subtotal, tax_total, total, changed_at) VALUES (1, 'cn1', 'CN-1', 1, '2026-01-05', 'NZD', "
+            "'authorised', 2000, 300, 2300, '2026-01-05 00:00:00')"))
+        conn.execute(text("INSERT INTO credit_allocation (external_id, credit_note_id, invoice_id, date, amount, "
+                          "changed_at) VALUES ('a1', 1, 1, '2026-01-05', 2300, '2026-01-05 00:00:00')"))
+    engine.dispose()
+    store = open_store(profile.database_url, profile.backups_dir)
+    from decimal import Decimal
+
+    from xsync_desktop.store.models import Invoice
+
+    with store.sessions() as s:
+        inv = s.get(Invoice, 1)
+        assert inv.amount_credited == Decimal("23.00")
+        assert inv.amount_due == Decimal("92.00")
+    store.close()
