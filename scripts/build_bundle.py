@@ -243,6 +243,8 @@ def build_installer(bundle: Path, dist: Path, version: str, makensis: str) -> Pa
         "BUNDLE_DIR": str(bundle.resolve()),
         "OUTFILE": str(out.resolve()),
     }
+    if os.environ.get("XSYNC_FAST_INSTALLER"):
+        defines["FAST_COMPRESSION"] = "1"
     cmd = [makensis, "-V2", "-WX", "-NOCD", *(f"-D{k}={v}" for k, v in defines.items()), NSIS_SCRIPT.name]
     proc = subprocess.run(cmd, cwd=NSIS_SCRIPT.parent, text=True, capture_output=True)
     print(proc.stdout[-3000:], proc.stderr[-3000:], sep="")
