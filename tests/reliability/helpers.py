@@ -1,0 +1,168 @@
+"""Shared pieces of the reliability suite: processes we start, and what "consistent" means.
+
+The suite drives the product the way a scheduler or a person does: real
+`python -m xsync_desktop` subprocesses against a sandbox that is either in this
+process or its own `python -m xsync_desktop.sandbox` process. These helpers start
+and stop only processes they started (by pid), and state the invariants once:
+
+- Xero holds at most one object per ledger natural key (never a duplicate);
+- every ledger record that should be in Xero is there (nothing missing);
+- no Link is left "sending" and no run is left "running" after a clean final run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parents[2]
+NATURAL_KEYS = {"Contacts": "ContactNumber", "Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber",
+                "Payments": "Reference"}
+
+
+def cli_env(sandbox_base: str, **extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess that uses the given sandbox as its (demo) Xero."""
+    env = dict(os.environ, XSYNC_DEMO_SANDBOX=sandbox_base, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def cli_args(profile: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "xsync_desktop", "--profile", str(profile), *args]
+
+
+def run_cli(profile: Path, env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cli_args(profile, *args), env=env, capture_output=True, text=True, timeout=timeout)
+
+
+class SandboxProcess:
+    """`python -m xsync_desktop.sandbox --state FILE` in its own process (survives our kills of the CLI)."""
+
+    def __init__(self, state_file: Path, *extra: str) -> None:
+        self.state_file = state_file
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "xsync_desktop.sandbox", "--state", str(state_file), *extra],
+            env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http://"):
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            self.stop()
+            raise RuntimeError(f"sandbox process did not start: {line!r} {err}")
+        self.base_url = line
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> SandboxProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def open_profile_store(profile: Path) -> Any:
+    from xsync_desktop.store.store import open_store
+
+    return open_store(f"sqlite:///{profile / 'xsync.db'}")
+
+
+def expected_in_xero(profile: Path) -> dict[str, set[str]]:
+    """Natural keys of everything the ledger says should be in Xero (as in tests/sync/test_crash.py)."""
+    from xsync_desktop.store.models import CreditNote, Customer, Invoice, Payment
+
+    store = open_profile_store(profile)
+    try:
+        with store.sessions() as s:
+            return {
+                "Contacts": {c.customer_number for c in s.scalars(select(Customer).where(
+                    Customer.id.in_(select(Invoice.customer_id).where(Invoice.status == "authorised"))))},
+                "Invoices": {i.number for i in s.scalars(select(Invoice).where(Invoice.status == "authorised"))},
+                "CreditNotes": {c.number for c in s.scalars(select(CreditNote).where(
+                    CreditNote.status == "authorised"))},
+                "Payments": {f"xsync:P-{p.external_id}" for p in s.scalars(select(Payment).where(
+                    Payment.source == "ledger", Payment.reversed_at.is_(None)))},
+            }
+    finally:
+        store.close()
+
+
+@dataclass
+class Consistency:
+    duplicates: dict[str, dict[str, int]] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    sending_links: list[tuple[str, int]] = field(default_factory=list)
+    running_runs: list[int] = field(default_factory=list)
+    pending_items: int = 0
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.duplicates:
+            out.append(f"duplicates in Xero: {self.duplicates}")
+        if self.missing:
+            out.append(f"missing in Xero: {self.missing}")
+        if self.sending_links:
+            out.append(f"links left 'sending': {self.sending_links[:10]} ({len(self.sending_links)})")
+        return out
+
+
+def tenant_with_data(admin: Any, tenant_ids: list[str]) -> str | None:
+    return next((t for t in tenant_ids if admin.objects(t, "Invoices")), None)
+
+
+def check_consistency(profile: Path, admin: Any, tenant: str) -> Consistency:
+    """Compare the ledger with Xero (through the sandbox's admin surface) and look for stuck state."""
+    from xsync_desktop.store.models import Link, SyncItem, SyncRun
+
+    result = Consistency()
+    want = expected_in_xero(profile)
+    for kind, key in NATURAL_KEYS.items():
+        rows = [r for r in admin.objects(tenant, kind) if r.get("Status") not in ("DELETED",)]
+        counts = Counter(r.get(key) for r in rows if r.get(key))
+        dupes = {k: c for k, c in counts.items() if c > 1}
+        if dupes:
+            result.duplicates[kind] = dupes
+        missing = sorted(want[kind] - set(counts))
+        if missing:
+            result.missing[kind] = missing[:10]
+    store = open_profile_store(profile)
+    try:
+        with store.sessions() as s:
+            result.sending_links = [(lk.entity, lk.local_id) for lk in s.scalars(
+                select(Link).where(Link.state == "sending"))]
+            result.running_runs = list(s.scalars(select(SyncRun.id).where(SyncRun.outcome == "running")))
+            result.pending_items = s.scalar(select(func.count()).select_from(SyncItem).where(
+                SyncItem.outcome == "pending")) or 0
+    finally:
+        store.close()
+    return result
+
+
+def wait_for_line(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> str | None:
+    """Read the child's stdout until a line satisfies `predicate` (or EOF / deadline): that line."""
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            return None
+        if predicate(line):
+            return line
+    return None

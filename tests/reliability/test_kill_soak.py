@@ -1,0 +1,305 @@
+"""Kill soak: the headless sync SIGKILLed 50+ times, in every phase, with both sides moving.
+
+A broader cousin of tests/sync/test_crash.py (24 kills at random times during the
+push). Here the sandbox runs in its own process (`python -m xsync_desktop.sandbox
+--state FILE`), every sync is a real `python -m xsync_desktop --profile DIR sync`
+subprocess, and each round:
+
+1. the billing system moves on (new invoices, half of them part-paid, an edited
+   invoice) and, on most rounds, a bookkeeper works in Xero (a payment recorded
+   against one of our invoices, an invoice's reference edited);
+2. the sync starts, and is killed either a random moment after a randomly chosen
+   phase line appears on its output (push phases *and* pull phases) or after a
+   random delay. Requests are slowed a little by a sandbox "delay" fault so a kill
+   often lands while a request is in flight and Xero commits what nobody reads.
+
+Then the faults are cleared, the sync runs to the end, and the ledger and Xero must
+agree: no duplicate, nothing missing, no Link left "sending", no run left "running".
+The soak runs once per module; each invariant is its own test so one failure does
+not hide the others. Reproduce with XSYNC_SOAK_SEED=<printed seed>; XSYNC_SOAK_KILLS
+sets the number of kills (default 52).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.reliability.helpers import (
+    Consistency,
+    SandboxProcess,
+    check_consistency,
+    cli_args,
+    cli_env,
+    open_profile_store,
+    run_cli,
+)
+from xsync_desktop.sandbox.admin_client import SandboxAdmin, SandboxAdminError
+from xsync_desktop.store.models import Invoice, InvoiceLine, Payment
+from xsync_desktop.store.settings import get_setting
+
+pytestmark = pytest.mark.reliability
+
+PHASES = ("settings", "contacts", "invoices", "credit_notes", "allocations", "payments",
+          "pull_payments", "pull_invoices", "pull_contacts")
+PULL_PHASES = {"pull_payments", "pull_invoices", "pull_contacts"}
+DEFAULT_KILLS = 52
+MAX_ROUNDS_FACTOR = 2  # rounds that finish before their kill point do not count as kills
+
+
+@dataclass
+class SoakResult:
+    seed: int
+    kills: int = 0
+    finished_rounds: int = 0
+    killed_in: Counter[str] = field(default_factory=Counter)
+    unexpected_exits: list[str] = field(default_factory=list)
+    final_exit: int | None = None
+    final_output: str = ""
+    second_exit: int | None = None
+    second_output: str = ""
+    consistency: Consistency | None = None
+    xero_edits: int = 0
+
+
+class _Lines:
+    """Reads a child's stdout in a thread: phases seen so far, the whole output kept."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.q: queue.Queue[str | None] = queue.Queue()
+        self.text: list[str] = []
+        self.phase: str | None = None
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        t0 = time.monotonic()
+        for line in proc.stdout:
+            self.q.put(f"{time.monotonic() - t0:7.2f} {line}" if os.environ.get("XSYNC_SOAK_VERBOSE") else line)
+        self.q.put(None)
+
+    def wait_phase(self, target: str, deadline: float) -> bool:
+        """Block until a line of phase `target` arrives; False at EOF or the deadline."""
+        while time.monotonic() < deadline:
+            try:
+                line = self.q.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if line is None:
+                return False
+            self.text.append(line)
+            if "[" in line:
+                self.phase = line[line.index("[") + 1:line.index("]")]
+                if self.phase == target:
+                    return True
+        return False
+
+    def drain(self) -> str:
+        self._thread.join(10)
+        while True:
+            try:
+                line = self.q.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.text.append(line)
+                if "[" in line:
+                    self.phase = line[line.index("[") + 1:line.index("]")]
+        return "".join(self.text)
+
+
+def _ledger_moves_on(prof: Path, n: int, rng: random.Random) -> None:
+    """New invoices (half part-paid) and an edited unpaid invoice, straight into the ledger."""
+    store = open_profile_store(prof)
+    try:
+        with store.sessions() as s:
+            sources = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.number.like("INV-%"))
+                                .order_by(Invoice.id).limit(40)).all()
+            for k in range(rng.randint(3, 8)):
+                src = rng.choice(sources)
+                number = f"S{n:03d}-{k:02d}"
+                inv = Invoice(external_id=f"soak-{number}", number=number, customer_id=src.customer_id,
+                              tenancy_id=src.tenancy_id, facility_id=src.facility_id, issue_date=src.issue_date,
+                              due_date=src.due_date, currency=src.currency, status="authorised",
+                              reference=f"soak round {n}", subtotal=src.subtotal, tax_total=src.tax_total,
+                              total=src.total)
+                inv.lines = [InvoiceLine(line_no=ln.line_no, charge_type=ln.charge_type,
+                                         description=ln.description, quantity=ln.quantity,
+                                         unit_amount=ln.unit_amount, tax_amount=ln.tax_amount,
+                                         line_amount=ln.line_amount) for ln in src.lines]
+                s.add(inv)
+                if k % 2 == 0:
+                    s.add(Payment(external_id=f"sp-{number}", invoice=inv, date=src.issue_date,
+                                  amount=(src.total / 3).quantize(Decimal("0.01")), method="card"))
+            unpaid = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.amount_paid == 0,
+                                                     Invoice.number.like("INV-%"))).all()
+            if unpaid:
+                rng.choice(unpaid).reference = f"edited in round {n}"
+            s.commit()
+    finally:
+        store.close()
+
+
+def _bookkeeper_works_in_xero(admin: SandboxAdmin, tenant: str, n: int, rng: random.Random) -> int:
+    """A payment recorded in Xero against one of our open invoices, another invoice's reference edited."""
+    invoices = [r for r in admin.objects(tenant, "Invoices")
+                if r.get("Status") == "AUTHORISED" and Decimal(str(r.get("AmountDue") or 0)) > Decimal("2")]
+    if not invoices:
+        return 0
+    done = 0
+    inv = rng.choice(invoices)
+    try:
+        admin.create_payment(tenant, inv["InvoiceID"], Decimal("1.00"), inv["DateString"][:10],
+                             Reference=f"bank deposit {n}")
+        done += 1
+    except SandboxAdminError:
+        pass
+    other = rng.choice(invoices)
+    try:
+        admin.edit_invoice(tenant, other["InvoiceID"], Reference=f"changed in Xero {n}")
+        done += 1
+    except SandboxAdminError:
+        pass
+    return done
+
+
+def _tenant(prof: Path) -> str | None:
+    store = open_profile_store(prof)
+    try:
+        with store.sessions() as s:
+            return get_setting(s, "tenant_id")
+    finally:
+        store.close()
+
+
+def _soak(tmp: Path) -> SoakResult:
+    seed = int(os.environ.get("XSYNC_SOAK_SEED") or random.SystemRandom().randrange(1 << 30))
+    kills_wanted = int(os.environ.get("XSYNC_SOAK_KILLS") or DEFAULT_KILLS)
+    print(f"\nkill soak seed: {seed} (XSYNC_SOAK_SEED={seed} reproduces the kill plan), {kills_wanted} kills")
+    rng = random.Random(seed)
+    result = SoakResult(seed)
+    prof = tmp / "soak profile ü"
+    with SandboxProcess(tmp / "sandbox-state.json", "--no-rate-limits", "--time-scale", "1000") as sandbox, \
+            SandboxAdmin(sandbox.base_url) as admin:
+        env = cli_env(sandbox.base_url)
+        made = run_cli(prof, env, "demo-data", "--invoices", "150", timeout=120)
+        assert made.returncode == 0, made.stdout + made.stderr
+        # Writes and reads take a little while, so kills land inside requests.
+        for method, seconds in (("PUT", 0.06), ("POST", 0.06), ("GET", 0.04)):
+            admin.faults("delay", method=method, path="/api.xro/2.0/", seconds=seconds)
+
+        rounds = 0
+        seen_phases: set[str] = set(PHASES)  # narrowed to the phases real runs show (no wasted rounds)
+        while result.kills < kills_wanted and rounds < kills_wanted * MAX_ROUNDS_FACTOR:
+            if rounds:
+                _ledger_moves_on(prof, rounds, rng)
+                tenant = _tenant(prof)
+                if tenant and rng.random() < 0.7:
+                    result.xero_edits += _bookkeeper_works_in_xero(admin, tenant, rounds, rng)
+            rounds += 1
+            mode = rng.random()
+            target = rng.choice(sorted(seen_phases))
+            after = rng.uniform(0.0, 0.35)
+            t_round = time.monotonic()
+            proc = subprocess.Popen(cli_args(prof, "sync"), env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            lines = _Lines(proc)
+            if mode < 0.8:  # after a chosen phase begins
+                seen = lines.wait_phase(target, time.monotonic() + 120)
+                if seen:
+                    time.sleep(after)
+            else:  # at a random moment, startup and sign-in included
+                lines.wait_phase("\0never", time.monotonic() + rng.uniform(0.3, 4.0))
+            killed = False
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+            proc.wait(30)
+            out = lines.drain()
+            if proc.returncode == 0:  # a whole run: the phases a run of this ledger goes through
+                seen_phases = {p for p in PHASES if f"[{p}]" in out} or seen_phases
+            if os.environ.get("XSYNC_SOAK_VERBOSE"):
+                print(f"round {rounds}: {time.monotonic() - t_round:.1f} s, target {target if mode < 0.8 else 'time'}, "
+                      f"ended in {lines.phase}, exit {proc.returncode}")
+                if time.monotonic() - t_round > 10:
+                    print(out)
+            if killed and proc.returncode == -signal.SIGKILL:
+                result.kills += 1
+                result.killed_in[lines.phase or "startup"] += 1
+            elif proc.returncode == 0:
+                result.finished_rounds += 1
+            else:
+                result.unexpected_exits.append(f"round {rounds}: exit {proc.returncode}\n{out[-2000:]}")
+
+        admin.clear_faults()
+        t_final = time.monotonic()
+        final = run_cli(prof, env, "sync")
+        result.final_exit, result.final_output = final.returncode, final.stdout + final.stderr
+        second = run_cli(prof, env, "sync")
+        result.second_exit, result.second_output = second.returncode, second.stdout + second.stderr
+        if os.environ.get("XSYNC_SOAK_VERBOSE"):
+            print(f"final runs: {time.monotonic() - t_final:.1f} s\n{result.final_output}\n{result.second_output}")
+        tenant = _tenant(prof)
+        assert tenant is not None
+        result.consistency = check_consistency(prof, admin, tenant)
+    print(f"kill soak: {result.kills} kills over {rounds} rounds ({result.finished_rounds} finished first); "
+          f"killed in {dict(result.killed_in)}; {result.xero_edits} edits in Xero; seed {seed}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def soak(tmp_path_factory: pytest.TempPathFactory) -> SoakResult:
+    return _soak(tmp_path_factory.mktemp("soak"))
+
+
+def test_soak_kills_land_in_every_kind_of_phase(soak: SoakResult) -> None:
+    assert soak.kills >= int(os.environ.get("XSYNC_SOAK_KILLS") or DEFAULT_KILLS), soak.killed_in
+    assert PULL_PHASES & set(soak.killed_in), f"no kill during a pull phase: {dict(soak.killed_in)}"
+    assert {"invoices", "payments"} & set(soak.killed_in), f"no kill during a push phase: {dict(soak.killed_in)}"
+
+
+def test_soak_every_unkilled_run_ended_cleanly(soak: SoakResult) -> None:
+    assert not soak.unexpected_exits, f"seed {soak.seed}: " + "\n---\n".join(soak.unexpected_exits[:3])
+    assert soak.final_exit == 0, f"seed {soak.seed}: final sync exit {soak.final_exit}\n{soak.final_output}"
+    assert soak.second_exit == 0, f"seed {soak.seed}: second sync exit {soak.second_exit}\n{soak.second_output}"
+    assert "failed 0" in soak.final_output and "invoices 0, credit notes 0, payments pushed 0" in soak.second_output
+
+
+def test_soak_never_a_duplicate_in_xero(soak: SoakResult) -> None:
+    assert soak.consistency is not None
+    assert not soak.consistency.duplicates, f"seed {soak.seed}: {soak.consistency.duplicates}"
+
+
+def test_soak_no_ledger_record_missing_in_xero(soak: SoakResult) -> None:
+    assert soak.consistency is not None
+    assert not soak.consistency.missing, f"seed {soak.seed}: {soak.consistency.missing}"
+
+
+def test_soak_no_link_left_sending(soak: SoakResult) -> None:
+    assert soak.consistency is not None
+    assert not soak.consistency.sending_links, f"seed {soak.seed}: {soak.consistency.sending_links[:10]}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (sync engine): a SIGKILLed run's SyncRun row stays outcome='running' (and its items 'pending') "
+    "forever; no later run closes orphaned runs, so the run history shows phantom running syncs."))
+def test_soak_no_run_left_running(soak: SoakResult) -> None:
+    """A killed run cannot close its own record; the next run should (or the history shows it 'running')."""
+    assert soak.consistency is not None
+    assert not soak.consistency.running_runs, (
+        f"seed {soak.seed}: {len(soak.consistency.running_runs)} runs still 'running' after clean runs: "
+        f"{soak.consistency.running_runs[:10]}; {soak.consistency.pending_items} items still 'pending'")
+
