@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Property, QObject, Qt, QThread, QTimer, Signal, Slot
 
@@ -20,11 +21,13 @@ def _keep_singletons_alive() -> None:
     taken it (on 3.12+ these objects are immortal, so the bug is invisible there).
     A sync emits and repaints tens of thousands of times; None's count reaches zero
     and CPython aborts with "none_dealloc" / "bool_dealloc" (tests/ui/test_qt_refcount.py).
-    Raising the three singletons' counts by 2**40 makes them as good as immortal;
-    an extra count on an object that is never freed costs nothing, and does no harm
-    once a fixed PySide6 is installed.
+    pyproject pins PySide6 below 6.12, so this only acts when someone installed the
+    broken release by hand: raising the three singletons' counts by 2**40 makes them as
+    good as immortal; an extra count on an object that is never freed costs nothing.
     """
     if sys.version_info >= (3, 12) or hasattr(sys, "gettotalrefcount"):  # immortal already / debug build
+        return
+    if not PySide6.__version__.startswith("6.12."):
         return
     import ctypes
 
