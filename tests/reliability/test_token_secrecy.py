@@ -87,6 +87,7 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Secrets:
     return rec
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")
 def test_no_token_code_or_verifier_in_any_file_the_app_wrote(
         profile: Profile, secrets: Secrets, qtbot: Any, tmp_path: Path) -> None:
     from tests.fixtures.ui import start_ui_sandbox
