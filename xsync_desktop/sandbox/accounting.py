@@ -329,7 +329,7 @@ class Accounting:
         if is_guid(key):
             contact = led.t["contacts"].get(key.lower())
         else:  # GET /Contacts/{ContactNumber}
-            contact = next((c for c in led.t["contacts"].values() if c.get("ContactNumber") == key), None)
+            contact = next(iter(led.contacts_numbered(key)), None)
         if contact is None:
             raise not_found()
         return 200, ("Contacts", [render.contact(contact)])
@@ -381,19 +381,20 @@ class Accounting:
                                         order_default=lambda d: d["created"])
         if kind == "invoice":
             summary = _bool(req.q("summaryOnly"))
-            return 200, ("Invoices", [render.invoice(led, d, summary) for d in page], pagination)
-        return 200, ("CreditNotes", [render.credit_note(led, d) for d in page], pagination)
+            return 200, ("Invoices", [render.invoice(led.doc_view(d), d, summary) for d in page], pagination)
+        return 200, ("CreditNotes", [render.credit_note(led.doc_view(d), d) for d in page], pagination)
 
     def _one_doc(self, led: Ledger, kind: str, key: str) -> dict:
         store = led.t["invoices"] if kind == "invoice" else led.t["credit_notes"]
         doc = store.get(key.lower()) if is_guid(key) else next(
-            (d for d in store.values() if d["Number"] == key and d["Status"] != "DELETED"), None)
+            (d for d in led.documents_numbered(kind, key) if d["Status"] != "DELETED"), None)
         if doc is None:
             raise not_found()
         return doc
 
     def _render_doc(self, led: Ledger, doc: dict) -> dict:
-        return render.invoice(led, doc) if doc["Kind"] == "invoice" else render.credit_note(led, doc)
+        view = led.doc_view(doc)  # renders only this document's payments and allocations
+        return render.invoice(view, doc) if doc["Kind"] == "invoice" else render.credit_note(view, doc)
 
     def _save_docs(self, req: Request, led: Ledger, kind: str, upsert: bool, target: dict | None = None):
         key = "Invoices" if kind == "invoice" else "CreditNotes"
@@ -410,8 +411,8 @@ class Accounting:
                     if existing is None:
                         raise ElementError(f"{'Invoice' if kind == 'invoice' else 'Credit Note'} could not be found")
                 elif raw.get(number_key):
-                    existing = next((d for d in store.values() if d["Number"] == raw[number_key]
-                                     and d["Status"] != "DELETED"), None)
+                    existing = next((d for d in led.documents_numbered(kind, raw[number_key])
+                                     if d["Status"] != "DELETED"), None)
             return self._render_doc(led, led.save_document(kind, raw, existing, unitdp))
 
         elements = _elements(req, key)
@@ -429,7 +430,8 @@ class Accounting:
         return self._save_docs(req, led, "invoice", upsert=True)
 
     def get_invoice(self, req: Request, led: Ledger) -> tuple[int, Any]:
-        return 200, ("Invoices", [render.invoice(led, self._one_doc(led, "invoice", req.params["InvoiceID"]))])
+        doc = self._one_doc(led, "invoice", req.params["InvoiceID"])
+        return 200, ("Invoices", [render.invoice(led.doc_view(doc), doc)])
 
     def post_invoice(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "invoice", req.params["InvoiceID"])
@@ -446,7 +448,7 @@ class Accounting:
 
     def get_credit_note(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "credit_note", req.params["CreditNoteID"])
-        return 200, ("CreditNotes", [render.credit_note(led, doc)])
+        return 200, ("CreditNotes", [render.credit_note(led.doc_view(doc), doc)])
 
     def post_credit_note(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "credit_note", req.params["CreditNoteID"])

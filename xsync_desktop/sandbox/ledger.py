@@ -6,6 +6,7 @@ message so batches can report per element. Money is Decimal throughout.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,10 +19,112 @@ EDITABLE_OPEN = {"DRAFT", "SUBMITTED"}
 ZERO = Decimal("0")
 
 
+INDEX_KEY = "_index"  # tenant keys starting with "_" are derived, never persisted (state.py)
+
+
+def _fold(text: Any) -> str:
+    return str(text or "").strip().lower()
+
+
+class TenantIndex:
+    """Derived lookups for one organisation, so no request scans every payment or document.
+
+    Without it, a 10,000-invoice organisation made each saved invoice scan every number and
+    each rendered invoice scan every payment (quadratic). Entries point at the very same
+    record dicts, and every lookup re-checks the record (name, number, status), so a record
+    changed elsewhere (an admin edit) is never matched wrongly; records are only ever added,
+    never removed, so a changed count means something was added behind our back: rebuild.
+    """
+
+    def __init__(self, t: dict[str, Any]) -> None:
+        self.payments_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.allocations_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.docs_by_number: dict[str, dict[str, list[dict[str, Any]]]] = {
+            "invoice": defaultdict(list), "credit_note": defaultdict(list)}
+        self.contacts_by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.contacts_by_number: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in t["payments"].values():
+            self.add_payment(p)
+        for a in t["allocations"].values():
+            self.add_allocation(a)
+        for kind, store in (("invoice", t["invoices"]), ("credit_note", t["credit_notes"])):
+            for d in store.values():
+                self.add_document(kind, d)
+        for c in t["contacts"].values():
+            self.add_contact(c)
+        self.counts = self.sizes(t)
+
+    @staticmethod
+    def sizes(t: dict[str, Any]) -> tuple[int, ...]:
+        return (len(t["payments"]), len(t["allocations"]), len(t["invoices"]), len(t["credit_notes"]),
+                len(t["contacts"]))
+
+    def add_payment(self, p: dict[str, Any]) -> None:
+        self.payments_by_doc[p["DocID"]].append(p)
+
+    def add_allocation(self, a: dict[str, Any]) -> None:
+        self.allocations_by_doc[a["InvoiceID"]].append(a)
+        self.allocations_by_doc[a["CreditNoteID"]].append(a)
+
+    def add_document(self, kind: str, d: dict[str, Any]) -> None:
+        bucket = self.docs_by_number[kind][d.get("Number") or ""]
+        if not any(x is d for x in bucket):
+            bucket.append(d)
+
+    def add_contact(self, c: dict[str, Any]) -> None:
+        for index, key in ((self.contacts_by_name, _fold(c.get("Name"))),
+                           (self.contacts_by_number, str(c.get("ContactNumber") or ""))):
+            bucket = index[key]
+            if not any(x is c for x in bucket):
+                bucket.append(c)
+
+
 class Ledger:
     def __init__(self, tenant: dict[str, Any], now: datetime) -> None:
         self.t = tenant
         self.now = now
+        idx = tenant.get(INDEX_KEY)
+        if not isinstance(idx, TenantIndex) or idx.counts != TenantIndex.sizes(tenant):
+            idx = TenantIndex(tenant)
+            tenant[INDEX_KEY] = idx
+        self.idx: TenantIndex = idx
+
+    def _recount(self) -> None:
+        self.idx.counts = TenantIndex.sizes(self.t)
+
+    # -- indexed lookups (each re-checks the record) ----------------------------------------------
+    def payments_of(self, doc_id: str) -> list[dict[str, Any]]:
+        return [p for p in self.idx.payments_by_doc.get(doc_id, ()) if p["DocID"] == doc_id]
+
+    def allocations_of(self, doc_id: str) -> list[dict[str, Any]]:
+        return [a for a in self.idx.allocations_by_doc.get(doc_id, ())
+                if doc_id in (a["InvoiceID"], a["CreditNoteID"])]
+
+    def documents_numbered(self, kind: str, number: Any) -> list[dict[str, Any]]:
+        key = number if isinstance(number, str) else str(number or "")
+        return [d for d in self.idx.docs_by_number[kind].get(key, ()) if d.get("Number") == number]
+
+    def contacts_named(self, name: Any) -> list[dict[str, Any]]:
+        key = _fold(name)
+        return [c for c in self.idx.contacts_by_name.get(key, ()) if _fold(c.get("Name")) == key]
+
+    def contacts_numbered(self, number: Any) -> list[dict[str, Any]]:
+        return [c for c in self.idx.contacts_by_number.get(str(number or ""), ())
+                if c.get("ContactNumber") == number]
+
+    def doc_view(self, doc: dict[str, Any]) -> Ledger:
+        """This ledger seen through one document: only its payments and allocations.
+
+        Rendering a document lists its payments and credit allocations by scanning the
+        tenant's; handing the renderer this narrowed view keeps that O(its own) and the
+        output identical (every other key is the tenant's own).
+        """
+        view = Ledger.__new__(Ledger)
+        t = {k: v for k, v in self.t.items() if k != INDEX_KEY}
+        t["payments"] = {p["PaymentID"]: p for p in self.payments_of(doc["ID"])}
+        t["allocations"] = {a["AllocationID"]: a for a in self.allocations_of(doc["ID"])}
+        view.t, view.now, view.idx = t, self.now, self.idx
+        return view
 
     # -- lookups -------------------------------------------------------------------------------
     def account_by_code(self, code: str) -> dict[str, Any] | None:
@@ -46,11 +149,7 @@ class Ledger:
 
     # -- contacts ------------------------------------------------------------------------------
     def _name_taken(self, name: str, exclude: str | None) -> bool:
-        return any(
-            c["Name"].strip().lower() == name.strip().lower() and c["ContactStatus"] == "ACTIVE"
-            and c["ContactID"] != exclude
-            for c in self.t["contacts"].values()
-        )
+        return any(c["ContactStatus"] == "ACTIVE" and c["ContactID"] != exclude for c in self.contacts_named(name))
 
     def find_contact(self, data: dict[str, Any]) -> dict[str, Any] | None:
         cid = data.get("ContactID")
@@ -58,7 +157,7 @@ class Ledger:
             return self.t["contacts"].get(str(cid).lower())
         number = data.get("ContactNumber")
         if number:
-            return next((c for c in self.t["contacts"].values() if c.get("ContactNumber") == number), None)
+            return next(iter(self.contacts_numbered(number)), None)
         return None
 
     def save_contact(self, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -85,6 +184,8 @@ class Ledger:
         contact["Name"] = str(contact["Name"]).strip()
         contact["updated"] = self.now
         self.t["contacts"][contact["ContactID"]] = contact
+        self.idx.add_contact(contact)
+        self._recount()
         return contact
 
     def resolve_contact_for_document(self, data: Any) -> dict[str, Any]:
@@ -94,7 +195,7 @@ class Ledger:
         if contact is None and data.get("ContactID"):
             raise ElementError(M.CONTACT_NOT_FOUND.format(id=data["ContactID"]))
         if contact is None and data.get("Name"):
-            contact = next((c for c in self.t["contacts"].values()
+            contact = next((c for c in self.contacts_named(data["Name"])
                             if c["Name"].lower() == str(data["Name"]).strip().lower()
                             and c["ContactStatus"] == "ACTIVE"), None)
             if contact is None:  # Xero creates a contact named on a new document (saved with it)
@@ -216,15 +317,14 @@ class Ledger:
 
     # -- documents (invoices and credit notes share rules) ---------------------------------------
     def paid(self, doc_id: str) -> Decimal:
-        return sum((p["Amount"] for p in self.t["payments"].values()
-                    if p["DocID"] == doc_id and p["Status"] == "AUTHORISED"), ZERO)
+        return sum((p["Amount"] for p in self.payments_of(doc_id) if p["Status"] == "AUTHORISED"), ZERO)
 
     def credited(self, invoice_id: str) -> Decimal:
-        return sum((a["Amount"] for a in self.t["allocations"].values()
+        return sum((a["Amount"] for a in self.allocations_of(invoice_id)
                     if a["InvoiceID"] == invoice_id and not a["IsDeleted"]), ZERO)
 
     def allocated_from(self, credit_note_id: str) -> Decimal:
-        return sum((a["Amount"] for a in self.t["allocations"].values()
+        return sum((a["Amount"] for a in self.allocations_of(credit_note_id)
                     if a["CreditNoteID"] == credit_note_id and not a["IsDeleted"]), ZERO)
 
     def amount_due(self, doc: dict[str, Any]) -> Decimal:
@@ -253,11 +353,10 @@ class Ledger:
 
     def _next_number(self, kind: str) -> str:
         prefix = "INV" if kind == "invoice" else "CN"
-        taken = {d.get("Number") for d in self._store(kind).values()}
         while True:
             self.t["seq"][prefix] += 1
             number = f"{prefix}-{self.t['seq'][prefix]:04d}"
-            if number not in taken:
+            if not self.documents_numbered(kind, number):
                 return number
 
     def save_document(self, kind: str, data: dict[str, Any], existing: dict[str, Any] | None, unitdp: int) -> dict:
@@ -314,8 +413,8 @@ class Ledger:
         number_key = "InvoiceNumber" if kind == "invoice" else "CreditNoteNumber"
         number = data.get(number_key) or (existing.get("Number") if existing else None)
         if number and doc_type in ("ACCREC", "ACCRECCREDIT") and any(
-                d.get("Number") == number and d["Type"] == doc_type and d["Status"] != "DELETED"
-                and (existing is None or d["ID"] != existing["ID"]) for d in self._store(kind).values()):
+                d["Type"] == doc_type and d["Status"] != "DELETED"
+                and (existing is None or d["ID"] != existing["ID"]) for d in self.documents_numbered(kind, number)):
             errors.append(M.INVOICE_NUMBER_UNIQUE)
         try:
             self.check_lock(day)
@@ -344,8 +443,11 @@ class Ledger:
         if "SentToContact" in data:
             doc["SentToContact"] = bool(data["SentToContact"])
         self._store(kind)[doc["ID"]] = doc
+        self.idx.add_document(kind, doc)
         if contact.pop("_new", False):
             self.t["contacts"][contact["ContactID"]] = contact
+            self.idx.add_contact(contact)
+        self._recount()
         if doc_type in ("ACCREC", "ACCRECCREDIT"):
             contact["IsCustomer"] = True
         else:
@@ -383,12 +485,12 @@ class Ledger:
             if inv.get("InvoiceID"):
                 doc = self.t["invoices"].get(str(inv["InvoiceID"]).lower())
             else:
-                doc = next((d for d in self.t["invoices"].values()
-                            if d["Number"] == inv["InvoiceNumber"] and d["Status"] != "DELETED"), None)
+                doc = next((d for d in self.documents_numbered("invoice", inv["InvoiceNumber"])
+                            if d["Status"] != "DELETED"), None)
         elif isinstance(cn, dict) and (cn.get("CreditNoteID") or cn.get("CreditNoteNumber")):
             key = str(cn.get("CreditNoteID") or "").lower()
             doc = self.t["credit_notes"].get(key) or next(
-                (d for d in self.t["credit_notes"].values() if d["Number"] == cn.get("CreditNoteNumber")), None)
+                iter(self.documents_numbered("credit_note", cn.get("CreditNoteNumber"))), None)
         else:
             raise ElementError(M.PAYMENT_DOC_MISSING)
         if doc is None:
@@ -434,6 +536,8 @@ class Ledger:
             "IsReconciled": bool(data.get("IsReconciled", False)), "updated": self.now, "created": self.now,
         }
         self.t["payments"][payment["PaymentID"]] = payment
+        self.idx.add_payment(payment)
+        self._recount()
         self.refresh_paid_status(doc, day)
         return payment
 
@@ -485,6 +589,8 @@ class Ledger:
         alloc = {"AllocationID": new_id(), "CreditNoteID": credit_note["ID"], "InvoiceID": invoice["ID"],
                  "Amount": amount, "Date": day, "IsDeleted": False}
         self.t["allocations"][alloc["AllocationID"]] = alloc
+        self.idx.add_allocation(alloc)
+        self._recount()
         self.refresh_paid_status(invoice, day)
         self.refresh_paid_status(credit_note, day)
         return alloc

@@ -84,12 +84,19 @@ class SandboxState:
         if not self.state_file:
             return
         with self.lock:
-            data = _encode({name: getattr(self, name) for name in self._PERSISTED})
+            data = _encode({name: self._persisted(name) for name in self._PERSISTED})
         folder = os.path.dirname(os.path.abspath(self.state_file))
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sandbox-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
         os.replace(tmp, self.state_file)
+
+    def _persisted(self, name: str) -> Any:
+        """Tenant keys starting with "_" are derived lookups (ledger.TenantIndex): rebuilt, never saved."""
+        value = getattr(self, name)
+        if name == "tenants":
+            return {tid: {k: v for k, v in t.items() if not k.startswith("_")} for tid, t in value.items()}
+        return value
 
     # -- helpers -------------------------------------------------------------------------------
     def connected_tenant_ids(self, client_id: str) -> set[str]:
