@@ -123,9 +123,8 @@ def test_payment_deleted_in_xero_keep_ledger_sends_it_again(world: World) -> Non
     world.sync()
     (exc,) = world.exceptions()
     assert exc.kind == "payment_deleted"
-    # Decided later than Xero's 6-minute Idempotency-Key window: within it, Xero would replay the first
-    # (now deleted) payment for the identical request (reported to sync-push).
-    world.rig.srv.clock.advance(7 * 60)
+    # Decided at once, inside Xero's 6-minute Idempotency-Key window: the re-send must not carry the
+    # first send's key, or Xero replays its answer (the deleted payment) and nothing is recorded.
     resolve_exception(world.store, world.engine, exc.id, "keep_ledger", "Ana", note="customer did pay")
     again = world.xero_id("payment", pay.id)
     assert again != first_xero_id
@@ -133,3 +132,71 @@ def test_payment_deleted_in_xero_keep_ledger_sends_it_again(world: World) -> Non
     assert [p["PaymentID"] for p in live] == [again]
     assert world.invoice("INV-0003").amount_paid == Decimal("70.00")
     world.assert_quiet_second_run()
+
+
+def test_invoice_deleted_in_xero_keep_ledger_creates_it_again_at_once(world: World) -> None:  # noqa: F811
+    from xsync_desktop.store.models import InvoiceLine
+    from xsync_desktop.store.settings import set_setting
+
+    with session_scope(world.store.sessions) as s:  # Xero deletes only drafts: send this one as a draft
+        set_setting(s, "invoice_status", "DRAFT")
+        src = s.scalars(select(Invoice).where(Invoice.number == "INV-0001")).one()
+        new = Invoice(external_id="I7", number="INV-0007", customer_id=src.customer_id, issue_date=TODAY,
+                      due_date=TODAY + timedelta(days=14), currency=src.currency, status="authorised",
+                      subtotal=src.subtotal, tax_total=src.tax_total, total=src.total)
+        new.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent",
+                                     quantity=Decimal("1"), unit_amount=src.total, tax_amount=Decimal("0.00"),
+                                     line_amount=src.total))
+        s.add(new)
+    world.sync()
+    inv = world.invoice("INV-0007")
+    first_xero_id = world.xero_id("invoice", inv.id)
+    world.admin.edit_invoice(world.tenant, first_xero_id, Status="DELETED")
+    world.sync()
+    (exc,) = world.exceptions()
+    assert exc.kind == "invoice_deleted"
+    resolve_exception(world.store, world.engine, exc.id, "keep_ledger", "Ana", note="it was billed")
+    again = world.xero_id("invoice", inv.id)
+    assert again != first_xero_id
+    live = [x for x in world.admin.objects(world.tenant, "Invoices")
+            if x["InvoiceNumber"] == "INV-0007" and x["Status"] != "DELETED"]
+    assert [x["InvoiceID"] for x in live] == [again]
+    world.assert_quiet_second_run()
+
+
+def test_an_interrupted_re_send_is_not_settled_onto_the_deleted_object(world: World) -> None:  # noqa: F811
+    """Settling by natural key must not take the deleted payment for the re-sent one."""
+    from xsync_desktop.sync.exceptions import replaced_xero_ids, unlink_for_resend
+
+    with session_scope(world.store.sessions) as s:
+        inv = s.scalars(select(Invoice).where(Invoice.number == "INV-0002")).one()
+        s.add(Payment(external_id="L-8", invoice_id=inv.id, date=TODAY, amount=Decimal("30.00"), method="cash",
+                      source="ledger"))
+        inv.amount_paid = Decimal("30.00")
+    world.sync()
+    (pay,) = world.payments(world.invoice("INV-0002").id)
+    old = world.xero_id("payment", pay.id)
+    world.admin.delete_payment(world.tenant, old)
+    with session_scope(world.store.sessions) as s:  # a re-send was recorded, then the process died
+        link = s.scalars(select(Link).where(Link.entity == "payment", Link.local_id == pay.id)).one()
+        unlink_for_resend(link)
+        assert replaced_xero_ids(link) == (old,)
+        link.state, link.pending_action, link.pending_key = "sending", "create", "xsync-lost"
+        link.pending_hash = "h"
+    world.sync()
+    new = world.xero_id("payment", pay.id)
+    assert new != old
+    live = [p for p in world.admin.objects(world.tenant, "Payments") if p.get("Status") != "DELETED"]
+    assert [p["PaymentID"] for p in live] == [new]
+
+
+def test_run_context_does_not_reopen_a_decided_conflict(store) -> None:
+    with session_scope(store.sessions) as s:
+        ctx = _ctx(s)
+        args = ("contact_name_conflict", "contact", 3, None, "Customer A", "email", "a@x", "b@x", "fp-1", "why")
+        row = ctx.open_exception(*args)
+        assert row is not None and ctx.open_exception(*args).id == row.id
+        row.status = "dismissed"
+        s.flush()
+        assert ctx.open_exception(*args) is None
+        assert [e.status for e in s.scalars(select(ReconException))] == ["dismissed"]

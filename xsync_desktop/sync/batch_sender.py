@@ -28,6 +28,7 @@ from ..xero.errors import (
 )
 from . import messages as msg
 from .context import RunContext
+from .exceptions import replaced_xero_ids
 from .hashing import canonical_hash, idempotency_key
 from .links import LinkBook
 
@@ -152,7 +153,10 @@ class BatchSender:
             w.link = self.links.ensure(w.entity, w.local_id)
             w.item = self.items.begin(w.entity, w.local_id, w.action, w.label, xero_id=w.link.xero_id,
                                       flush=False)
-            key = idempotency_key(ctx.tenant_id, w.entity, str(w.local_id), w.action, canonical_hash(w.element))
+            # A deliberate re-send (the Xero object was deleted, a person chose to send it again)
+            # names what it replaces, so Xero does not replay the first, deleted, answer.
+            key = idempotency_key(ctx.tenant_id, w.entity, str(w.local_id), w.action, canonical_hash(w.element),
+                                  *replaced_xero_ids(w.link))
             LinkBook.mark_sending(w.link, w.action, key, w.content_hash)
             w.item.idempotency_key = key
             w.item.attempts = (w.item.attempts or 0) + 1

@@ -63,10 +63,14 @@ def run_sync(args: Any) -> int:
     sandbox = None
     try:
         if demo:
+            ports = DEMO_PORTS
             if demo_base is None:
-                sandbox = _start_sandbox(profile)
+                # Our own sandbox: register sign-in ports the OS says are free, so two demo syncs
+                # at once do not fight over 8765-8767 (still registered, as the fallback).
+                ports = _free_loopback_ports() + DEMO_PORTS
+                sandbox = _start_sandbox(profile, ports)
                 demo_base = sandbox.base_url
-            setup = _demo_connection(store, demo_base)
+            setup = _demo_connection(store, demo_base, ports)
         else:
             setup = _real_connection(store, profile)
         if isinstance(setup, int):
@@ -154,11 +158,36 @@ def _real_connection(store: Any, profile: Profile) -> Any:
 
 
 # -- the demo sandbox ---------------------------------------------------------------------------
-def _start_sandbox(profile: Profile) -> Any:
+def _free_loopback_ports(count: int = 2) -> tuple[int, ...]:
+    """Ports on 127.0.0.1 that are free right now (the OS picks them); () if it will not say.
+
+    Another program could take one before the sign-in listener binds it: the login then tries
+    the next one, and finally the fixed demo ports.
+    """
+    import socket
+
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return tuple(int(sock.getsockname()[1]) for sock in socks)
+    except OSError:
+        return ()
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def _start_sandbox(profile: Profile, ports: tuple[int, ...] = DEMO_PORTS) -> Any:
     from ..sandbox.config import SandboxConfig
     from ..sandbox.server import SandboxServer
+    from ..xero.login import redirect_uris
 
-    return SandboxServer(SandboxConfig(state_file=str(profile.root / "sandbox-state.json"))).start()
+    config = SandboxConfig(state_file=str(profile.root / "sandbox-state.json"),
+                           redirect_uris=redirect_uris(tuple(dict.fromkeys(ports + DEMO_PORTS))))
+    return SandboxServer(config).start()
 
 
 def _approve_over_http(authorize_url: str) -> str:
@@ -198,7 +227,7 @@ def _demo_browser(url: str) -> bool:
     return True
 
 
-def _demo_connection(store: Any, base_url: str) -> Any:
+def _demo_connection(store: Any, base_url: str, ports: tuple[int, ...] = DEMO_PORTS) -> Any:
     from ..store.settings import get_setting, set_setting
     from ..xero.client import XeroClient
     from ..xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
@@ -211,7 +240,7 @@ def _demo_connection(store: Any, base_url: str) -> Any:
     endpoints = XeroEndpoints.for_sandbox(base_url)
     session = XeroSession(endpoints, DEMO_CLIENT_ID, KeyringTokenStore(LimitedMemoryKeyring()), "demo-cli")
     try:
-        login = LoopbackLogin(endpoints, DEMO_CLIENT_ID, DEFAULT_SCOPES, DEMO_PORTS, opener=_demo_browser,
+        login = LoopbackLogin(endpoints, DEMO_CLIENT_ID, DEFAULT_SCOPES, ports, opener=_demo_browser,
                               timeout=60)
         login.start()
         session.adopt(login.wait())

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ..store.models import Customer, Link, Watermark
 from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
+from .exceptions import contact_archived_conflict, raise_conflict
 from .links import LinkBook, snapshot, updated_utc
 from .payloads import contact_content, contact_element
 
@@ -219,12 +220,11 @@ class ContactPhase:
 
 
 def open_archived_exception(ctx: RunContext, c: Customer, xero_id: str, name: str) -> None:
-    ctx.open_exception(
-        "contact_archived", "contact", c.id, xero_id, contact_label(c), "ContactStatus", "ACTIVE", "ARCHIVED",
-        f"contact_archived:{ctx.tenant_id}:{c.id}",
+    """Same conflict (fingerprint) as the pull raises for this customer: one exception, not two."""
+    raise_conflict(ctx, contact_archived_conflict(
+        c.id, xero_id or None, f"Customer {c.name}",
         f"The Xero contact '{name}' is archived; new invoices for this customer are held back. "
-        "Restore the contact in Xero, or link the customer to another contact.",
-    )
+        "Restore the contact in Xero, or link the customer to another contact."))
 
 
 def _skipped(lk: Link | None, c: Customer) -> bool:

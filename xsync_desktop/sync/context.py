@@ -182,11 +182,22 @@ class RunContext:
         xero_value: Any,
         fingerprint: str,
         detail: str | None,
-    ) -> ReconException:
+    ) -> ReconException | None:
         """Open a conflict for a person, or refresh the open one with the same fingerprint.
 
-        The same conflict seen on every run stays a single row (last_seen moves on).
+        The same conflict seen on every run stays a single row (last_seen moves on). One a
+        person already resolved or dismissed is not reopened (they decided): returns None.
         """
+        fingerprint = fingerprint[:128]
+        decided = self.session.scalars(
+            select(ReconException.id).where(
+                ReconException.fingerprint == fingerprint,
+                ReconException.status != "open",
+                ReconException.tenant_id == self.tenant_id,
+            ).limit(1)
+        ).first()
+        if decided is not None:
+            return None
         existing = self.session.scalars(
             select(ReconException).where(
                 ReconException.fingerprint == fingerprint,
@@ -213,7 +224,7 @@ class RunContext:
             field=field,
             ledger_value=_text(ledger_value),
             xero_value=_text(xero_value),
-            fingerprint=fingerprint[:128],
+            fingerprint=fingerprint,
             detail=detail,
             status="open",
             first_seen=now,

@@ -31,6 +31,7 @@ from .payloads import (
     money,
     void_element,
 )
+from .reconcile import held_invoices, reconcile_invoice, xero_side_changes
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,12 @@ class DocumentPhase:
                     updates.append(doc)
             elif linked and lk is not None and lk.pushed_hash != h:
                 voids.append(doc)
+        if kind is INVOICE and updates:
+            # An open exception on the invoice (both sides changed, amounts changed in Xero...)
+            # keeps Xero's value for a person to decide: the ledger's edit waits, quietly (the
+            # exception says why), and costs no request.
+            held = held_invoices(self.ctx.session, self.ctx.tenant_id, [d.id for d in updates])
+            updates = [d for d in updates if d.id not in held]
         total = len(creates) + len(updates) + len(voids)
         if total == 0:
             return
@@ -250,6 +257,8 @@ class DocumentPhase:
         if not contact_id or not xero_id:
             return None
         x = current.get(xero_id)
+        if x is not None and self.kind is INVOICE and not self._xero_side_settled(doc, x):
+            return None
         if x is None or x.get("Status") in ("VOIDED", "DELETED"):
             self.items.fail_now(self.kind.entity, doc.id, "update", label,
                                 f"{label} changed in the ledger, but Xero's copy is voided or deleted, so the change "
@@ -265,6 +274,33 @@ class DocumentPhase:
         built = self._build(doc, contact_id, xero_id, None)
         return Work(self.kind.entity, doc.id, "update", label, built.element, built.content_hash,
                     natural_key=doc.number, count_field=self.kind.count_field)
+
+    def _xero_side_settled(self, doc: Any, x: dict[str, Any]) -> bool:
+        """Did Xero change this invoice too since we last saw it? Then never overwrite it blindly.
+
+        Xero's change goes through the same rules as the pull (reconcile_invoice), told that the
+        ledger changed: due date or reference changed on both sides, amounts, contact or currency
+        changed, deleted -> an exception keeps both values and the update is held (needs review);
+        voided with no ledger payments -> the void is applied. True when the update may still go
+        (e.g. both sides made the same change).
+        """
+        lk = self.links.get(INVOICE.entity, doc.id)
+        if lk is None or not xero_side_changes(lk, x):
+            return True
+        raised = reconcile_invoice(self.ctx, x, lk, ledger_changed=True, review_items=False,
+                                   contact_xero_id=self.links.xero_id("contact", doc.customer_id))
+        if doc.status != "authorised":
+            return False  # Xero's void was applied to the ledger: nothing left to update
+        if not held_invoices(self.ctx.session, self.ctx.tenant_id, [doc.id]):
+            return True
+        label = self.label(doc)
+        fields = ", ".join(f.replace("_", " ") for f in raised) or "it"
+        self.items.fail_now(self.kind.entity, doc.id, "update", label,
+                            f"{label} changed in the ledger, but someone changed {fields} in Xero too, so the "
+                            "ledger's change was not sent and Xero's values are kept. Decide in Exceptions "
+                            "(accept Xero's value or keep the ledger's).", outcome="needs_review",
+                            xero_id=lk.xero_id)
+        return False
 
     def _void_work(self, doc: Any, current: dict[str, dict[str, Any]]) -> Work | None:
         label = self.label(doc)

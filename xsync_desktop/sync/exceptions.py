@@ -89,21 +89,20 @@ class Conflict:
         return fingerprint(self.kind, self.entity, key, self.field, self.xero_value)
 
 
+def contact_archived_conflict(customer_id: int, xero_id: str | None, label: str, detail: str) -> Conflict:
+    """The one conflict for "this customer's Xero contact is archived", whoever sees it first
+    (the push, about to use it for a new invoice, or the pull): one fingerprint, one exception."""
+    return Conflict("contact_archived", "contact", customer_id, xero_id, label, "status", "ACTIVE", "ARCHIVED",
+                    detail)
+
+
 def raise_conflict(ctx: RunContext, conflict: Conflict) -> tuple[ReconException | None, bool]:
     """Open (or refresh) the exception for ``conflict``; returns (row, newly_opened).
 
-    A conflict that a person already resolved or dismissed is not reopened: row None.
+    A conflict that a person already resolved or dismissed is not reopened: row None
+    (RunContext.open_exception refuses it).
     """
     fp = conflict.fingerprint
-    decided = ctx.session.scalars(
-        select(ReconException).where(
-            ReconException.fingerprint == fp,
-            ReconException.tenant_id == ctx.tenant_id,
-            ReconException.status != "open",
-        )
-    ).first()
-    if decided is not None:
-        return None, False
     was_open = ctx.session.scalars(
         select(ReconException.id).where(
             ReconException.fingerprint == fp,
@@ -123,6 +122,8 @@ def raise_conflict(ctx: RunContext, conflict: Conflict) -> tuple[ReconException 
         fp,
         conflict.detail,
     )
+    if row is None:
+        return None, False
     return row, was_open is None
 
 
@@ -238,19 +239,48 @@ def _keep_ledger(session: Session, exc: ReconException, _xero_id: str | None) ->
     if exc.kind == "payment_deleted":
         link = _link_for(session, exc)
         if link is not None:
-            # The Xero payment is gone for good (payments cannot be undeleted): forget
-            # the dead link so the push phase records the ledger payment afresh.
-            session.delete(link)
+            # The Xero payment is gone for good (payments cannot be undeleted): the push
+            # phase records the ledger payment afresh, as a deliberate re-send.
+            unlink_for_resend(link)
         return True
     link = _link_for(session, exc, "invoice" if exc.entity == "invoice" else None)
     if link is None:
         raise ResolveError("The record is not linked to Xero; nothing to re-push.")
     if exc.kind == "invoice_deleted":
         # A deleted Xero invoice cannot be edited back; the push phase creates it again.
-        session.delete(link)
+        unlink_for_resend(link)
         return True
     link.pushed_hash = None  # "Xero does not have the ledger's version": push it again
     return True
+
+
+def unlink_for_resend(link: Link) -> None:
+    """The Xero object behind ``link`` is gone for good: the push phase creates it again.
+
+    The link is kept (not deleted) and remembers the Xero id(s) it replaces, because the
+    create must differ from the first one: its Idempotency-Key includes them (otherwise Xero,
+    within its 6-minute window, replays the first answer: the deleted object), and settling an
+    interrupted re-send must not take the deleted object for the new one.
+    """
+    replaced = list(replaced_xero_ids(link))
+    if link.xero_id and link.xero_id not in replaced:
+        replaced.append(link.xero_id)
+    link.xero_id = None
+    link.state = "unsent"
+    link.pushed_hash = None
+    link.pending_action = link.pending_key = link.pending_hash = None
+    link.pending_since = None
+    link.xero_updated_utc = None
+    link.xero_snapshot = {RESEND_KEY: replaced}
+
+
+RESEND_KEY = "xsync_replaces"
+
+
+def replaced_xero_ids(link: Link) -> tuple[str, ...]:
+    """The Xero ids a deliberate re-send of this record replaces (empty for a first send)."""
+    value = (link.xero_snapshot or {}).get(RESEND_KEY)
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:

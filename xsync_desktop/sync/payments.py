@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditAllocation, CreditNote, Invoice, Payment
 from .batch_sender import BatchSender, Items, Work
@@ -39,7 +40,9 @@ class AllocationPhase:
     def run(self) -> None:
         ctx, links = self.ctx, self.links
         pending: dict[str, list[Work]] = defaultdict(list)
-        allocs = list(ctx.session.scalars(select(CreditAllocation).order_by(CreditAllocation.id)))
+        allocs = list(ctx.session.scalars(select(CreditAllocation).options(
+            selectinload(CreditAllocation.credit_note), selectinload(CreditAllocation.invoice))
+            .order_by(CreditAllocation.id)))
         for a in allocs:
             cn: CreditNote = a.credit_note
             inv: Invoice = a.invoice
@@ -92,7 +95,9 @@ class PaymentPhase:
         ctx, links, scope = self.ctx, self.links, self.scope
         creates: list[Work] = []
         deletes: list[tuple[Payment, str]] = []
-        pays = ctx.session.scalars(select(Payment).where(Payment.source == "ledger").order_by(Payment.id))
+        # Each payment's invoice comes with it (one extra query for all, not one per payment).
+        pays = list(ctx.session.scalars(select(Payment).options(selectinload(Payment.invoice))
+                                        .where(Payment.source == "ledger").order_by(Payment.id)))
         for p in pays:
             inv: Invoice = p.invoice
             if not scope.wanted("payment", p.id, p.date):

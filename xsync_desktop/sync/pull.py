@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..store.models import Link, Watermark
+from ..store.models import Invoice, Link, Payment, Watermark
 from ..store.types import utcnow
 from .context import RunContext
 from .reconcile import links_by_xero_id, reconcile_contact, reconcile_invoice, reconcile_payment
@@ -167,6 +167,30 @@ def _guarded(ctx: RunContext, entity: str, label: str, xero_id: str | None, fn: 
         return 1
 
 
+def _preload(ctx: RunContext, model: Any, ids: list[int]) -> list[Any]:
+    """Load a page's ledger rows in a few queries, so reconcile's session.get() per record hits
+    the identity map (the returned list keeps them there) instead of one query each."""
+    wanted = sorted({i for i in ids if i is not None})
+    out: list[Any] = []
+    for start in range(0, len(wanted), 500):
+        out.extend(ctx.session.scalars(select(model).where(model.id.in_(wanted[start:start + 500]))))
+    return out
+
+
+def _contact_ids(ctx: RunContext, invoices: list[Invoice]) -> dict[int, str]:
+    """Customer id -> its Xero ContactID, for a page of invoices (one query per 500)."""
+    customers = sorted({inv.customer_id for inv in invoices})
+    out: dict[int, str] = {}
+    for start in range(0, len(customers), 500):
+        rows = ctx.session.execute(
+            select(Link.local_id, Link.xero_id).where(
+                Link.tenant_id == ctx.tenant_id, Link.entity == "contact",
+                Link.local_id.in_(customers[start:start + 500]))
+        )
+        out.update({local_id: xero_id for local_id, xero_id in rows if xero_id})
+    return out
+
+
 def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     pay_links = links_by_xero_id(ctx.session, ctx.tenant_id, "payment", [str(p.get("PaymentID")) for p in items])
     inv_ids = [str((p.get("Invoice") or {}).get("InvoiceID") or "") for p in items]
@@ -175,6 +199,8 @@ def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
         for k, v in links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids).items()
         if v.state != "sending"
     }
+    pays = _preload(ctx, Payment, [lk.local_id for lk in pay_links.values()])
+    invs = _preload(ctx, Invoice, [lk.local_id for lk in inv_links.values()] + [p.invoice_id for p in pays])
     failures = 0
     for xp in items:
         pid = str(xp.get("PaymentID") or "")
@@ -183,22 +209,29 @@ def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
             lambda xp=xp: reconcile_payment(ctx, xp, pay_links, inv_links),  # type: ignore[misc]
         )
     ctx.commit()
+    del pays, invs
     return failures
 
 
 def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     ours = [i for i in items if str(i.get("Type") or "ACCREC").upper() == "ACCREC"]
     links = links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", [str(i.get("InvoiceID")) for i in ours])
+    invs = _preload(ctx, Invoice, [lk.local_id for lk in links.values()])
+    contact_of = _contact_ids(ctx, invs)
+    customer_of = {inv.id: inv.customer_id for inv in invs}
     failures = 0
     for xi in ours:
         link = links.get(str(xi.get("InvoiceID")))
         if link is None or link.state == "sending":
             continue  # not ours, or a push still settling it
+        contact = contact_of.get(customer_of.get(link.local_id, -1))
         failures += _guarded(
             ctx, "invoice", f"Invoice {xi.get('InvoiceNumber') or ''}", link.xero_id,
-            lambda xi=xi, link=link: reconcile_invoice(ctx, xi, link),  # type: ignore[misc]
+            lambda xi=xi, link=link, contact=contact: reconcile_invoice(  # type: ignore[misc]
+                ctx, xi, link, contact_xero_id=contact),
         )
     ctx.commit()
+    del invs
     return failures
 
 

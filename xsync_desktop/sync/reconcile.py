@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..store.models import ChangeLog, Customer, Invoice, Link, Payment, ReconException, SyncItem
 from ..store.types import utcnow
 from .changelog import as_text, write_back
-from .exceptions import Conflict, raise_conflict
+from .exceptions import Conflict, contact_archived_conflict, raise_conflict
 
 if TYPE_CHECKING:
     from .context import RunContext
@@ -152,9 +152,12 @@ def contact_snapshot(data: dict[str, Any]) -> dict[str, Any]:
     return snap
 
 
-def ledger_invoice_view(session: Session, tenant_id: str, inv: Invoice) -> dict[str, Any]:
+def ledger_invoice_view(session: Session, tenant_id: str, inv: Invoice,
+                        contact_xero_id: str | None = None) -> dict[str, Any]:
     """The ledger invoice in snapshot terms: what we pushed, when the snapshot is silent."""
-    contact_link = _link(session, tenant_id, "contact", inv.customer_id)
+    if contact_xero_id is None:
+        contact_link = _link(session, tenant_id, "contact", inv.customer_id)
+        contact_xero_id = contact_link.xero_id if contact_link is not None else None
     view: dict[str, Any] = {
         "Status": STATUS_TO_XERO.get(inv.status, inv.status.upper()),
         "DueDate": inv.due_date.isoformat(),
@@ -162,8 +165,8 @@ def ledger_invoice_view(session: Session, tenant_id: str, inv: Invoice) -> dict[
         "Total": _money_text(inv.total),
         "CurrencyCode": inv.currency,
     }
-    if contact_link is not None and contact_link.xero_id:
-        view["ContactID"] = contact_link.xero_id
+    if contact_xero_id:
+        view["ContactID"] = contact_xero_id
     return view
 
 
@@ -527,27 +530,38 @@ def _conflict_item(ctx: RunContext, conflict: Conflict, action: str) -> bool:
     return True
 
 
-def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
-    """One linked Xero invoice from the pull: apply, absorb or raise, per DESIGN's table."""
+def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger_changed: bool | None = None,
+                      review_items: bool = True, contact_xero_id: str | None = None) -> list[str]:
+    """One linked Xero invoice: apply, absorb or raise, per DESIGN's table; returns the fields
+    whose conflict was newly opened.
+
+    The pull calls it as is. The push calls it before sending a ledger edit, with what it
+    knows (``ledger_changed=True``: the ledger's content differs from what was pushed) and
+    ``review_items=False`` (it records the held update as its own item).
+    ``contact_xero_id`` spares a query when the caller already knows the customer's contact.
+    """
     session = ctx.session
     inv = session.get(Invoice, link.local_id)
     if inv is None:
-        return
+        return []
     new = invoice_snapshot(xi)
-    base = ledger_invoice_view(session, ctx.tenant_id, inv)
+    base = ledger_invoice_view(session, ctx.tenant_id, inv, contact_xero_id)
     base.update(invoice_snapshot(link.xero_snapshot or {}))
     label = _invoice_label(inv)
-    ledger_unchanged = link.pushed_at is not None and inv.changed_at <= link.pushed_at
+    if ledger_changed is None:
+        ledger_unchanged = link.pushed_at is not None and inv.changed_at <= link.pushed_at
+    else:
+        ledger_unchanged = not ledger_changed
     applied: list[str] = []
     raised: list[str] = []
     reason = "Changed in Xero"
 
     def conflict(kind: str, field: str, ledger_value: Any, xero_value: Any, detail: str) -> None:
-        if _conflict_item(
-            ctx,
-            Conflict(kind, "invoice", inv.id, link.xero_id, label, field, ledger_value, xero_value, detail),
-            "reconcile",
-        ):
+        c = Conflict(kind, "invoice", inv.id, link.xero_id, label, field, ledger_value, xero_value, detail)
+        if review_items:
+            if _conflict_item(ctx, c, "reconcile"):
+                raised.append(field)
+        elif raise_conflict(ctx, c)[1]:
             raised.append(field)
 
     status = new.get("Status")
@@ -615,6 +629,7 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link) -> None:
         item = ctx.start_item("invoice", inv.id, "reconcile", label, xero_id=link.xero_id)
         ctx.count("invoices_reconciled")
         ctx.finish_item(item, "succeeded", "Applied from Xero: " + ", ".join(applied) + ".")
+    return raised
 
 
 def reconcile_contact(ctx: RunContext, xc: dict[str, Any], link: Link) -> None:
@@ -638,9 +653,8 @@ def reconcile_contact(ctx: RunContext, xc: dict[str, Any], link: Link) -> None:
     elif new.get("ContactStatus") == "ARCHIVED" and old.get("ContactStatus") != "ARCHIVED":
         _conflict_item(
             ctx,
-            Conflict("contact_archived", "contact", cust.id, link.xero_id, label, "status",
-                     "ACTIVE", "ARCHIVED",
-                     "This contact was archived in Xero; new invoices cannot use it."),
+            contact_archived_conflict(cust.id, link.xero_id, label,
+                                      "This contact was archived in Xero; new invoices cannot use it."),
             "reconcile",
         )
     link.xero_snapshot = {**old, **push_snapshot(xc), **new}
@@ -653,6 +667,39 @@ __all__ = [
     "invoice_snapshot", "lines_hash", "reconcile_contact", "reconcile_invoice", "reconcile_payment",
     "refresh_pushed_hash", "reverse_payment",
 ]
+
+
+# Open exceptions that hold back a ledger edit of the invoice until a person decides: sending
+# it would overwrite the very Xero value the exception keeps for them.
+HOLDING_KINDS = ("due_date_conflict", "reference_conflict", "amounts_changed", "currency_changed",
+                 "contact_changed", "invoice_deleted", "void_with_payments")
+
+
+def held_invoices(session: Session, tenant_id: str, invoice_ids: list[int]) -> set[int]:
+    """Which of these ledger invoices have an open exception that holds back their edits."""
+    out: set[int] = set()
+    for start in range(0, len(invoice_ids), 500):
+        chunk = invoice_ids[start:start + 500]
+        out.update(i for i in session.scalars(
+            select(ReconException.local_id).where(
+                ReconException.tenant_id == tenant_id,
+                ReconException.status == "open",
+                ReconException.entity == "invoice",
+                ReconException.kind.in_(HOLDING_KINDS),
+                ReconException.local_id.in_(chunk),
+            )
+        ) if i is not None)
+    return out
+
+
+def xero_side_changes(link: Link, xero_invoice: dict[str, Any]) -> list[str]:
+    """What Xero changed since we last saw it that a ledger edit must not overwrite blindly.
+
+    Status counts only when Xero voided or deleted it (PAID is money, handled apart).
+    """
+    status = str(xero_invoice.get("Status") or "").upper()
+    return [f for f in xero_changed_fields(link, xero_invoice)
+            if f != "status" or status in ("VOIDED", "DELETED")]
 
 
 def xero_changed_fields(link: Link, xero_invoice: dict[str, Any]) -> list[str]:

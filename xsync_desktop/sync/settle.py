@@ -26,6 +26,7 @@ from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link
 from ..xero.errors import NotFound
 from .batch_sender import Items
 from .context import RunContext
+from .exceptions import replaced_xero_ids
 from .links import LinkBook
 from .payloads import money, payment_reference
 
@@ -122,7 +123,8 @@ class Settler:
             key = keys.get(lk.local_id)
             data = hits.get(key or "")
             xero_id = str(data.get(id_field) or "") if data else ""
-            if not xero_id or xero_id in claimed:
+            if not xero_id or xero_id in claimed or xero_id in replaced_xero_ids(lk):
+                # not there, someone else's, or the deleted object a deliberate re-send replaces
                 LinkBook.revert(lk)  # never reached Xero: the planner sends it again
                 continue
             claimed.add(xero_id)
