@@ -128,6 +128,7 @@ def _view(qtbot: Any, w: World) -> ExceptionsView:
     w.window.show_view("exceptions")
     view: ExceptionsView = w.window.view("exceptions")
     view.refresh()
+    qtbot.waitUntil(lambda: not view.loading)  # rows are read in a worker thread
     view.who_edit.setText(WHO)
     return view
 

@@ -3,8 +3,13 @@
 Decisions worth knowing:
 - One window per profile: a QLockFile in the profile refuses a second copy
   politely (exit code 6), so two processes never write beside each other.
-- `--demo`: the demo profile, the sandbox in this process, the real PKCE login
-  with the sandbox playing the browser, tokens in an in-memory keyring.
+- `--demo`: the demo profile, the sandbox in a child process (in this process
+  when frozen), the real PKCE login with the sandbox playing the browser,
+  tokens in an in-memory keyring.
+- Qt's own messages go to the app log (ui/qt_messages.py), installed here and
+  not in `build_app`, which tests use: pytest-qt must keep seeing Qt warnings.
+- Once the window is up, the garbage collector is settled (ui/gc_tuning.py):
+  full collections otherwise stall the window during a long sync.
 - `--smoke-test`: opens the main window, builds and refreshes every view,
   processes events and exits 0 (1 if a view fell back to a placeholder). It
   needs no network and no keyring: it uses an in-memory keyring, never starts
@@ -72,6 +77,11 @@ def run_gui(args: Any) -> int:
         app.setOrganizationName("xsync")
         app.setApplicationDisplayName("xsync desktop")
         handler = setup_logging(profile.logs_dir)
+        from . import qt_messages
+        from .icons import app_icon
+
+        restore_qt_messages = qt_messages.install()
+        app.setWindowIcon(app_icon())
         lock = QtCore.QLockFile(str(profile.root / "gui.lock"))
         lock.setStaleLockTime(0)  # a crashed copy's lock is taken over (its pid is gone)
         if not lock.tryLock(200):
@@ -88,6 +98,7 @@ def run_gui(args: Any) -> int:
             return EXIT_ENVIRONMENT
         finally:
             lock.unlock()
+            restore_qt_messages()
             logging.getLogger().removeHandler(handler)
             handler.close()
     finally:
@@ -143,6 +154,7 @@ def _run(app: Any, profile: Profile, demo: bool, smoke: bool) -> int:
             return _smoke(app, window)
         reporter.install()
         window.show()
+        _settle_gc_when_idle()
         if sandbox is not None:
             _start_demo(services, window)
         return int(app.exec())
@@ -152,6 +164,14 @@ def _run(app: Any, profile: Profile, demo: bool, smoke: bool) -> int:
         services.store.close()
         if sandbox is not None:
             sandbox.stop()
+
+
+def _settle_gc_when_idle() -> None:
+    """Freeze start-up's objects out of the collector's way once the first frames are painted."""
+    from .gc_tuning import settle_after_start
+    from .qt import QTimer
+
+    QTimer.singleShot(500, settle_after_start)
 
 
 def _start_demo(services: Any, window: Any) -> None:

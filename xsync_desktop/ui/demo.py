@@ -1,7 +1,9 @@
 """`--demo`: a working app with no account anywhere.
 
-The Xero sandbox runs in this process (its own thread, 127.0.0.1, a port the
-OS picks), its state kept in the demo profile. The app then signs in through
+The Xero sandbox runs in a child process (127.0.0.1, a port the OS picks; see
+ui/sandbox_process.py for why not a thread), its state kept in the demo profile.
+A frozen build, which cannot start `python -m`, or a child that fails to start,
+falls back to the sandbox in this process (its own thread). The app then signs in through
 the *real* PKCE loopback flow, with the sandbox's `approve()` playing the
 browser, chooses the first organisation and accepts the suggested mappings.
 Nothing in the sync path knows it is a demo: only the endpoints differ.
@@ -30,11 +32,19 @@ log = logging.getLogger(__name__)
 DEMO_INVOICES = 600
 
 
-def start_sandbox(profile: Profile, **config: Any) -> Any:
+def start_sandbox(profile: Profile, *, in_process: bool = False, **config: Any) -> Any:
+    """The demo's sandbox: a child process when possible, else a thread in this process."""
     from ..sandbox.config import SandboxConfig
     from ..sandbox.server import SandboxServer
+    from .sandbox_process import SandboxProcess, can_spawn
 
-    cfg = SandboxConfig(state_file=str(profile.root / "sandbox-state.json"), **config)
+    state_file = profile.root / "sandbox-state.json"
+    if not in_process and not config and can_spawn():
+        try:
+            return SandboxProcess(state_file=state_file)
+        except (OSError, RuntimeError) as exc:
+            log.warning("sandbox process did not start (%s); running it in this process", exc)
+    cfg = SandboxConfig(state_file=str(state_file), **config)
     return SandboxServer(cfg).start()
 
 

@@ -1,7 +1,9 @@
-"""The app icon: resources/icons/xsync.svg when present, else drawn here.
+"""The app icon: resources/app.png, the picture the exe and the installer carry (app.ico is
+made from it), so the window, the taskbar and the installer show the same thing.
 
-Drawing it keeps the smoke test and the packaged build independent of where
-resource files end up.
+The packaged app keeps resources/ at the same place relative to the package (build.spec
+copies it next to xsync_desktop/). Fallbacks, in order: resources/icons/xsync.svg, then a
+drawn icon, so a build that lost its resources still starts (the smoke test needs none).
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from pathlib import Path
 
 from .qt import Qt, QtCore, QtGui
 
-_SVG = Path(__file__).resolve().parents[2] / "resources" / "icons" / "xsync.svg"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+APP_PNG = RESOURCES / "app.png"
+_SVG = RESOURCES / "icons" / "xsync.svg"
 
 
 def app_icon() -> QtGui.QIcon:
-    if _SVG.is_file():
-        icon = QtGui.QIcon(str(_SVG))
-        if not icon.isNull() and icon.availableSizes():
-            return icon
+    for path in (APP_PNG, _SVG):
+        if path.is_file():
+            icon = QtGui.QIcon(str(path))
+            if not icon.isNull() and icon.availableSizes():
+                return icon
     icon = QtGui.QIcon()
     for size in (16, 32, 64, 128, 256):
         icon.addPixmap(_draw(size))

@@ -2,13 +2,16 @@
 values side by side and only the actions that fit each one.
 
 Resolving runs in the background runner: "keep the ledger's value" and "link" end with a
-sync run that re-pushes to Xero, which must never block the window. Destructive actions
+sync run that re-pushes to Xero, which must never block the window. Loading runs there
+too: naming each row's record is a query, and a long history would freeze the window;
+the list holds the newest LIST_LIMIT rows (open ones first) and says when there are more. Destructive actions
 ask first. Who resolved is the OS user name by default, editable; the history keeps who,
 when, how and the note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...sync.exceptions import resolve_exception
@@ -36,6 +39,8 @@ _CONFIRM = {
 _PUSHES = {"keep_ledger", "link"}
 _HISTORY_COLUMNS = ("Resolution", "By", "When", "Note")
 _FIRST_HISTORY_COLUMN = 7
+#: rows listed at most (open ones first, then the newest history)
+LIST_LIMIT = 5000
 
 
 def exception_columns() -> list[Column[ExceptionRow]]:
@@ -85,6 +90,11 @@ class ExceptionsView(QtWidgets.QWidget):
         self.busy = False
         self.link_dialog: LinkDialog | None = None
         self._generation = 0
+        #: a load is running in a worker thread
+        self.loading = False
+        #: more exceptions exist than the list holds
+        self.truncated = False
+        self._after_load: list[Callable[[], None]] = []
 
         self.kind_box = QtWidgets.QComboBox()
         self.kind_box.setObjectName("exceptionKind")
@@ -177,12 +187,54 @@ class ExceptionsView(QtWidgets.QWidget):
         self._show_selected()
 
     # -- loading -------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Reload (small table; the query is quick enough for the GUI thread)."""
+    def refresh(self, then: Callable[[], None] | None = None) -> None:
+        """Reload in a worker thread; `then` runs on the GUI thread once the list shows the result.
+
+        Refreshes that overlap are fine: only the latest one's rows are shown, and every
+        `then` waiting runs after them.
+        """
         tenant_id, _ = self.services.tenant()
+        if then is not None:
+            self._after_load.append(then)
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.count_label.setText("Loading\u2026")
+        sessions = self.services.store.sessions
+
+        def work() -> list[ExceptionRow]:
+            with sessions() as session:
+                return load_exceptions(session, tenant_id, limit=LIST_LIMIT + 1)
+
+        def done(rows: list[ExceptionRow]) -> None:
+            if generation != self._generation:
+                return  # a newer refresh is on its way
+            self._loaded(rows)
+
+        def failed(exc: BaseException) -> None:
+            if generation != self._generation:
+                return
+            from ..errors import describe
+
+            self.message_label.setText(f"The exceptions could not be read: {describe(exc)}")
+            self._loaded(None)
+
+        self.services.run_in_background(work, done, failed, name="exceptions-load")
+
+    def _loaded(self, rows: list[ExceptionRow] | None) -> None:
+        self.loading = False
+        if rows is not None:
+            self.truncated = len(rows) > LIST_LIMIT
+            self._show_rows(rows[:LIST_LIMIT])
+        else:
+            self._apply_filter()
+        waiting, self._after_load = self._after_load, []
+        for callback in waiting:
+            callback()
+        self.loaded.emit()
+
+    def _show_rows(self, rows: list[ExceptionRow]) -> None:
         keep = self.selected()
-        with self.services.session() as session:
-            rows = load_exceptions(session, tenant_id)
         self.model.set_rows(rows)
         kinds = sorted({(r.kind_title, r.kind) for r in rows})
         current = self.kind_box.currentData()
@@ -199,7 +251,6 @@ class ExceptionsView(QtWidgets.QWidget):
         if keep is not None:
             self.select_exception(keep.id)
         self._show_selected()
-        self.loaded.emit()
 
     def _apply_filter(self) -> None:
         kind = self.kind_box.currentData()
@@ -220,7 +271,8 @@ class ExceptionsView(QtWidgets.QWidget):
         for col in range(len(_HISTORY_COLUMNS)):  # who/when/how only mean something for closed ones
             self.table.setColumnHidden(_FIRST_HISTORY_COLUMN + col, status == "open")
         open_count = sum(1 for r in self.model.rows() if r.is_open)
-        self.count_label.setText(f"{self.proxy.rowCount()} shown, {open_count} open")
+        more = f" (the newest {LIST_LIMIT:,}; older history is in the database)" if self.truncated else ""
+        self.count_label.setText(f"{self.proxy.rowCount()} shown, {open_count} open{more}")
         if self.selected() is None and self.proxy.rowCount():
             self.table.selectRow(0)
         self._show_selected()
@@ -348,10 +400,9 @@ class ExceptionsView(QtWidgets.QWidget):
             self.busy = False
             self.message_label.setText(f"{row.kind_title} on {row.record}: "
                                        f"{ACTION_TITLES[action].rstrip(chr(0x2026)).lower()} \u2014 done.")
-            self.refresh()
+            self.refresh(then=lambda: self.resolved.emit(row.id, action))  # said once the list shows it
             for topic in ("exceptions", "ledger") + (("runs",) if engine is not None else ()):
                 self.services.notify(topic)
-            self.resolved.emit(row.id, action)
 
         self.services.run_in_background(work, done, lambda exc: self._failed(row.id, exc), name="resolve")
 
@@ -367,5 +418,4 @@ class ExceptionsView(QtWidgets.QWidget):
             self.services.report_error(exc)
             text = f"unexpected error ({type(exc).__name__}); details are in the log"
         self.message_label.setText(f"Not resolved: {text}")
-        self.refresh()
-        self.failed.emit(exception_id, text)
+        self.refresh(then=lambda: self.failed.emit(exception_id, text))

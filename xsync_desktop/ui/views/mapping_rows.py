@@ -186,9 +186,11 @@ def _usage(session: Session) -> dict[tuple[str, str], int]:
     return dict(counts)
 
 
-def load_drafts(session: Session, tenant_id: str) -> list[MappingDraft]:
+def load_drafts(session: Session, tenant_id: str, *, with_blocked: bool = True) -> list[MappingDraft]:
     """Every key that can be mapped: known charge types and methods, what the ledger uses,
-    what is already mapped, and every facility; with usage and blocked counts."""
+    what is already mapped, and every facility; with usage and (unless `with_blocked` is
+    False) blocked counts. The blocked counts walk every unpushed document, so the view
+    leaves them out here and counts in a worker thread (`count_blocked`)."""
     usage = _usage(session)
     saved = {(m.kind, m.key): m for m in session.scalars(select(Mapping))}
     facilities = {f.external_id: f.name for f in session.scalars(select(Facility))}
@@ -206,7 +208,7 @@ def load_drafts(session: Session, tenant_id: str) -> list[MappingDraft]:
         if kind == "facility" and key in names:
             continue  # a facility mapped by name: shown once, under its external id
         keys.setdefault((kind, key), facilities.get(key, key))
-    blocked = blocked_counts(session, tenant_id)
+    blocked = blocked_counts(session, tenant_id) if with_blocked else {}
     drafts = []
     for (kind, key), title in keys.items():
         m = saved.get((kind, key))
@@ -221,6 +223,17 @@ def load_drafts(session: Session, tenant_id: str) -> list[MappingDraft]:
     order = {k: i for i, k in enumerate(MAPPING_KINDS)}
     drafts.sort(key=lambda d: (order.get(d.kind, 9), d.title.casefold()))
     return drafts
+
+
+def count_blocked(sessions: Any, tenant_id: str) -> dict[tuple[str, str], int]:
+    """The engine's blocked counts in a session of its own (runs in a worker thread)."""
+    with sessions() as session:
+        return blocked_counts(session, tenant_id)
+
+
+def apply_blocked(drafts: list[MappingDraft], counts: dict[tuple[str, str], int]) -> None:
+    for d in drafts:
+        d.blocked = counts.get((d.kind, d.key), 0)
 
 
 def validate(session: Session, tenant_id: str, drafts: list[MappingDraft], choices: MappingChoices) -> None:

@@ -19,7 +19,9 @@ from .mapping_rows import (
     MAPPING_KINDS,
     MappingChoices,
     MappingDraft,
+    apply_blocked,
     apply_suggestions,
+    count_blocked,
     failed_items,
     load_choices,
     load_drafts,
@@ -36,6 +38,8 @@ class MappingView(QtWidgets.QWidget):
 
     #: emitted after a save, a refresh from Xero or a retry has finished (tests wait on it)
     finished = Signal(str)
+    #: emitted when the held-back counts of a refresh are in (they are counted in the background)
+    blocked_counted = Signal()
 
     def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +50,11 @@ class MappingView(QtWidgets.QWidget):
         self.tenant_id: str | None = None
         self._failed_run: int | None = None
         self.busy = False
+        #: the held-back counts are being counted in a worker thread
+        self.counting = False
+        self._count_job: Any = None
+        self._count_again = False
+        self._last_counts: dict[tuple[str, str], int] = {}  # shown until a new count is in
 
         title = QtWidgets.QLabel("<b>Mapping</b>: where each ledger charge, payment and facility goes in Xero")
         self.source_label = QtWidgets.QLabel()
@@ -67,6 +76,15 @@ class MappingView(QtWidgets.QWidget):
         self.blocked_label.setObjectName("mappingBlocked")
         self.blocked_label.setWordWrap(True)
         self.blocked_label.setStyleSheet("color: #b3261e;")
+        self.counting_bar = QtWidgets.QProgressBar()
+        self.counting_bar.setObjectName("mappingCounting")
+        self.counting_bar.setRange(0, 0)  # busy: how long the count takes is not known
+        self.counting_bar.setTextVisible(False)
+        self.counting_bar.setMaximumWidth(160)
+        self.counting_bar.setMaximumHeight(12)
+        self.counting_bar.setVisible(False)
+        self.counting_label = QtWidgets.QLabel("Counting the items held back by the mapping\u2026")
+        self.counting_label.setVisible(False)
         self.message_label = QtWidgets.QLabel()
         self.message_label.setObjectName("mappingMessage")
         self.message_label.setWordWrap(True)
@@ -104,6 +122,11 @@ class MappingView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.source_label)
+        counting = QtWidgets.QHBoxLayout()
+        counting.addWidget(self.counting_label)
+        counting.addWidget(self.counting_bar)
+        counting.addStretch(1)
+        layout.addLayout(counting)
         layout.addWidget(self.blocked_label)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
@@ -126,12 +149,14 @@ class MappingView(QtWidgets.QWidget):
         return any(d.dirty for d in self.drafts)
 
     def refresh(self) -> None:
-        """Reload mappings, Xero's choices and blocked counts (small tables: GUI thread is fine)."""
+        """Reload mappings and Xero's choices (small tables: the GUI thread is fine), then
+        count the held-back items in the background (that walks the ledger)."""
         self.tenant_id, tenant_name = self.services.tenant()
         with self.services.session() as session:
             tenant = self.tenant_id or ""
             self.choices = load_choices(session, tenant)
-            self.drafts = load_drafts(session, tenant)
+            self.drafts = load_drafts(session, tenant, with_blocked=False)
+            apply_blocked(self.drafts, self._last_counts)
             first_time = not any(d.is_set for d in self.drafts)
             suggested = 0
             if first_time and not self.choices.empty:
@@ -144,6 +169,7 @@ class MappingView(QtWidgets.QWidget):
             table.resizeColumnsToContents()
         self._show_source(tenant_name)
         self._show_blocked()
+        self._count_blocked()
         self.retry_button.setVisible(failed > 0)
         self.retry_button.setText(f"Retry {failed} failed item{'s' if failed != 1 else ''}")
         if suggested:
@@ -167,6 +193,45 @@ class MappingView(QtWidgets.QWidget):
                 f"{tenant_name or 'Xero'}: {len(c.revenue_accounts)} revenue accounts, "
                 f"{len(c.payment_accounts)} accounts that take payments, {len(c.tax_rates)} tax rates, "
                 f"{len(c.tracking)} tracking options (fetched {when}).")
+
+    def _count_blocked(self) -> None:
+        """Count held-back items in a worker; one count at a time, the latest refresh wins."""
+        if self._count_job is not None:
+            self._count_again = True
+            return
+        self._set_counting(True)
+        sessions, tenant = self.services.store.sessions, self.tenant_id or ""
+        self._count_job = self.services.run_in_background(
+            lambda: count_blocked(sessions, tenant), self._counted, self._count_failed, name="mapping-blocked")
+
+    def _set_counting(self, counting: bool) -> None:
+        self.counting = counting
+        self.counting_bar.setVisible(counting)
+        self.counting_label.setVisible(counting)
+
+    def _counted(self, counts: dict[tuple[str, str], int]) -> None:
+        self._count_job = None
+        if self._count_again:  # the ledger or the mapping changed meanwhile: count again
+            self._count_again = False
+            self._count_blocked()
+            return
+        self._last_counts = counts
+        apply_blocked(self.drafts, counts)
+        self._set_counting(False)
+        self._show_blocked()
+        for model in self.models.values():
+            model.revalidated()
+        self.blocked_counted.emit()
+
+    def _count_failed(self, exc: BaseException) -> None:
+        from ..errors import describe
+
+        self._count_job = None
+        self._count_again = False
+        self._set_counting(False)
+        self.blocked_label.setText(f"Could not count the held-back items: {describe(exc)}")
+        self.blocked_label.setVisible(True)
+        self.blocked_counted.emit()
 
     def _show_blocked(self) -> None:
         for i, kind in enumerate(MAPPING_KINDS):
@@ -225,6 +290,7 @@ class MappingView(QtWidgets.QWidget):
             return False
         with session_scope(self.services.store.sessions) as session:
             n = save_drafts(session, self.drafts)
+        self._last_counts = {}  # the old counts are about the old mapping: recount, show none meanwhile
         self.refresh()
         self.message_label.setText(f"Saved {n} mapping(s).")
         self.services.notify("mappings")

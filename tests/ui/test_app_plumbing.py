@@ -1,0 +1,92 @@
+"""Process-level plumbing of the GUI: Qt messages in the log, the app icon, the collector, the demo's
+sandbox process."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.ui.conftest import OFFSCREEN_NOISE
+from xsync_desktop.ui import qt_messages
+from xsync_desktop.ui.qt import QtCore
+
+QT_TEST_WARNING = "xsync test: a Qt warning routed to the log"
+
+
+@pytest.mark.qt_log_ignore(QT_TEST_WARNING, *OFFSCREEN_NOISE)
+def test_qt_warnings_reach_the_app_log_and_pytest_qt_still_sees_them(caplog: Any, qtlog: Any) -> None:
+    restore = qt_messages.install()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="qt"):
+            QtCore.qWarning(QT_TEST_WARNING)
+            QtCore.qDebug("xsync test: a debug line")
+    finally:
+        restore()
+    records = [r for r in caplog.records if r.name == "qt"]
+    assert [(r.levelno, r.getMessage()) for r in records][:2] == [
+        (logging.WARNING, QT_TEST_WARNING), (logging.DEBUG, "xsync test: a debug line")]
+    # chained: pytest-qt's handler (installed before ours) still got the warning
+    assert any(QT_TEST_WARNING in rec.message for rec in qtlog.records)
+
+
+@pytest.mark.qt_log_ignore(QT_TEST_WARNING, *OFFSCREEN_NOISE)
+def test_build_app_leaves_pytest_qt_capture_alone(ui_app: Any, caplog: Any, qtlog: Any) -> None:
+    ui_app()
+    with caplog.at_level(logging.DEBUG, logger="qt"):
+        QtCore.qWarning(QT_TEST_WARNING)
+    assert any(QT_TEST_WARNING in rec.message for rec in qtlog.records)
+    assert not [r for r in caplog.records if r.name == "qt"]  # only run_gui installs the log handler
+
+
+def test_window_icon_is_the_exe_picture(ui_app: Any) -> None:
+    from xsync_desktop.ui.icons import APP_PNG, app_icon
+
+    assert APP_PNG.is_file()
+    icon = app_icon()
+    expected = QtCore.QSize(256, 256)
+    assert expected in icon.availableSizes()
+    services, window = ui_app()
+    got = window.windowIcon().pixmap(64).toImage()
+    want = icon.pixmap(64).toImage()
+    assert got == want
+
+
+def test_settle_after_start_freezes_and_makes_full_collections_rarer(monkeypatch: Any) -> None:
+    from xsync_desktop.ui import gc_tuning
+
+    before = gc.get_threshold()
+    try:
+        figures = gc_tuning.settle_after_start()
+        assert gc.get_freeze_count() > 0 and figures["frozen"] == gc.get_freeze_count()
+        assert gc.get_threshold()[2] == gc_tuning.GEN2_THRESHOLD
+    finally:
+        gc.unfreeze()  # tests share the process: give the objects back to the collector
+        gc.set_threshold(*before)
+
+
+def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
+    from tests.fixtures.ui import free_ports
+    from xsync_desktop.ui.demo import browser_for
+    from xsync_desktop.ui.sandbox_process import SandboxProcess
+    from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
+    from xsync_desktop.xero.login import LoopbackLogin
+
+    ports = free_ports()
+    state = tmp_path / "sandbox state.json"
+    proc = SandboxProcess(state_file=state, rate_limits=False, redirect_ports=ports)
+    try:
+        assert proc.running
+        login = LoopbackLogin(XeroEndpoints.for_sandbox(proc.base_url), proc.config.client_id, DEFAULT_SCOPES,
+                              ports, opener=browser_for(proc), timeout=20)
+        login.start()
+        tokens = login.wait()
+        assert tokens.access_token
+        assert httpx.get(f"{proc.base_url}/__admin/stats", timeout=5).status_code == 200
+    finally:
+        proc.stop()
+    assert not proc.running
+    assert state.is_file()  # stopping by closing stdin let it save its state

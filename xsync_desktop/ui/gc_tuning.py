@@ -1,0 +1,58 @@
+"""Keep garbage-collection pauses out of the window's frame time.
+
+Measured (tests/perf/bench_gui_stall.py --diagnose): with the sandbox out of the
+process, the remaining stalls of the GUI thread during a sync were CPython's full
+(generation 2) collections, triggered in the sync worker. A full collection holds
+the GIL and walks every tracked object of the process, so the GUI thread waits
+for it: 60-200 ms on a busy two-core machine. Most of those objects were made at
+start-up (modules, Qt wrappers, SQLAlchemy mappers) and live as long as the app.
+
+So, once the window is up: import what the first sync will import anyway,
+collect once, and `gc.freeze()` everything that exists, which moves it to the
+permanent generation that collections skip. Full collections then only walk
+what the app made since, and a higher third threshold makes them rarer. Young
+collections (generations 0 and 1) are unchanged: they are short and keep cyclic
+garbage from piling up.
+
+Only `run_gui` calls this; tests build many apps in one process and must not
+freeze their garbage.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+#: modules a sync imports on first use; importing them before the freeze keeps them out of every scan
+WARM_MODULES = (
+    "xsync_desktop.sync.engine",
+    "xsync_desktop.sync.pull",
+    "xsync_desktop.sync.exceptions",
+    "xsync_desktop.xero.client",
+    "xsync_desktop.xero.session",
+)
+
+#: full collections wait for this many generation-1 collections (CPython's default is 10)
+GEN2_THRESHOLD = 100
+
+
+def settle_after_start() -> dict[str, float]:
+    """Warm imports, collect, freeze, make full collections rarer. Returns figures for the log."""
+    started = time.perf_counter()
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional part must not stop the app
+            log.debug("warm import of %s failed", name, exc_info=True)
+    gc.collect()
+    gc.freeze()
+    gen0, gen1, _gen2 = gc.get_threshold()
+    gc.set_threshold(gen0, gen1, GEN2_THRESHOLD)
+    figures = {"frozen": float(gc.get_freeze_count()), "seconds": time.perf_counter() - started}
+    log.info("garbage collector settled: %d objects frozen in %.0f ms",
+             gc.get_freeze_count(), figures["seconds"] * 1000)
+    return figures

@@ -1,0 +1,161 @@
+"""The Xero sandbox in its own process, for the demo and the GUI benchmark.
+
+Why a process and not a thread: real Xero is remote. A sandbox thread in the
+app's process competes with the GUI thread for the GIL while it parses, renders
+and saves thousands of invoices (its state file is one json.dump holding the GIL
+for tens of milliseconds), and its garbage lengthens every full collection. The
+window then stutters for reasons a customer never sees (measured with
+tests/perf/bench_gui_stall.py --diagnose). As a child process it costs the GUI
+thread nothing, like the real thing.
+
+`SandboxProcess` offers what the demo needs of an in-process `SandboxServer`:
+`base_url`, `config` (client id, redirect URIs), `approve(url)` (plays the
+browser on the consent page, over HTTP) and `stop()`.
+
+The child is this module run as a script (`python -m xsync_desktop.ui.sandbox_process`):
+the sandbox's own CLI, plus two things a child needs. It takes its redirect URIs
+from the parent (free ports, so two demos or a test run never fight over
+8765-8767), and it stops when its stdin closes, so a parent that crashes or is
+killed never leaves a sandbox running behind it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+MODULE = "xsync_desktop.ui.sandbox_process"
+
+
+def can_spawn() -> bool:
+    """A frozen (PyInstaller) app has no `python -m`: the demo then keeps the sandbox in-process."""
+    return not getattr(sys, "frozen", False)
+
+
+class SandboxProcess:
+    """A running sandbox child process; `stop()` ends it (and saves its state file)."""
+
+    def __init__(self, *, state_file: Path | str | None = None, rate_limits: bool = True,
+                 redirect_ports: tuple[int, ...] | None = None, start_timeout: float = 30.0) -> None:
+        from ..sandbox.config import SandboxConfig
+
+        uris = (tuple(f"http://127.0.0.1:{p}/callback" for p in redirect_ports) if redirect_ports
+                else SandboxConfig().redirect_uris)
+        self.config = SandboxConfig(rate_limits=rate_limits, redirect_uris=uris,
+                                    state_file=str(state_file) if state_file else None)
+        cmd = [sys.executable, "-m", MODULE, "--redirect-uris", ",".join(uris)]
+        if state_file:
+            cmd += ["--state", str(state_file)]
+        if not rate_limits:
+            cmd.append("--no-rate-limits")
+        creationflags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing up on Windows
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, encoding="utf-8", creationflags=creationflags)
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(self._proc.stdout.readline()),  # type: ignore[union-attr]
+                                  name="sandbox-url", daemon=True)
+        reader.start()
+        reader.join(start_timeout)
+        url = first[0].strip() if first else ""
+        if not url.startswith("http"):
+            self.stop()
+            raise RuntimeError(f"the sandbox process did not start ({url or 'no address printed'})")
+        self.base_url = url.rstrip("/")
+        # Drain stderr so a chatty child never blocks on a full pipe.
+        threading.Thread(target=self._drain, name="sandbox-stderr", daemon=True).start()
+
+    def _drain(self) -> None:
+        stream = self._proc.stderr
+        if stream is None:
+            return
+        try:
+            for text in stream:
+                log.debug("sandbox: %s", text.rstrip())
+        except (OSError, ValueError):  # closed by stop()
+            return
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self._proc.poll() is None
+
+    def approve(self, authorize_url: str, tenant_ids: list[str] | None = None) -> str:
+        """Play the browser: open the consent page, keep the organisations ticked, allow; return the redirect."""
+        with httpx.Client(follow_redirects=False, timeout=10) as client:
+            page = client.get(authorize_url)
+            if page.status_code == 302:
+                return page.headers["location"]
+            page.raise_for_status()
+            request_id = re.search(r"name='request_id' value='([^']+)'", page.text)
+            if request_id is None:
+                raise RuntimeError("consent page without a request id")
+            offered = re.findall(r"name='tenant' value='([^']+)'", page.text)
+            chosen = tenant_ids if tenant_ids is not None else offered
+            form = [("request_id", request_id.group(1)), ("action", "allow")] + [("tenant", t) for t in chosen]
+            resp = client.post(f"{self.base_url}/identity/connect/consent", content=urlencode(form).encode(),
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+            if resp.status_code != 302:
+                raise RuntimeError(f"consent refused: {resp.status_code}")
+            return resp.headers["location"]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Close the child's stdin (it saves its state and exits), then make sure it is gone."""
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            try:
+                self._proc.stdin.close()
+            except OSError:  # pragma: no cover - the child is gone already
+                pass
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("the sandbox process did not stop in %.0f s; killing it", timeout)
+            self._proc.kill()
+            self._proc.wait(timeout)
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:  # pragma: no cover
+                    pass
+
+
+def _child(argv: list[str] | None = None) -> int:
+    """The child: serve until stdin closes (the parent stopped us, or died)."""
+    from ..sandbox.config import SandboxConfig
+    from ..sandbox.server import SandboxServer
+
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}")
+    parser.add_argument("--state", default=None)
+    parser.add_argument("--redirect-uris", default="")
+    parser.add_argument("--no-rate-limits", action="store_true")
+    args = parser.parse_args(argv)
+    options: dict[str, object] = {"state_file": args.state, "rate_limits": not args.no_rate_limits}
+    if args.redirect_uris:
+        options["redirect_uris"] = tuple(u for u in args.redirect_uris.split(",") if u)
+    srv = SandboxServer(SandboxConfig(**options)).start()  # type: ignore[arg-type]
+    print(srv.base_url, flush=True)
+    try:
+        while sys.stdin.readline():  # nothing is ever sent: EOF is the signal to stop
+            pass
+    except KeyboardInterrupt:  # pragma: no cover
+        pass
+    finally:
+        srv.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
