@@ -32,6 +32,8 @@ class ConnectionView(QtWidgets.QWidget):
         self._connections: list[Any] = []
         self.reconnect_needed = False
         self.last_error: str | None = None
+        #: what the last sign-out left to say; kept across refreshes until the next login
+        self.notice: str | None = None
         self._build()
         self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("connection", "settings"))
         if services.sync is not None:
@@ -141,7 +143,7 @@ class ConnectionView(QtWidgets.QWidget):
             self.detail.setText("History and logs stay readable. Connect to Xero to sync again.")
         else:
             self.status.setText("Not connected")
-            self.detail.setText("Connect to Xero to send this ledger's invoices and payments. "
+            self.detail.setText(self.notice or "Connect to Xero to send this ledger's invoices and payments. "
                                 "Your browser opens Xero's sign-in page; no password is stored here.")
         self._set_banner()
         busy = self._login is not None
@@ -194,6 +196,7 @@ class ConnectionView(QtWidgets.QWidget):
             return
         self._login = login
         self.last_error = None
+        self.notice = None
         self.status.setText("Waiting for Xero in your browser…")
         self.detail.setText("Sign in to Xero and allow access. This window keeps working meanwhile.")
         session = self.services.xero_session
@@ -312,11 +315,12 @@ class ConnectionView(QtWidgets.QWidget):
         session = self.services.xero_session
 
         def done(revoked: bool) -> None:
-            self._forget_tenant()
+            # Said in refresh() (the coalesced refresh after "connection" changed must not wipe it).
+            self.notice = None if revoked else (
+                "Signed out on this computer. Xero could not be told (offline?); "
+                "the access will expire by itself.")
             self._set_connections([])
-            if not revoked:
-                self.detail.setText("Signed out on this computer. Xero could not be told (offline?); "
-                                    "the access will expire by itself.")
+            self._forget_tenant()
 
         self.services.run_in_background(session.sign_out, done, self._fail, name="xero-sign-out")
 

@@ -1,0 +1,97 @@
+"""Connection view against the sandbox: disconnecting an organisation and signing out, clicked
+in the UI, change Xero's connections, the keyring and what the window says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xsync_desktop.ui.qt import Qt
+
+
+def _sandbox_connections(sandbox: Any) -> set[str]:
+    """Tenant ids the sandbox (Xero) still has a connection to, for the app's client id."""
+    with sandbox.state.lock:
+        return {c["tenantId"] for c in sandbox.state.connections.values()
+                if c["client_id"] == sandbox.config.client_id}
+
+
+def _keyring_entries(services: Any) -> dict[tuple[str, str], str]:
+    return services.xero.token_store._backend().entries()
+
+
+def _connection_view(window: Any, qtbot: Any) -> Any:
+    window.show_view("connection")
+    view = window.view("connection")
+    view.refresh()
+    return view
+
+
+def test_disconnect_organisation_removes_only_its_connection(demo_app: Any, qtbot: Any) -> None:
+    services, window = demo_app
+    sandbox = services.sandbox
+    tenant_id, name = services.tenant()
+    before = _sandbox_connections(sandbox)
+    assert tenant_id in before
+    view = _connection_view(window, qtbot)
+    assert view.status.text() == f"Connected to {name}"
+    assert view.disconnect_button.isEnabled()
+
+    qtbot.mouseClick(view.disconnect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
+
+    assert _sandbox_connections(sandbox) == before - {tenant_id}  # other organisations stay connected
+    grant = services.xero.token_store.load(services.profile.profile_id)
+    assert grant is not None and grant.refresh_token  # still signed in at Xero...
+    assert grant.tenant_id is None  # ...but the organisation is forgotten, in the keyring too
+    qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
+    assert view.status.text() == "Signed in \u2014 choose an organisation"
+    assert not view.disconnect_button.isEnabled() and view.sign_out_button.isEnabled()
+    assert view.last_error is None
+
+
+def test_sign_out_revokes_at_xero_and_empties_the_keyring(demo_app: Any, qtbot: Any) -> None:
+    services, window = demo_app
+    sandbox = services.sandbox
+    assert _sandbox_connections(sandbox)
+    assert _keyring_entries(services)  # the tokens are in the (test) keyring
+    view = _connection_view(window, qtbot)
+    assert view.sign_out_button.isEnabled()
+
+    qtbot.mouseClick(view.sign_out_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
+
+    assert _sandbox_connections(sandbox) == set()  # revoking the refresh token removed every connection
+    assert _keyring_entries(services) == {}
+    assert services.xero.token_store.load(services.profile.profile_id) is None
+    qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
+    assert view.status.text() == "Not connected"
+    assert view.connect_button.isVisible() and view.connect_button.text() == "Connect to Xero\u2026"
+    assert not view.sign_out_button.isEnabled() and not view.disconnect_button.isEnabled()
+    assert view.orgs.count() == 0
+    # A sync now says it needs a connection instead of trying.
+    assert window.sync.sync_now("manual")
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
+    assert window.sync.last_error
+
+
+def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
+    demo_app: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    """Xero unreachable at sign-out: local secrets go anyway, and the window says Xero was not told.
+    (Stopping the sandbox does not make it unreachable: its handler threads keep serving the
+    session's keep-alive connection, so the session's answer is stood in for here.)"""
+    services, window = demo_app
+    session = services.xero_session
+    view = _connection_view(window, qtbot)
+
+    def offline_sign_out() -> bool:
+        session._store.delete(services.profile.profile_id)
+        return False  # what XeroSession.sign_out returns when the revocation request failed
+
+    monkeypatch.setattr(session, "sign_out", offline_sign_out)
+    qtbot.mouseClick(view.sign_out_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
+    assert _keyring_entries(services) == {}
+    qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
+    qtbot.wait(400)  # past the coalesced refresh that "connection changed" triggers: it must not wipe it
+    assert "could not be told" in view.detail.text()
