@@ -289,3 +289,107 @@ def test_exceptions_model_passes_qtmodeltester(qtbot: Any, qtmodeltester: Any, w
     assert view.model.rowCount() == 1
     qtmodeltester.check(view.model, force_py=True)
     qtmodeltester.check(view.proxy, force_py=True)
+
+
+def _ledger_payment(world: World, number: str, amount: str, external_id: str) -> int:
+    """A payment the ledger recorded on `number` (not pushed yet); returns its id."""
+    with world.services.write() as s:
+        inv = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+        pay = Payment(external_id=external_id, invoice_id=inv.id, date=TODAY, amount=Decimal(amount),
+                      method="cash", source="ledger")
+        s.add(pay)
+        inv.amount_paid = inv.amount_paid + Decimal(amount)
+        s.flush()
+        return int(pay.id)
+
+
+def test_payment_overpays_accept_imports_xero_payment(qtbot: Any, world: World, monkeypatch: Any) -> None:
+    # The ledger has 80.00 of 100.00 paid (not sent yet); Xero records 50.00: more than the 20.00 left.
+    _ledger_payment(world, "INV-0001", "80.00", "L-OVER")
+    inv_xero_id = world.xero_id("invoice", world.invoice("INV-0001").id)
+    made = world.admin.create_payment(world.tenant, InvoiceID=inv_xero_id, Amount="50.00", Date=TODAY.isoformat())
+    xero_payment_id = str(made.get("PaymentID") or made["Payments"][0]["PaymentID"])
+    world.pull_only()
+    exc = world.exception("payment_overpays")
+    assert exc is not None and exc.status == "open" and exc.xero_id == xero_payment_id
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert view.ledger_label.text() == "20.00"
+    assert view.xero_label.text().startswith("50.00")
+    assert {a for a, b in view.action_buttons.items() if b.isVisible()} == {"accept_xero", "dismiss"}
+
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+    _click(qtbot, view, exc.id, "accept_xero")
+    with world.services.session() as s:
+        link = s.scalars(select(Link).where(Link.entity == "payment", Link.xero_id == xero_payment_id)).one()
+        imported = s.get(Payment, link.local_id)
+        assert imported.amount == Decimal("50.00") and imported.invoice_id == world.invoice("INV-0001").id
+    assert world.invoice("INV-0001").amount_paid == Decimal("130.00")  # the ledger shows the overpayment
+    xero_payments = {p["PaymentID"]: p for p in world.admin.objects(world.tenant, "Payments")}
+    assert xero_payments[xero_payment_id]["Status"] != "DELETED"  # Xero's payment is left as it is
+    assert world.exception("payment_overpays").status == "resolved"
+
+
+def test_void_with_payments_accept_voids_the_ledger_invoice(qtbot: Any, world: World, monkeypatch: Any) -> None:
+    _ledger_payment(world, "INV-0002", "80.00", "L-VOID")
+    inv = world.invoice("INV-0002")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), Status="VOIDED")
+    world.pull_only()
+    exc = world.exception("void_with_payments")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert view.xero_label.text() == "VOIDED" and "80.00" in view.detail_label.text()
+    assert {a for a, b in view.action_buttons.items() if b.isVisible()} == {"accept_xero", "link", "dismiss"}
+
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+    _click(qtbot, view, exc.id, "accept_xero")
+    assert world.invoice("INV-0002").status == "void"
+    assert world.xero_invoice("INV-0002")["Status"] == "VOIDED"
+    with world.services.session() as s:
+        assert s.scalars(select(ChangeLog).where(ChangeLog.field == "status")).first() is not None
+    assert world.exception("void_with_payments").status == "resolved"
+    # The next sync leaves it alone: no new exception, Xero unchanged.
+    world.sync()
+    assert world.exception("void_with_payments").status == "resolved"
+    assert world.xero_invoice("INV-0002")["Status"] == "VOIDED"
+
+
+def test_invoice_deleted_keep_ledger_creates_it_again_in_xero(qtbot: Any, world: World, monkeypatch: Any) -> None:
+    # Xero deletes only drafts: this organisation sends invoices as drafts, and a new one goes up.
+    with world.services.write() as s:
+        set_setting(s, "invoice_status", "DRAFT")
+        first = s.scalars(select(Invoice).where(Invoice.number == "INV-0001")).one()
+        inv = Invoice(external_id="I4", number="INV-0004", customer_id=first.customer_id,
+                      issue_date=TODAY, due_date=TODAY + timedelta(days=14), currency=first.currency,
+                      status="authorised", reference="Unit A4", subtotal=Decimal("60.00"),
+                      tax_total=Decimal("0.00"), total=Decimal("60.00"), amount_paid=Decimal("0.00"))
+        inv.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent",
+                                     quantity=Decimal("1"), unit_amount=Decimal("60.00"),
+                                     tax_amount=Decimal("0.00"), line_amount=Decimal("60.00")))
+        s.add(inv)
+    world.sync()
+    inv = world.invoice("INV-0004")
+    old_id = world.xero_id("invoice", inv.id)
+    assert world.xero_invoice("INV-0004")["Status"] == "DRAFT"
+    world.admin.edit_invoice(world.tenant, old_id, Status="DELETED")
+    world.sync()
+    exc = world.exception("invoice_deleted")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert view.xero_label.text() == "DELETED"
+    assert {a for a, b in view.action_buttons.items() if b.isVisible()} == {"keep_ledger", "link", "dismiss"}
+
+    asked: list[str] = []
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, asked)
+    _click(qtbot, view, exc.id, "keep_ledger", timeout=60_000)
+    assert asked and "INV-0004" in asked[0]
+    new_id = world.xero_id("invoice", inv.id)
+    assert new_id != old_id
+    xero = {o["InvoiceID"]: o for o in world.admin.objects(world.tenant, "Invoices")}
+    assert xero[old_id]["Status"] == "DELETED"
+    assert xero[new_id]["InvoiceNumber"] == "INV-0004" and xero[new_id]["Status"] == "DRAFT"
+    assert Decimal(str(xero[new_id]["Total"])) == Decimal("60.00")
+    assert world.invoice("INV-0004").status == "authorised"
+    assert world.exception("invoice_deleted").status == "resolved"
