@@ -57,7 +57,8 @@ def _free_ports(n: int) -> tuple[int, ...]:
 class Rig:
     """A sandbox with real limits, a profile with a ledger, a signed-in session, mappings accepted."""
 
-    def __init__(self, time_scale: float, rate_limits: bool = True) -> None:
+    def __init__(self, time_scale: float, rate_limits: bool = True, base_url: str | None = None,
+                 profile_dir: Path | None = None) -> None:
         from xsync_desktop.profile import Profile
         from xsync_desktop.sandbox import SandboxConfig, SandboxServer
         from xsync_desktop.store.store import open_store
@@ -66,10 +67,12 @@ class Rig:
         self.ports = _free_ports(3)
         from xsync_desktop.xero.login import redirect_uris
 
-        self.srv = SandboxServer(SandboxConfig(redirect_uris=redirect_uris(self.ports), time_scale=time_scale,
-                                               rate_limits=rate_limits)).start()
+        # An external sandbox (another process) is reached over HTTP only, like the CLI's demo does.
+        self.base_url = base_url
+        self.srv: Any = None if base_url else SandboxServer(SandboxConfig(
+            redirect_uris=redirect_uris(self.ports), time_scale=time_scale, rate_limits=rate_limits)).start()
         self.tmp = tempfile.TemporaryDirectory(prefix="xsync-bench-sync-")
-        self.profile = Profile(Path(self.tmp.name) / "bench profile").ensure()
+        self.profile = Profile(profile_dir or Path(self.tmp.name) / "bench profile").ensure()
         self.store = open_store(self.profile.database_url, self.profile.backups_dir)
         self.session: Any = None
         self.tid = ""
@@ -87,8 +90,10 @@ class Rig:
         from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
         from xsync_desktop.xero.token_store import KeyringTokenStore
 
-        self.endpoints = XeroEndpoints.for_sandbox(self.srv.base_url)
-        self.session = XeroSession(self.endpoints, self.srv.config.client_id,
+        base = self.base_url or self.srv.base_url
+        client_id = "xsync-desktop-demo"
+        self.endpoints = XeroEndpoints.for_sandbox(base)
+        self.session = XeroSession(self.endpoints, client_id,
                                    KeyringTokenStore(LimitedMemoryKeyring()), "bench",
                                    lock_dir=Path(self.tmp.name) / "locks")
         srv = self.srv
@@ -101,8 +106,14 @@ class Rig:
             threading.Thread(target=play, daemon=True).start()
             return True
 
-        login = LoopbackLogin(self.endpoints, srv.config.client_id, DEFAULT_SCOPES, self.ports, opener=browser,
-                              timeout=30)
+        if self.srv is None:
+            from xsync_desktop.sync.cli import DEMO_PORTS, _demo_browser
+
+            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, DEMO_PORTS, opener=_demo_browser,
+                                  timeout=60)
+        else:
+            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, self.ports, opener=browser,
+                                  timeout=30)
         login.start()
         self.session.adopt(login.wait())
         conn = next(c for c in self.session.connections() if c.tenant_name == "Harbourside Storage Ltd")
@@ -162,7 +173,8 @@ class Rig:
             if self.session is not None:
                 self.session.close()
         finally:
-            self.srv.stop()
+            if self.srv is not None:
+                self.srv.stop()
             self.tmp.cleanup()
 
 

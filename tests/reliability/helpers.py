@@ -47,10 +47,12 @@ def run_cli(profile: Path, env: dict[str, str], *args: str, timeout: float = 300
 class SandboxProcess:
     """`python -m xsync_desktop.sandbox --state FILE` in its own process (survives our kills of the CLI)."""
 
-    def __init__(self, state_file: Path, *extra: str) -> None:
+    def __init__(self, state_file: Path | None, *extra: str) -> None:
+        """`state_file` None: state in memory only (saving a big state after every write is quadratic)."""
         self.state_file = state_file
+        state = ["--state", str(state_file)] if state_file is not None else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "xsync_desktop.sandbox", "--state", str(state_file), *extra],
+            [sys.executable, "-m", "xsync_desktop.sandbox", *state, *extra],
             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()

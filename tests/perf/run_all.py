@@ -1,0 +1,195 @@
+"""All benchmarks in one command, as a table and as JSON (to compare figures between commits).
+
+    .venv/bin/python tests/perf/run_all.py [--quick] [--json out.json]
+
+Sections (each measured, never asserted; a section that fails is reported, the rest still run):
+- sync    tests/perf/bench_sync.py: first sync of 10,000 invoices + 3,000 contacts + 8,000
+          payments against the sandbox with Xero's real limits (time-scaled 60x), calls and
+          records per call, against the rate-limit bound (calls/60 real minutes); a naive
+          one-record-per-call push on a slice, extrapolated; incremental syncs (none / 1% changed);
+- memory  tests/perf/bench_memory.py: peak RSS of a process syncing 50,000 invoices;
+- gui     tests/perf/bench_gui_stall.py (ui-main's): cold start, the longest GUI-thread stall
+          during a 10,000-invoice sync, opening and filtering a run of 1,000,000 items. It runs in
+          a child whose Xero client paces 60x faster than Xero (the minute limit's waiting is not
+          GUI work, and unscaled it would take 12 real minutes).
+`--quick` shrinks every size about 10x (about a minute). Machine facts go into the JSON too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+FULL = {"invoices": 10_000, "contacts": 3_000, "payments": 8_000, "naive_slice": 200, "memory_invoices": 50_000,
+        "gui_invoices": 10_000, "gui_items": 1_000_000}
+QUICK = {"invoices": 1_000, "contacts": 300, "payments": 800, "naive_slice": 50, "memory_invoices": 5_000,
+         "gui_invoices": 1_000, "gui_items": 100_000}
+TIME_SCALE = 60.0
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                  if ln.startswith("MemTotal"))
+        ram_gb = round(kb / 1024 / 1024, 1)
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "ram_gb": ram_gb, "cpu": cpu or platform.processor(),
+            "python": platform.python_version(), "platform": platform.platform(), "commit": commit,
+            "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
+
+
+# -- GUI: ui-main's bench in a child, client pacing time-scaled ----------------------------------
+GUI_PATTERNS = {
+    "cold_start_s": r"cold start to usable window.*?: ([\d.]+) s",
+    "sync_s": r"sync of [\d,]+ invoices: ([\d.]+) s",
+    "sync_outcome": r"sync of [\d,]+ invoices: [\d.]+ s, outcome (\w+)",
+    "sync_longest_stall_ms": r"GUI stall during sync: longest ([\d.]+) ms",
+    "sync_p99_stall_ms": r"GUI stall during sync: longest [\d.]+ ms, p99 ([\d.]+) ms",
+    "items_insert_s": r"inserted [\d,]+ items \(executemany\): ([\d.]+) s",
+    "open_run_first_rows_ms": r"open run of [\d,]+ items: first rows (\d+) ms",
+    "open_run_counted_ms": r"open run of [\d,]+ items: first rows \d+ ms, total counted (\d+) ms",
+    "filter_failed_ms": r"filter outcome=failed: rows and count (\d+) ms",
+    "text_search_first_rows_ms": r"text search '[^']*': first rows (\d+) ms",
+    "text_search_count_ms": r"text search '[^']*': first rows \d+ ms, count (\d+) ms",
+    "browse_longest_stall_ms": r"GUI stall while opening and filtering: longest ([\d.]+) ms",
+}
+
+
+def gui_child(scale: float, invoices: int, items: int) -> int:
+    """Run bench_gui_stall with the demo's Xero client pacing `scale` times faster."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import xsync_desktop.ui.demo as demo_mod
+
+    original = demo_mod.demo_xero_setup
+
+    def scaled_setup(sandbox: Any) -> Any:
+        setup = original(sandbox)
+        setup.client_options.update(time_scale=scale)
+        return setup
+
+    demo_mod.demo_xero_setup = scaled_setup
+    from tests.perf import bench_gui_stall
+
+    return bench_gui_stall.main(["--invoices", str(invoices), "--items", str(items)])
+
+
+def bench_gui(invoices: int, items: int) -> dict[str, Any]:
+    if not (ROOT / "tests" / "perf" / "bench_gui_stall.py").exists():
+        return {"error": "tests/perf/bench_gui_stall.py is missing"}
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--gui-child", str(TIME_SCALE),
+                           str(invoices), str(items)], cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT)))
+    out = done.stdout
+    row: dict[str, Any] = {"invoices": invoices, "items": items, "client_time_scale": TIME_SCALE,
+                           "exit": done.returncode, "wall_s": round(time.perf_counter() - t0, 1)}
+    for key, pattern in GUI_PATTERNS.items():
+        m = re.search(pattern, out)
+        if m:
+            row[key] = m.group(1) if key == "sync_outcome" else float(m.group(1))
+    row["output"] = [ln for ln in out.splitlines() if ln.strip()]
+    if done.returncode:
+        row["error"] = done.stderr[-1500:]
+    return row
+
+
+# -- the harness ----------------------------------------------------------------------------------
+def _section(name: str, fn: Any, results: dict[str, Any]) -> None:
+    print(f"== {name} ...", flush=True)
+    t0 = time.perf_counter()
+    try:
+        results[name] = fn()
+    except Exception as exc:  # noqa: BLE001 - a broken section is a figure too; the others still run
+        results[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
+    results[name]["section_s"] = round(time.perf_counter() - t0, 1)
+    print(f"   done in {results[name]['section_s']} s", flush=True)
+
+
+def print_report(r: dict[str, Any]) -> None:
+    m = r["machine"]
+    print(f"\nxsync desktop benchmarks ({'quick' if r['quick'] else 'full'}), commit {m['commit']}, {m['date_utc']} UTC")
+    print(f"machine: {m['nproc']} cores, {m['ram_gb']} GB RAM, {m['cpu']}, Python {m['python']}")
+    s = r.get("sync", {})
+    if "error" in s:
+        print(f"sync: ERROR {s['error']}")
+    else:
+        from tests.perf.bench_sync import print_table
+
+        print()
+        print_table(s)
+    mem = r.get("memory", {})
+    print()
+    if "error" in mem:
+        print(f"memory: ERROR {mem['error']}")
+    else:
+        print(f"memory: sync of {mem['invoices']:,} invoices (rate limits off): peak RSS {mem['peak_rss_mb']} MB, "
+              f"{mem['sync_wall_s']} s, CPU {mem['sync_cpu_s']} s, exit {mem['exit']}; {mem['summary']}")
+    g = r.get("gui", {})
+    print()
+    if "error" in g and "sync_s" not in g:
+        print(f"gui: ERROR {g['error'][-500:]}")
+    else:
+        print(f"gui ({g['invoices']:,} invoices, run of {g['items']:,} items, client pacing x{g['client_time_scale']:g}):")
+        for key in GUI_PATTERNS:
+            if key in g:
+                print(f"  {key:<28} {g[key]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--gui-child"]:
+        return gui_child(float(argv[1]), int(argv[2]), int(argv[3]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="about 10x smaller sizes (about a minute)")
+    parser.add_argument("--json", help="write every figure to this file")
+    parser.add_argument("--only", choices=("sync", "memory", "gui"), action="append",
+                        help="run only these sections (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    only = set(args.only or ("sync", "memory", "gui"))
+    results: dict[str, Any] = {"quick": args.quick, "sizes": sizes, "machine": machine()}
+    started = time.perf_counter()
+    if "sync" in only:
+        from tests.perf.bench_sync import bench as bench_sync
+
+        _section("sync", lambda: bench_sync(sizes["invoices"], sizes["contacts"], sizes["payments"], TIME_SCALE,
+                                            sizes["naive_slice"]), results)
+    if "memory" in only:
+        from tests.perf.bench_memory import bench as bench_memory
+
+        _section("memory", lambda: bench_memory(sizes["memory_invoices"]), results)
+    if "gui" in only:
+        _section("gui", lambda: bench_gui(sizes["gui_invoices"], sizes["gui_items"]), results)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    print_report(results)
+    print(f"\ntotal {results['total_s']} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+        print(f"figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
