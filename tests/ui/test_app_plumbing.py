@@ -63,9 +63,15 @@ def test_settle_after_start_freezes_and_makes_full_collections_rarer(monkeypatch
         figures = gc_tuning.settle_after_start()
         assert gc.get_freeze_count() > 0 and figures["frozen"] == gc.get_freeze_count()
         assert gc.get_threshold()[2] == gc_tuning.GEN2_THRESHOLD
+        gc_tuning.hold_full_collections()  # a sync started: no automatic full collections
+        assert gc.get_threshold()[2] == 1_000_000
+        gc_tuning.hold_full_collections()  # a second hold keeps the first's thresholds
+        gc_tuning.release_full_collections()
+        assert gc.get_threshold()[2] == gc_tuning.GEN2_THRESHOLD
     finally:
         gc.unfreeze()  # tests share the process: give the objects back to the collector
         gc.set_threshold(*before)
+        gc_tuning._settled = False
 
 
 def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..sync.progress import Progress
+from . import gc_tuning
 from .errors import environment_message
 from .qt import QObject, Signal
 from .services import AppServices
@@ -90,6 +91,7 @@ class SyncController(QObject):
             return call(engine, progress, cancel)
 
         self._what, self._trigger = what, trigger
+        gc_tuning.hold_full_collections()  # no full-collection pauses while the window shows progress
         self.last_error = None
         self.last_progress = None
         self._job = services.run_in_background(
@@ -109,6 +111,7 @@ class SyncController(QObject):
 
     def _end(self) -> None:
         self._job = None
+        gc_tuning.release_full_collections()
         self.busy_changed.emit(False)
         for topic in ("runs", "exceptions", "ledger", "connection"):
             self.services.notify(topic)
