@@ -228,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             window.sync.sync_now()
             wait(app, lambda: bool(done))
-            probe.stop()
             took = time.perf_counter() - t
+            settle = time.perf_counter() + 2.0  # what follows the end (refreshes, the catch-up collection)
+            wait(app, lambda: time.perf_counter() > settle)
+            probe.stop()
             r = done[0]
             print(f"sync of {args.invoices:,} invoices: {took:.1f} s, outcome "
                   f"{getattr(r, 'outcome', r)}; GUI stall during sync: {probe.summary()}")

@@ -55,7 +55,7 @@ def test_window_icon_is_the_exe_picture(ui_app: Any) -> None:
     assert got == want
 
 
-def test_settle_after_start_freezes_and_makes_full_collections_rarer(monkeypatch: Any) -> None:
+def test_settle_after_start_freezes_and_makes_full_collections_rarer(qtbot: Any) -> None:
     from xsync_desktop.ui import gc_tuning
 
     before = gc.get_threshold()

@@ -78,11 +78,15 @@ def hold_full_collections() -> None:
 
 
 def release_full_collections() -> None:
-    """The sync ended: its objects are gone (reference counts), so the one full collection
-    that catches up now walks a small heap."""
+    """The sync ended: restore the thresholds and catch up with one full collection, once the
+    sync's objects are gone."""
     global _held
     if _held is None:
         return
     gc.set_threshold(*_held)
     _held = None
-    gc.collect()
+    # A second later: the worker thread has ended and its engine, session and rows are freed,
+    # so the catch-up collection walks a small heap (collected at once, it took ~70 ms).
+    from .qt import QTimer
+
+    QTimer.singleShot(1000, gc.collect)
