@@ -302,12 +302,6 @@ def test_db_locked_briefly_by_another_process_waits_then_succeeds(cli_rig: CliRi
     assert cli_rig.runs()[-1].outcome == "succeeded"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (sync CLI): with the database write-locked by another process for longer than the 15 s busy "
-    "timeout, `xsync-desktop sync` dies with an uncaught sqlalchemy OperationalError traceback ('database "
-    "is locked', raised from set_setting in sync/cli.py _demo_connection; on the real-Xero path the first "
-    "write is SyncEngine._run_locked's SyncRun insert, also outside any handler) and exits 1 (the code for "
-    "'import rejected rows') instead of a plain message and exit 6."))
 def test_db_locked_longer_than_the_busy_timeout_says_so_plainly_exit_6(cli_rig: CliRig) -> None:
     assert cli_rig.sync().returncode == EXIT_OK
     locker = _hold_write_lock(cli_rig.profile / "xsync.db", 22)

@@ -293,9 +293,6 @@ def test_soak_no_link_left_sending(soak: SoakResult) -> None:
     assert not soak.consistency.sending_links, f"seed {soak.seed}: {soak.consistency.sending_links[:10]}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (sync engine): a SIGKILLed run's SyncRun row stays outcome='running' (and its items 'pending') "
-    "forever; no later run closes orphaned runs, so the run history shows phantom running syncs."))
 def test_soak_no_run_left_running(soak: SoakResult) -> None:
     """A killed run cannot close its own record; the next run should (or the history shows it 'running')."""
     assert soak.consistency is not None

@@ -49,7 +49,27 @@ class _Printer:
         _print(f"[{p.phase}]{count} {p.message}".rstrip())
 
 
+DB_BUSY = (
+    "The profile's database is locked by another program (another copy of xsync desktop, a backup "
+    "tool or antivirus) and stayed locked too long. Nothing was changed. Close the other program "
+    "and run sync again."
+)
+DB_PROBLEM = "The profile's database could not be written ({detail}). Nothing was lost; check free disk space and run sync again."
+
+
 def run_sync(args: Any) -> int:
+    """Environment failures of the database end as a plain message and exit 6, never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return _run_sync(args)
+    except OperationalError as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        _print(DB_BUSY if "locked" in text or "busy" in text else DB_PROBLEM.format(detail=text))
+        return EXIT_ENVIRONMENT
+
+
+def _run_sync(args: Any) -> int:
     from ..store.store import open_store
 
     demo_base = os.environ.get(DEMO_ENV, "").strip() or None

@@ -40,6 +40,7 @@ from .context import RunContext
 from .documents import CREDIT_NOTE, INVOICE, DocumentPhase, Scope, content_of, needed_customers
 from .links import LinkBook
 from .mapping_check import MappingBook
+from .orphans import close_orphaned_runs
 from .payments import AllocationPhase, PaymentPhase
 from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
 from .run_lock import RunLock
@@ -139,6 +140,8 @@ class SyncEngine:
     def _run_locked(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
                     only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None) -> RunResult:
         session = self.store.sessions()
+        if self.lock_path is not None:  # we hold the profile's run lock: any "running" run is dead
+            close_orphaned_runs(session)
         run = SyncRun(tenant_id=self.tenant_id, trigger=trigger, outcome="running", started_at=utcnow(),
                       dry_run=dry_run)
         session.add(run)
