@@ -26,11 +26,21 @@ class FieldError(ValueError):
     """A cell that cannot be used; the text is shown to people as the reason."""
 
 
+# Control characters (NUL and friends) never belong in billing text, and some of them
+# break Xero's XML-backed storage or a CSV export later; tab/newline are allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Larger than any amount a storage business bills, far below what makes Decimal slow.
+MAX_MONEY_DIGITS = 15
+
+
 def cell_text(raw: Any) -> str:
     """Normalise what a CSV or JSON cell holds to stripped text ("" when empty)."""
     if raw is None:
         return ""
     if isinstance(raw, str):
+        bad = _CONTROL.search(raw)
+        if bad:
+            raise FieldError(f"contains a control character (code {ord(bad.group())}); remove it and import again")
         return raw.strip()
     if isinstance(raw, bool):
         raise FieldError(f"expected text or a number, found {str(raw).lower()}")
@@ -53,6 +63,8 @@ def parse_money(
         hint = "write it like 1234.50 (no currency sign, no thousands separator, no exponent)"
         raise FieldError(f'{what} "{text}" is not a number; {hint}')
     decimals = match.group(1) or ""
+    if sum(ch.isdigit() for ch in text) > MAX_MONEY_DIGITS:
+        raise FieldError(f'{what} has {sum(ch.isdigit() for ch in text)} digits; at most {MAX_MONEY_DIGITS} are accepted')
     if len(decimals) > places:
         raise FieldError(f'{what} "{text}" has more than {places} decimal places')
     value = Decimal(text)

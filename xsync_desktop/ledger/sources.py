@@ -108,6 +108,10 @@ def _read_csv(path: Path, parsed: ParsedInput) -> None:
             delimiter = ";" if first.count(";") > first.count(",") else ","
             fh.seek(0)
             records = list(csv.reader(fh, delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit: no text field is that long
+        parsed.rejected.append(Rejection(name, 0, None, f"the file is not readable CSV ({exc}); check it was "
+                                                         "exported as CSV, not pasted or corrupted"))
+        return
     except UnicodeDecodeError:
         parsed.rejected.append(
             Rejection(name, 0, None, "the file is not UTF-8 text; save it as \"CSV UTF-8\" and import again")
@@ -168,6 +172,9 @@ def _read_json(path: Path, parsed: ParsedInput) -> None:
         )
     except UnicodeDecodeError:
         parsed.rejected.append(Rejection(name, 0, None, "the file is not UTF-8 text"))
+        return
+    except RecursionError:
+        parsed.rejected.append(Rejection(name, 0, None, "not valid ledger JSON: it is nested far too deeply"))
         return
     except json.JSONDecodeError as exc:
         parsed.rejected.append(
