@@ -38,13 +38,15 @@ class _Printer:
     """One line per phase change and every ~10% inside a phase: readable in a scheduler's log."""
 
     def __init__(self) -> None:
-        self.last: tuple[str, int] = ("", -1)
+        self.last: tuple[str, int, int] = ("", -1, -1)
 
     def __call__(self, p: Progress) -> None:
         step = (p.done * 10 // p.total) if p.total else 0
-        if (p.phase, step) == self.last:
+        # The total is part of the key: a paged pull grows it page by page, and its final count must show.
+        key = (p.phase, step, p.total)
+        if key == self.last:
             return
-        self.last = (p.phase, step)
+        self.last = key
         count = f" {p.done}/{p.total}" if p.total else ""
         _print(f"[{p.phase}]{count} {p.message}".rstrip())
 
