@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from types import TracebackType
 
 import platformdirs
 
+from ..oslock import try_lock, unlock
 from .errors import XeroError
 
 
@@ -45,7 +45,7 @@ class InterProcessLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self.timeout
         while True:
-            if _try_lock(fd):
+            if try_lock(fd):
                 self._fd = fd
                 return
             if time.monotonic() >= deadline:
@@ -60,7 +60,7 @@ class InterProcessLock:
         fd, self._fd = self._fd, None
         if fd is not None:
             try:
-                _unlock(fd)
+                unlock(fd)
             finally:
                 os.close(fd)
 
@@ -73,31 +73,3 @@ class InterProcessLock:
     ) -> None:
         self.release()
 
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows CI
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
