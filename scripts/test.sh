@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 2: install and run every test suite (what CI runs):
-# lint, the fast suite, then the slow end-to-end, reliability and packaging suites.
+# lint, the fast suite, the store/ledger/sync suites again on PostgreSQL, then the slow
+# end-to-end, reliability and packaging suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh test,build
@@ -9,4 +10,9 @@ export XSYNC_FAST_INSTALLER=1
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check xsync_desktop tests
 .venv/bin/python -m pytest -q
+if pg_url=$(bash scripts/postgres.sh); then
+  XSYNC_TEST_POSTGRES_URL="$pg_url" .venv/bin/python -m pytest -q tests/store tests/ledger tests/sync
+else
+  echo "PostgreSQL could not be started here (needs root or sudo on Debian/Ubuntu): PostgreSQL run skipped"
+fi
 .venv/bin/python -m pytest -q -m "slow or reliability"

@@ -15,8 +15,8 @@ from xsync_desktop.store.models import Base
 from xsync_desktop.store.store import open_store
 
 
-def test_upgrade_from_empty_matches_the_models(profile) -> None:
-    engine = make_engine(profile.database_url)
+def test_upgrade_from_empty_matches_the_models(profile, database_url) -> None:
+    engine = make_engine(database_url)
     assert upgrade_database(engine, profile.backups_dir) is None  # nothing to back up yet
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
@@ -48,18 +48,18 @@ def test_older_database_upgrades_with_data_kept_and_a_backup(profile) -> None:
     store.close()
 
 
-def test_database_from_a_newer_version_is_refused(profile) -> None:
-    store = open_store(profile.database_url, profile.backups_dir)
+def test_database_from_a_newer_version_is_refused(profile, database_url) -> None:
+    store = open_store(database_url, profile.backups_dir)
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     store.close()
     with pytest.raises(DatabaseTooNew, match="newer version of xsync desktop"):
-        open_store(profile.database_url, profile.backups_dir)
+        open_store(database_url, profile.backups_dir)
 
 
-def test_reopening_a_current_database_makes_no_backup(profile) -> None:
-    open_store(profile.database_url, profile.backups_dir).close()
-    store = open_store(profile.database_url, profile.backups_dir)
+def test_reopening_a_current_database_makes_no_backup(profile, database_url) -> None:
+    open_store(database_url, profile.backups_dir).close()
+    store = open_store(database_url, profile.backups_dir)
     assert store.backup_made is None
     store.close()
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from xsync_desktop.store.database import realign_id_sequences
 from xsync_desktop.store.models import Customer, Invoice
 from xsync_desktop.store.types import utcnow
 
@@ -94,6 +95,10 @@ class _Rows:
     credit_allocations: list[dict[str, Any]] = field(default_factory=list)
 
 
+TABLE_ORDER = ("facilities", "customers", "units", "tenancies", "invoices", "invoice_lines", "payments",
+               "credit_notes", "credit_note_lines", "credit_allocations")
+
+
 def generate_demo_ledger(
     session: Session, invoices: int = 600, seed: int = 7, today: date | None = None, currency: str = "NZD"
 ) -> DemoSummary:
@@ -112,8 +117,7 @@ def generate_demo_ledger(
         raise LedgerNotEmpty("the ledger already has records; demo data goes into an empty profile")
     rows = _Generator(random.Random(seed), today or date.today(), currency.upper()).build(invoices)
     now = utcnow()
-    for name in ("facilities", "customers", "units", "tenancies", "invoices", "invoice_lines", "payments",
-                 "credit_notes", "credit_note_lines", "credit_allocations"):
+    for name in TABLE_ORDER:
         batch: list[dict[str, Any]] = getattr(rows, name)
         if not batch:
             continue
@@ -123,6 +127,7 @@ def generate_demo_ledger(
                 r["changed_at"] = now
         for start in range(0, len(batch), 5000):
             session.execute(insert(t), batch[start:start + 5000])
+    realign_id_sequences(session, [table(name).name for name in TABLE_ORDER])
     session.flush()
     dates = [inv["issue_date"] for inv in rows.invoices]
     return DemoSummary(

@@ -46,3 +46,19 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def realign_id_sequences(session: Session, tables: list[str]) -> None:
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them.
+
+    SQLite picks max(id)+1 by itself; PostgreSQL's SERIAL sequences do not see explicit
+    ids, and the next ordinary insert would collide with one of them.
+    """
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in tables:
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
