@@ -250,7 +250,8 @@ class DashboardView(QtWidgets.QWidget):
         colour = OUTCOME_COLOURS.get(r.outcome)
         self.outcome.setStyleSheet(f"color: {colour}; font-weight: bold;" if colour else "")
         self.card_contacts.set_value(r.contacts_synced)
-        self.card_invoices.set_value(r.invoices_pushed + r.credit_notes_pushed,
+        # The big figure is invoices alone, so it matches the run's summary line ("589 invoices").
+        self.card_invoices.set_value(r.invoices_pushed,
                                      f"pushed · {r.credit_notes_pushed:,} credit notes" if r.credit_notes_pushed
                                      else "pushed")
         self.card_invoices.setToolTip(f"{r.invoices_pushed:,} invoices and {r.credit_notes_pushed:,} credit notes")
