@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...store.models import SyncItem
 from ..qt import Qt, QtCore, Signal
 from .loader import Loader, immediate
+from .paged import PagedTableModel
 from .style import ENTITY_LABELS, OUTCOME_LABELS, local_time, outcome_brush
 
 BLOCK = 500
@@ -111,7 +112,7 @@ def count_items(session: Session, run_id: int, f: ItemFilter) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-class RunItemsModel(QtCore.QAbstractTableModel):
+class RunItemsModel(PagedTableModel):
     HEADERS = ("Time", "Record", "Type", "Action", "Outcome", "Message", "Xero's messages")
     total_changed = Signal(int)  # -1 while counting
     loading_changed = Signal(bool)
@@ -242,29 +243,11 @@ class RunItemsModel(QtCore.QAbstractTableModel):
                 return
             self._set_loading(False)
             self._exhausted = len(rows) < block
-            if rows:
-                start = len(self._rows)
-                self.beginInsertRows(QtCore.QModelIndex(), start, start + len(rows) - 1)
-                self._rows.extend(rows)
-                self.endInsertRows()
+            self._append_rows(rows)
 
         self._loader(query, done)
 
     # -- Qt model API ---------------------------------------------------------------------
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def row_at(self, row: int) -> ItemRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def rows(self) -> list[ItemRow]:
         return list(self._rows)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...store.models import SyncRun
 from ..qt import Qt, QtCore
 from .loader import Loader, immediate
+from .paged import PagedTableModel
 from .style import OUTCOME_LABELS, duration_text, local_time, outcome_brush
 
 BLOCK = 200
@@ -69,7 +70,7 @@ def run_row(r: SyncRun) -> RunRow:
     )
 
 
-class RunsModel(QtCore.QAbstractTableModel):
+class RunsModel(PagedTableModel):
     HEADERS = ("Started", "Trigger", "Outcome", "Synced", "Failed", "Retried", "Skipped", "Duration", "Summary")
 
     def __init__(self, sessions: sessionmaker[Session], loader: Loader = immediate, *, block: int = BLOCK,
@@ -147,27 +148,9 @@ class RunsModel(QtCore.QAbstractTableModel):
                 return
             self._loading = False
             self._exhausted = len(rows) < block
-            if rows:
-                start = len(self._rows)
-                self.beginInsertRows(QtCore.QModelIndex(), start, start + len(rows) - 1)
-                self._rows.extend(rows)
-                self.endInsertRows()
+            self._append_rows(rows)
 
         self._loader(query, done)
-
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def row_at(self, row: int) -> RunRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, run_id: int) -> int:
         for i, r in enumerate(self._rows):

@@ -1,0 +1,34 @@
+"""What the run and item tables share: rows held in blocks fetched on demand, appended
+as they arrive, with fixed headers. Subclasses say how a block is queried and shown."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..qt import Qt, QtCore
+
+
+class PagedTableModel(QtCore.QAbstractTableModel):
+    HEADERS: ClassVar[tuple[str, ...]] = ()
+    _rows: list[Any]
+
+    def _append_rows(self, rows: list[Any]) -> None:
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QtCore.QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def row_at(self, row: int) -> Any | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
