@@ -69,6 +69,18 @@ class Tenancy(Base):
     unit: Mapped[Unit] = relationship()
 
 
+class DocumentLine:
+    """The columns an invoice line and a credit-note line share (Xero's LineItem)."""
+
+    line_no: Mapped[int] = mapped_column(Integer)
+    charge_type: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Money(4))
+    unit_amount: Mapped[Decimal] = mapped_column(Money(4))
+    tax_amount: Mapped[Decimal] = mapped_column(Money())
+    line_amount: Mapped[Decimal] = mapped_column(Money())
+
+
 class Invoice(Base):
     __tablename__ = "invoice"
     __table_args__ = (Index("ix_invoice_issue_date", "issue_date"),)
@@ -102,18 +114,11 @@ class Invoice(Base):
         return self.total - self.amount_paid - (self.amount_credited or Decimal("0"))
 
 
-class InvoiceLine(Base):
+class InvoiceLine(DocumentLine, Base):
     __tablename__ = "invoice_line"
     __table_args__ = (UniqueConstraint("invoice_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
-    line_no: Mapped[int] = mapped_column(Integer)
-    charge_type: Mapped[str] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Decimal] = mapped_column(Money(4))
-    unit_amount: Mapped[Decimal] = mapped_column(Money(4))
-    tax_amount: Mapped[Decimal] = mapped_column(Money())
-    line_amount: Mapped[Decimal] = mapped_column(Money())
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
 
@@ -156,18 +161,11 @@ class CreditNote(Base):
     allocations: Mapped[list[CreditAllocation]] = relationship(back_populates="credit_note")
 
 
-class CreditNoteLine(Base):
+class CreditNoteLine(DocumentLine, Base):
     __tablename__ = "credit_note_line"
     __table_args__ = (UniqueConstraint("credit_note_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id", ondelete="CASCADE"))
-    line_no: Mapped[int] = mapped_column(Integer)
-    charge_type: Mapped[str] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Decimal] = mapped_column(Money(4))
-    unit_amount: Mapped[Decimal] = mapped_column(Money(4))
-    tax_amount: Mapped[Decimal] = mapped_column(Money())
-    line_amount: Mapped[Decimal] = mapped_column(Money())
     credit_note: Mapped[CreditNote] = relationship(back_populates="lines")
 
 
