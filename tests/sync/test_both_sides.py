@@ -19,7 +19,7 @@ from xsync_desktop.store.database import session_scope
 from xsync_desktop.store.models import Customer, Invoice, InvoiceLine, ReconException
 from xsync_desktop.store.types import utcnow
 from xsync_desktop.sync.exceptions import resolve_exception
-from xsync_desktop.sync.reconcile import parse_day
+from xsync_desktop.sync.reconcile.snapshots import parse_day
 
 
 def _xero_invoice(w: World, number: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from xsync_desktop.sync.exceptions import (
     raise_conflict,
     resolve_exception,
 )
-from xsync_desktop.sync.reconcile import reconcile_contact, xero_changed_fields
+from xsync_desktop.sync.reconcile.contacts import reconcile_contact
+from xsync_desktop.sync.reconcile.invoices import xero_changed_fields
 
 
 def _ctx(session, tenant: str = "t1") -> RunContext:

@@ -360,7 +360,7 @@ def test_keep_ledger_re_pushes_and_dismiss_needs_a_note(world: World) -> None:
     with pytest.raises(ResolveError):
         resolve_exception(world.store, world.engine, exc.id, "link", "Ana")  # no xero_id chosen
     resolve_exception(world.store, world.engine, exc.id, "keep_ledger", "Ana", note="ledger is right")
-    from xsync_desktop.sync.reconcile import parse_day
+    from xsync_desktop.sync.reconcile.snapshots import parse_day
 
     xero_id = world.xero_id("invoice", world.invoice("INV-0001").id)
     (xero_inv,) = world.rig.client.get(f"/Invoices/{xero_id}")["Invoices"]

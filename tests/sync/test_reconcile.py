@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from xsync_desktop.sync.reconcile import invoice_snapshot, lines_hash, parse_day
+from xsync_desktop.sync.reconcile.snapshots import invoice_snapshot, lines_hash, parse_day
 
 
 def test_dates_in_every_form_are_the_same_day() -> None:

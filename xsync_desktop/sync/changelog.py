@@ -9,7 +9,7 @@ bumped it, the next Xero edit of the same invoice would wrongly look like a
 "both sides changed" conflict, and the push phase would think the ledger has news
 for Xero. ``Link.pushed_at`` is left alone too (it means "when we last sent this
 record"); instead the caller refreshes ``Link.pushed_hash`` (see
-``reconcile.refresh_pushed_hash``) so the push phase sees the ledger and Xero agree.
+``reconcile.write_backs.refresh_pushed_hash``) so the push phase sees the ledger and Xero agree.
 """
 
 from __future__ import annotations

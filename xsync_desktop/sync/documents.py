@@ -31,7 +31,7 @@ from .payloads import (
     money,
     void_element,
 )
-from .reconcile import held_invoices, reconcile_invoice, xero_side_changes
+from .reconcile.invoices import held_invoices, reconcile_invoice, xero_side_changes
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,13 @@ from ..store.database import session_scope
 from ..store.models import Customer, Invoice, Link, Payment, ReconException
 from ..store.types import utcnow
 from .changelog import write_back
+from .reconcile.write_backs import (
+    apply_void,
+    import_payment_from_exception,
+    log_link_change,
+    refresh_pushed_hash,
+    reverse_payment,
+)
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -196,7 +203,6 @@ def _reason(exc: ReconException, what: str) -> str:
 
 
 def _accept_xero(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
-    from .reconcile import apply_void, import_payment_from_exception, refresh_pushed_hash, reverse_payment
 
     reason = _reason(exc, "accepted Xero's value")
     if exc.kind in ("due_date_conflict", "reference_conflict"):
@@ -296,7 +302,6 @@ def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
 
 
 def _relink(session: Session, link: Link, xero_id: str, reason: str) -> None:
-    from .reconcile import log_link_change
 
     log_link_change(session, link, xero_id, reason)
     link.xero_id = xero_id
@@ -328,3 +333,13 @@ def record_label(session: Session, exc: ReconException) -> str:
         cust = session.get(Customer, exc.local_id)
         return f"Customer {cust.name}" if cust else f"Customer #{exc.local_id}"
     return f"{exc.entity} #{exc.local_id}"
+
+
+def conflict_item(ctx: RunContext, conflict: Conflict, action: str) -> bool:
+    """Raise the conflict; a newly opened one is also an item needing review in this run."""
+    row, new = raise_conflict(ctx, conflict)
+    if not new or row is None:
+        return False
+    item = ctx.start_item(conflict.entity, conflict.local_id, action, conflict.label, xero_id=conflict.xero_id)
+    ctx.finish_item(item, "needs_review", f"{row.detail or conflict.kind} (exception #{row.id})")
+    return True

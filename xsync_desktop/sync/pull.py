@@ -28,7 +28,10 @@ from sqlalchemy import func, select
 from ..store.models import Invoice, Link, Payment, Watermark
 from ..store.types import utcnow
 from .context import RunContext
-from .reconcile import links_by_xero_id, reconcile_contact, reconcile_invoice, reconcile_payment
+from .reconcile.contacts import reconcile_contact
+from .reconcile.invoices import reconcile_invoice
+from .reconcile.payments import reconcile_payment
+from .reconcile.write_backs import links_by_xero_id
 
 log = logging.getLogger(__name__)
 
