@@ -104,6 +104,31 @@ def test_second_callback_is_ignored(sandbox_and_ports) -> None:
     assert login.wait().refresh_token
 
 
+def test_forged_callback_from_another_process_does_not_cancel_the_sign_in(sandbox_and_ports) -> None:
+    """Issue 15 case 5: another local process reaches the fixed port first with any state."""
+    import subprocess
+    import sys
+
+    srv, ports = sandbox_and_ports
+    login = _login(srv, ports)
+    location = srv.approve(login.start())
+    forger = (
+        "import sys, urllib.request, urllib.error\n"
+        "try:\n    urllib.request.urlopen(sys.argv[1], timeout=10)\n"
+        "except urllib.error.HTTPError as e:\n    print(e.code, e.read().decode())\n"
+    )
+    for forged in (f"{login.redirect_uri}?code=stolen&state=anything",
+                   f"{login.redirect_uri}?error=access_denied&state=anything"):
+        out = subprocess.run([sys.executable, "-c", forger, forged], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+        assert out.startswith("400") and "does not belong to the sign-in" in out
+    with httpx.Client() as browser:
+        real = browser.get(location)
+    assert real.status_code == 200 and "close this tab" in real.text
+    tokens = login.wait()
+    assert tokens.refresh_token and login.ignored_callbacks == 2
+
+
 def test_pkce_verifier_mismatch_is_rejected_by_the_server(sandbox_and_ports) -> None:
     srv, ports = sandbox_and_ports
     login = _login(srv, ports)

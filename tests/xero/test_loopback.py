@@ -77,17 +77,22 @@ def test_listener_binds_loopback_only_and_falls_back_to_next_port() -> None:
         blocker.close()
 
 
-def test_wrong_state_shows_error_page_and_raises() -> None:
-    login = _login()
+def test_wrong_state_is_ignored_and_the_login_keeps_waiting_until_it_times_out() -> None:
+    """A callback that is not this sign-in's settles nothing: the login only ends by its timeout."""
+    login = _login(timeout=1.0)
     login.start()
     with httpx.Client() as browser:
         other = browser.get(f"http://127.0.0.1:{login.ports[0]}/favicon.ico")
         assert other.status_code == 404  # not the callback: changes nothing
         resp = browser.get(f"{login.redirect_uri}?code=abc&state=not-the-state")
-    assert resp.status_code == 400 and "did not match" in resp.text
+        denied = browser.get(f"{login.redirect_uri}?error=access_denied&state=")
+    assert resp.status_code == 400 and "does not belong to the sign-in" in resp.text
+    assert denied.status_code == 400 and "does not belong to the sign-in" in denied.text
+    assert not login._listener.done.is_set()
     with pytest.raises(LoginError) as info:
         login.wait()
-    assert "state mismatch" in info.value.user_message
+    assert "timed out" in info.value.user_message and "2 answer(s)" in info.value.user_message
+    assert login.ignored_callbacks == 2
 
 
 def test_access_denied_is_a_plain_login_error() -> None:

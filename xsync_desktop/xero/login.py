@@ -129,8 +129,11 @@ class LoopbackLogin:
                 if self._cancelled.is_set() or (cancel is not None and cancel.is_set()):
                     raise LoginCancelled()
                 if time.monotonic() >= deadline:
+                    ignored = self._listener.mismatched_callbacks
                     raise LoginError(
-                        "Xero sign-in timed out: no answer came back from the browser. Please try again.",
+                        "Xero sign-in timed out: no answer came back from the browser. Please try again."
+                        + (f" ({ignored} answer(s) that did not belong to this sign-in were ignored.)"
+                           if ignored else ""),
                         detail="timeout",
                     )
         finally:

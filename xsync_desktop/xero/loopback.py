@@ -4,14 +4,18 @@
   from the network) on the first free port of a fixed list, because Xero matches
   redirect URIs exactly, port included.
 - Answers only the callback path; anything else gets 404 and changes nothing.
-- Checks ``state`` once: the first callback decides the outcome; later ones are
-  ignored with a polite page.
+- A callback whose ``state`` is not this sign-in's is ignored (a plain page, nothing
+  settled): any local process or web page can reach the fixed ports first, and a forged
+  callback must not cancel the real sign-in. The login keeps waiting for the right one
+  until it times out. The first callback with the right state decides the outcome; later
+  ones are ignored with a polite page.
 - Never logs the request line (it holds the authorization code).
 """
 
 from __future__ import annotations
 
 import html
+import secrets
 import socket
 import sys
 import threading
@@ -50,6 +54,11 @@ SUCCESS_PAGE = page(
 ALREADY_PAGE = page(
     "This sign-in was already handled", "You can close this tab and return to xsync desktop."
 )
+NOT_OURS_PAGE = page(
+    "Not the sign-in in progress",
+    "This answer does not belong to the sign-in xsync desktop is waiting for, so it was ignored. "
+    "If you are connecting to Xero, finish in the browser tab xsync desktop opened.",
+)
 
 
 class _Server(ThreadingHTTPServer):
@@ -74,6 +83,8 @@ class LoopbackListener:
         self.result: CallbackResult | None = None
         self.expected_state: str | None = None
         self.ignored_callbacks = 0
+        #: callbacks whose state was not this sign-in's (forged, or from an older attempt)
+        self.mismatched_callbacks = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._result_lock = threading.Lock()
@@ -123,6 +134,12 @@ class LoopbackListener:
         self.done.set()
         return True
 
+    def _not_ours(self) -> None:
+        """Count a callback that is not this sign-in's; it settles nothing."""
+        with self._result_lock:
+            self.ignored_callbacks += 1
+            self.mismatched_callbacks += 1
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         listener = self
 
@@ -154,15 +171,9 @@ class LoopbackListener:
                     return
                 query = parse_qs(parts.query, keep_blank_values=True)
                 state = (query.get("state") or [""])[0]
-                if state != listener.expected_state:
-                    err = LoginError(
-                        "The answer from Xero did not match this sign-in (state mismatch), so it was refused. "
-                        "Please try connecting again."
-                    )
-                    if listener._settle(CallbackResult(error=err)):
-                        self._send(400, page("Sign-in refused", err.user_message))
-                    else:
-                        self._send(200, ALREADY_PAGE)
+                if not secrets.compare_digest(state.encode("utf-8"), (listener.expected_state or "").encode("utf-8")):
+                    listener._not_ours()
+                    self._send(400, NOT_OURS_PAGE)
                     return
                 if query.get("error"):
                     reason = query["error"][0][:64]
