@@ -95,3 +95,34 @@ def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
     qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
     qtbot.wait(400)  # past the coalesced refresh that "connection changed" triggers: it must not wipe it
     assert "could not be told" in view.detail.text()
+
+
+def test_unknown_keyring_backend_is_a_plain_banner_not_a_crash(profile: Any, qtbot: Any,
+                                                                 monkeypatch: Any) -> None:
+    """Issue 15 case 10: the real (not in-memory) keyring path with a backend name that does not exist.
+
+    The window opens; the Connection view, reached through the sidebar, says which setting to fix.
+    """
+    import keyring.core
+
+    from tests.fixtures.ui import click_sidebar
+    from xsync_desktop.ui.app import build_app
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "nonsense.Backend")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # keyring reads the variable on first use
+    services, window = build_app(profile, demo=False, smoke=False, show_dialogs=False)
+    try:
+        window.confirm_close = lambda: True
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        click_sidebar(qtbot, window, "connection")
+        view = window.view("connection")
+        qtbot.waitUntil(view.banner.isVisible)
+        assert "PYTHON_KEYRING_BACKEND ('nonsense.Backend') cannot be loaded" in view.banner.text()
+        assert "Something went wrong" not in view.banner.text()
+        assert services.reporter.last is None  # no bug dialog was raised anywhere
+    finally:
+        window.close()
+        services.close()
+        services.store.close()

@@ -95,3 +95,16 @@ def test_corrupt_entry_reads_as_not_connected() -> None:
     kr = LimitedMemoryKeyring()
     kr.set_password("xsync-desktop/p", "xero-connection", "{not json")
     assert KeyringTokenStore(kr).load("p") is None
+
+
+@pytest.mark.parametrize("name", ["nonsense.Backend", "os.NoSuchBackend", "keyring.backends.nope.Keyring"])
+def test_unknown_backend_named_in_the_environment_is_a_plain_error(monkeypatch: pytest.MonkeyPatch,
+                                                                   name: str) -> None:
+    """Issue 15 case 10: keyring itself raises the import's error; the store names the setting to fix."""
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", name)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # keyring reads the variable on first use
+    with pytest.raises(KeyringUnavailable) as info:
+        KeyringTokenStore().load("p1")
+    assert "PYTHON_KEYRING_BACKEND" in info.value.user_message and name in info.value.user_message

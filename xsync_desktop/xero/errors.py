@@ -127,3 +127,19 @@ class KeyringUnavailable(XeroError):
             "Service (GNOME Keyring or KWallet). Enable it and try again.",
             detail=detail,
         )
+
+
+class KeyringBackendMisconfigured(KeyringUnavailable):
+    """The keyring backend named in the environment (or keyring's config file) cannot be loaded."""
+
+    def __init__(self, name: str, detail: str = "") -> None:
+        XeroError.__init__(
+            self,
+            (f"The credential store named in PYTHON_KEYRING_BACKEND ({name!r}) cannot be loaded, so the "
+             "connection to Xero cannot be read or saved. Remove that setting, or set it to an installed "
+             "keyring backend, then start xsync desktop again.") if name else
+            ("The credential store named in keyring's configuration file (keyringrc.cfg) cannot be loaded, "
+             "so the connection to Xero cannot be read or saved. Fix or remove that file, then start "
+             "xsync desktop again."),
+            detail=detail,
+        )

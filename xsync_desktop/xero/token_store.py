@@ -13,6 +13,7 @@ default if that package is installed by accident).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -20,12 +21,14 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from .errors import KeyringUnavailable
+from .errors import KeyringBackendMisconfigured, KeyringUnavailable
 
 SERVICE_PREFIX = "xsync-desktop"
 ENTRY_NAME = "xero-connection"
 #: Keep each entry far below Windows' 1,280-character ceiling.
 MAX_ENTRY_CHARS = 1000
+#: keyring's own environment variable naming the backend class to use
+BACKEND_ENV = "PYTHON_KEYRING_BACKEND"
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,23 @@ def insecure_reason(backend: KeyringBackend) -> str | None:
     return None
 
 
+def _configured_backend() -> KeyringBackend:
+    """keyring's own choice, or ``KeyringUnavailable`` when its configuration cannot be loaded.
+
+    PYTHON_KEYRING_BACKEND (or keyringrc.cfg) naming a backend that does not exist makes
+    keyring raise whatever the import raised (ModuleNotFoundError, AttributeError...); that is
+    the machine's setup, not a bug, so it gets a message that names the setting to fix.
+    """
+    try:
+        return keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - any failure to load the configured backend
+        name = os.environ.get(BACKEND_ENV, "").strip()
+        raise KeyringBackendMisconfigured(name[:120], detail=type(exc).__name__) from None
+
+
 def keyring_check(backend: KeyringBackend | None = None) -> KeyringBackend:
     """Return the backend to use, or raise ``KeyringUnavailable`` with a plain message."""
-    backend = backend if backend is not None else keyring.get_keyring()
+    backend = backend if backend is not None else _configured_backend()
     reason = insecure_reason(backend)
     if reason:
         raise KeyringUnavailable(detail=reason)
