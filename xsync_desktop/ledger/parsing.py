@@ -9,6 +9,7 @@ not saying what it means.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -34,14 +35,18 @@ MAX_MONEY_DIGITS = 15
 
 
 def cell_text(raw: Any) -> str:
-    """Normalise what a CSV or JSON cell holds to stripped text ("" when empty)."""
+    """Normalise what a CSV or JSON cell holds to stripped NFC text ("" when empty).
+
+    NFC: "é" typed as one character and as "e" + a combining accent are the same text to a
+    person, so they must be the same value here (one customer number, not two).
+    """
     if raw is None:
         return ""
     if isinstance(raw, str):
         bad = _CONTROL.search(raw)
         if bad:
             raise FieldError(f"contains a control character (code {ord(bad.group())}); remove it and import again")
-        return raw.strip()
+        return unicodedata.normalize("NFC", raw).strip()
     if isinstance(raw, bool):
         raise FieldError(f"expected text or a number, found {str(raw).lower()}")
     if isinstance(raw, list | dict):
@@ -52,6 +57,47 @@ def cell_text(raw: Any) -> str:
 def parse_text(text: str, *, max_len: int, what: str = "text") -> str:
     if len(text) > max_len:
         raise FieldError(f"{what} is {len(text)} characters long; Xero accepts at most {max_len}")
+    return text
+
+
+# Unicode categories that show nothing (or only move text about) yet make two values differ:
+# format characters (zero-width space and joiners, BOM, bidi overrides such as RLO), controls,
+# line/paragraph separators, and surrogates a JSON escape can smuggle in.
+_INVISIBLE_IN_IDS = frozenset({"Cf", "Cc", "Zl", "Zp", "Cs"})
+# In names they may be wanted (a joiner in a Persian or Indic name) but still deserve a look.
+_INVISIBLE_IN_TEXT = frozenset({"Cf", "Zl", "Zp", "Cs"})
+
+
+def _describe_char(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}"
+
+
+def invisible_characters(text: str, *, identifier: bool = False) -> list[str]:
+    """The invisible characters in `text`, described as "U+200B ZERO WIDTH SPACE" (first of each).
+
+    In an identifier a space other than the plain one (no-break, thin, ideographic...) counts
+    too: "INV 1" and "INV\u00a01" look identical and are different numbers.
+    """
+    cats = _INVISIBLE_IN_IDS if identifier else _INVISIBLE_IN_TEXT
+    found: dict[str, None] = {}
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in cats or (identifier and cat == "Zs" and ch != " "):
+            found.setdefault(_describe_char(ch), None)
+    return list(found)
+
+
+def parse_identifier(text: str, *, max_len: int, what: str) -> str:
+    """An id or number: NFC text (cell_text made it so) without invisible characters.
+
+    Xero compares numbers character by character: "INV-1" and "INV-1" with a zero-width
+    space are two invoices that look like one duplicate to the bookkeeper.
+    """
+    parse_text(text, max_len=max_len, what=what)
+    hidden = invisible_characters(text, identifier=True)
+    if hidden:
+        raise FieldError(f"{what} contains an invisible character ({', '.join(hidden)}); it would look "
+                         f"like another {what} in Xero. Remove it in the billing system and import again")
     return text
 
 
@@ -107,4 +153,8 @@ def parse_email(text: str, *, max_len: int) -> str:
     parse_text(text, max_len=max_len, what="email")
     if not _EMAIL.match(text):
         raise FieldError(f'"{text}" is not an email address')
+    hidden = invisible_characters(text, identifier=True)
+    if hidden:  # contacts are matched by email: an invisible character makes it another address
+        raise FieldError(f"email contains an invisible character ({', '.join(hidden)}); remove it in the billing "
+                         "system and import again")
     return text

@@ -19,6 +19,7 @@ from .parsing import (
     parse_currency,
     parse_date,
     parse_email,
+    parse_identifier,
     parse_money,
     parse_positive_int,
     parse_text,
@@ -33,6 +34,8 @@ class Column:
     default: Any = None
     # For `*_id` columns: the record type the id refers to.
     ref: str | None = None
+    # Free text (names, references...): invisible characters are kept but reported as a warning.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,15 @@ def _text(max_len: int, what: str = "text") -> Callable[[str], str]:
     return partial(parse_text, max_len=max_len, what=what)
 
 
-_ID = _text(rules.EXTERNAL_ID_MAX, "id")
+def _identifier(max_len: int, what: str) -> Callable[[str], str]:
+    return partial(parse_identifier, max_len=max_len, what=what)
+
+
+def _free(name: str, max_len: int, what: str, required: bool = True) -> Column:
+    return Column(name, _text(max_len, what), required=required, free_text=True)
+
+
+_ID = _identifier(rules.EXTERNAL_ID_MAX, "id")
 _money = partial(parse_money, places=2)
 _signed_money = partial(parse_money, places=2, allow_negative=True)
 
@@ -112,7 +123,7 @@ def _line_columns(parent: str, parent_kind: str) -> tuple[Column, ...]:
         _id(parent, ref=parent_kind),
         Column("line_no", parse_positive_int),
         Column("charge_type", _charge_type),
-        Column("description", _text(rules.LINE_DESCRIPTION_MAX, "description")),
+        _free("description", rules.LINE_DESCRIPTION_MAX, "description"),
         Column("quantity", _quantity),
         Column("unit_amount", partial(parse_money, places=4, allow_negative=True, what="unit amount")),
         Column("tax_amount", partial(parse_money, places=2, allow_negative=True, what="tax amount")),
@@ -131,16 +142,16 @@ def _document_totals() -> tuple[Column, ...]:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("facilities", (_id(), Column("name", _text(rules.FACILITY_NAME_MAX, "name")))),
+        Kind("facilities", (_id(), _free("name", rules.FACILITY_NAME_MAX, "name"))),
         Kind(
             "customers",
             (
                 _id(),
-                Column("customer_number", _text(rules.CUSTOMER_NUMBER_MAX, "customer number")),
-                Column("name", _text(rules.CONTACT_NAME_MAX, "name")),
+                Column("customer_number", _identifier(rules.CUSTOMER_NUMBER_MAX, "customer number")),
+                _free("name", rules.CONTACT_NAME_MAX, "name"),
                 Column("email", partial(parse_email, max_len=rules.EMAIL_MAX), required=False),
-                Column("phone", _text(rules.PHONE_MAX, "phone"), required=False),
-                Column("address", _text(rules.ADDRESS_MAX, "address"), required=False),
+                _free("phone", rules.PHONE_MAX, "phone", required=False),
+                _free("address", rules.ADDRESS_MAX, "address", required=False),
             ),
             unique=("customer_number",),
         ),
@@ -149,8 +160,8 @@ KINDS: dict[str, Kind] = {
             (
                 _id(),
                 _id("facility_id", ref="facilities"),
-                Column("code", _text(rules.UNIT_CODE_MAX, "code")),
-                Column("size", _text(rules.UNIT_SIZE_MAX, "size"), required=False),
+                Column("code", _identifier(rules.UNIT_CODE_MAX, "unit code")),
+                _free("size", rules.UNIT_SIZE_MAX, "size", required=False),
             ),
         ),
         Kind(
@@ -168,7 +179,7 @@ KINDS: dict[str, Kind] = {
             "invoices",
             (
                 _id(),
-                Column("number", _text(rules.DOCUMENT_NUMBER_MAX, "invoice number")),
+                Column("number", _identifier(rules.DOCUMENT_NUMBER_MAX, "invoice number")),
                 _id("customer_id", ref="customers"),
                 _id("tenancy_id", ref="tenancies", required=False),
                 _id("facility_id", ref="facilities", required=False),
@@ -176,7 +187,7 @@ KINDS: dict[str, Kind] = {
                 Column("due_date", parse_date),
                 Column("currency", _currency),
                 Column("status", _status, required=False, default="authorised"),
-                Column("reference", _text(rules.REFERENCE_MAX, "reference"), required=False),
+                _free("reference", rules.REFERENCE_MAX, "reference", required=False),
                 *_document_totals(),
             ),
             unique=("number",),
@@ -190,20 +201,20 @@ KINDS: dict[str, Kind] = {
                 Column("date", parse_date),
                 Column("amount", _positive_money),
                 Column("method", _method),
-                Column("reference", _text(rules.REFERENCE_MAX, "reference"), required=False),
+                _free("reference", rules.REFERENCE_MAX, "reference", required=False),
             ),
         ),
         Kind(
             "credit_notes",
             (
                 _id(),
-                Column("number", _text(rules.DOCUMENT_NUMBER_MAX, "credit note number")),
+                Column("number", _identifier(rules.DOCUMENT_NUMBER_MAX, "credit note number")),
                 _id("customer_id", ref="customers"),
                 _id("facility_id", ref="facilities", required=False),
                 Column("issue_date", parse_date),
                 Column("currency", _currency),
                 Column("status", _status, required=False, default="authorised"),
-                Column("reference", _text(rules.REFERENCE_MAX, "reference"), required=False),
+                _free("reference", rules.REFERENCE_MAX, "reference", required=False),
                 *_document_totals(),
             ),
             unique=("number",),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parsing import FieldError, cell_text
+from .parsing import FieldError, cell_text, invisible_characters
 from .report import Rejection
 from .schema import KINDS, Kind, kind_for_filename, kind_for_header
 
@@ -82,8 +82,13 @@ def read_files(paths: Iterable[Path]) -> ParsedInput:
     return parsed
 
 
-def parse_cells(kind: Kind, raw: Mapping[str, Any], row: Row, out: list[Rejection]) -> None:
-    """Fill `row.values` from raw cells, adding a Rejection per bad cell."""
+def parse_cells(kind: Kind, raw: Mapping[str, Any], row: Row, out: list[Rejection],
+                warnings: list[str] | None = None) -> None:
+    """Fill `row.values` from raw cells, adding a Rejection per bad cell.
+
+    Free text with invisible characters is kept (a name may need a joiner) but gets a
+    warning in the report: in Xero it may look like another name, or display reversed.
+    """
     for col in kind.columns:
         try:
             text = cell_text(raw.get(col.name))
@@ -95,6 +100,12 @@ def parse_cells(kind: Kind, raw: Mapping[str, Any], row: Row, out: list[Rejectio
                 row.values[col.name] = col.default
                 continue
             row.values[col.name] = col.parse(text)
+            if col.free_text and warnings is not None:
+                hidden = invisible_characters(text)
+                if hidden:
+                    warnings.append(f"{row.where}, field {col.name}: {col.name.replace('_', ' ')} contains an "
+                                    f"invisible character ({', '.join(hidden)}); it was imported as it is, but in "
+                                    "Xero it may look like another or display reversed. Check it in the billing system")
         except FieldError as exc:
             out.append(row.reject(col.name, str(exc)))
             row.values[col.name] = None
@@ -144,7 +155,7 @@ def _read_csv(path: Path, parsed: ParsedInput) -> None:
         row = Row(kind.name, name, index, {})
         if len(cells) > width:
             out.append(row.reject(None, f"the row has {len(cells)} cells but the header has {width} columns"))
-        parse_cells(kind, dict(zip(header, cells, strict=False)), row, out)
+        parse_cells(kind, dict(zip(header, cells, strict=False)), row, out, parsed.warnings)
         rows.append(row)
 
 
@@ -206,6 +217,6 @@ def _read_json(path: Path, parsed: ParsedInput) -> None:
                 out.append(row.reject(None, "each item must be an object"))
                 rows.append(row)
                 continue
-            parse_cells(kind, item, row, out)
+            parse_cells(kind, item, row, out, parsed.warnings)
             rows.append(row)
         items.clear()
