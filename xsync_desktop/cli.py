@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--dry-run", action="store_true", help="plan and report, send nothing")
     sync.add_argument("--retry-failed", action="store_true", help="retry the failed items of the last run")
 
+    verify = sub.add_parser("verify", help="compare the ledger with Xero, field by field (exit 3 if they differ)")
+    verify.add_argument("--month", help="only the records of this month (YYYY-MM); default every month")
+
     sb = sub.add_parser("sandbox", help="run the local Xero sandbox server")
     sb.add_argument("--port", type=int, default=0)
     sb.add_argument("--state", help="file to persist the sandbox's state in")
@@ -72,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sync.cli import run_sync
 
         return run_sync(args)
+    if args.command == "verify":
+        from .sync.cli import run_verify
+
+        return run_verify(args)
     if args.command == "sandbox":
         from .sandbox.__main__ import main as sandbox_main
 

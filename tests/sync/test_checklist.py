@@ -31,6 +31,7 @@ from xsync_desktop.sync.checklist import (
 )
 from xsync_desktop.sync.hashing import canonical_hash
 from xsync_desktop.sync.payloads import contact_content, invoice_content
+from xsync_desktop.sync.verify import remember_compare
 
 TENANT = "tenant-1"
 MONTH = "2024-03"
@@ -75,6 +76,7 @@ def _good_month(s) -> dict[str, int]:
     _invoice(s, cust, "INV-DRAFT", date(2024, 3, 6), status="draft")  # drafts are not checked
     _invoice(s, cust, "INV-APRIL", date(2024, 4, 2))  # another month
     s.add(Watermark(tenant_id=TENANT, name="pull_payments", value=datetime(2024, 4, 2, tzinfo=UTC)))
+    remember_compare(s, MONTH, 0, 0, [])  # a Compare with Xero found both sides agree
     s.flush()
     return {"customer": cust.id, "invoice": inv.id, "payment": pay.id}
 
@@ -85,7 +87,7 @@ def test_a_clean_month_passes_and_can_be_signed_off(store, tmp_path: Path) -> No
         cl = compute_checklist(s, TENANT, MONTH)
         assert [c.key for c in cl.checks] == [
             "invoices_in_xero", "payments_reconciled", "contacts_up_to_date", "failed_resolved",
-            "exceptions_reviewed",
+            "exceptions_reviewed", "xero_agrees",
         ]
         assert cl.passed, [(c.key, c.records) for c in cl.checks if not c.passed]
         assert cl.check("invoices_in_xero").checked == 1
@@ -142,6 +144,7 @@ def test_each_check_fails_for_the_right_records(store, tmp_path: Path) -> None:
         assert refs("failed_resolved") == {("invoice", unlinked.id)}
         assert refs("exceptions_reviewed") == {("invoice", edited.id)}
         assert cl.check("exceptions_reviewed").count == 1
+        assert cl.check("xero_agrees").passed  # the compare was clean; the other checks say the rest
 
         with pytest.raises(SignOffRefused):
             sign_off(s, MONTH, "Ana", None, tenant_id=TENANT)

@@ -80,8 +80,16 @@ def test_month_fails_then_passes_after_the_fix_then_is_signed_off(
         s.add(Mapping(kind="charge_type", key="insurance", account_code="220", tax_type=None))
     assert services.make_engine().retry_failed(run_id).outcome == "succeeded"
     _recheck(qtbot, view)
+    checks = {c.key: c for c in view.checklist.checks}
+    assert [k for k, c in checks.items() if not c.passed] == ["xero_agrees"]  # never compared yet
+    assert "not been compared" in checks["xero_agrees"].records[0].reason
+    # Compare with Xero runs in the background like a sync, then the checks are recomputed.
+    qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    assert "Comparing" in view.message_label.text() and not view.compare_button.isEnabled()
+    qtbot.waitUntil(lambda: view.compare_button.isEnabled() and not view.loading, timeout=120_000)
+    assert "Xero agrees with the ledger" in view.message_label.text()
     assert view.checklist.passed, [(c.key, c.records[:2]) for c in view.checklist.checks if not c.passed]
-    assert "All 5 checks pass" in view.summary_label.text()
+    assert "All 6 checks pass" in view.summary_label.text()
     assert not view.override_edit.isEnabled()
 
     view.name_edit.setText("Ana Controller")
@@ -100,6 +108,7 @@ def test_month_fails_then_passes_after_the_fix_then_is_signed_off(
         target = tmp_path / f"out dir ü/checklist-{month}.{kind}"
         monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), ""))
         button = view.csv_button if kind == "csv" else view.pdf_button
+        qtbot.waitUntil(button.isEnabled, timeout=20_000)  # a refresh after the compare may still run
         with qtbot.waitSignal(view.finished, timeout=20_000) as exported:
             qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert exported.args == ["exported", str(target)]

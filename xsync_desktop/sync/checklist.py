@@ -1,4 +1,4 @@
-"""Month-end checklist: five checks (DESIGN.md), the records behind each, sign-off, CSV export.
+"""Month-end checklist: six checks (DESIGN.md), the records behind each, sign-off, CSV export.
 
 A check's ``count`` is the number of records that stop it passing (0 = passed);
 ``checked`` is how many records it looked at. "Records of the month" are the ledger
@@ -160,6 +160,7 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
     }
     checks.append(_check_failed(session, month_records))
     checks.append(_check_exceptions(session, tenant_id, month_records))
+    checks.append(_check_compare(session, month, sum(len(v) for v in month_records.values())))
     return Checklist(month=month, tenant_id=tenant_id, checks=checks)
 
 
@@ -267,6 +268,26 @@ def _check_exceptions(
                                      f"open exception #{exc.id}: {exc.label or exc.kind}"))
     checked = sum(len(v) for v in month_records.values())
     return Check("exceptions_reviewed", "Exceptions reviewed", not bad, len(bad), bad, checked)
+
+
+def _check_compare(session: Session, month: str, checked: int) -> Check:
+    """Passes only after a Compare with Xero for the month found no difference that was not
+    already an exception (sync/verify.py keeps each month's latest result)."""
+    from .verify import last_compare
+
+    title = "Xero agrees with the ledger"
+    result = last_compare(session, month)
+    if result is None:
+        why = "the month has not been compared with Xero yet: press Compare with Xero (or run verify)"
+        return Check("xero_agrees", title, False, 1, [RecordRef("compare", None, "Compare with Xero", why)],
+                     checked)
+    unexplained = int(result.get("unexplained") or 0)
+    if unexplained:
+        why = (f"the compare of {str(result.get('at', ''))[:16].replace('T', ' ')} UTC found {unexplained} "
+               "difference(s) no exception covered; each is now an exception: decide them, then compare again")
+        return Check("xero_agrees", title, False, unexplained,
+                     [RecordRef("compare", None, "Compare with Xero", why)], checked)
+    return Check("xero_agrees", title, True, 0, [], checked)
 
 
 # -- sign-off and export --------------------------------------------------------------------------

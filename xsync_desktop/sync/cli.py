@@ -21,7 +21,7 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from ..cli import EXIT_ENVIRONMENT, EXIT_FAILURES, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT
+from ..cli import EXIT_ENVIRONMENT, EXIT_FAILURES, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT, EXIT_USAGE
 from ..profile import Profile, resolve_profile
 from .progress import Progress
 
@@ -61,17 +61,35 @@ DB_PROBLEM = "The profile's database could not be written ({detail}). Nothing wa
 
 def run_sync(args: Any) -> int:
     """Environment failures of the database end as a plain message and exit 6, never a traceback."""
+    return _guard_db(args, _sync)
+
+
+def run_verify(args: Any) -> int:
+    """`xsync-desktop verify [--month YYYY-MM]`: compare with Xero; 0 agree, 3 differences."""
+    month = getattr(args, "month", None)
+    if month:
+        from .checklist import month_bounds
+
+        try:
+            month_bounds(month)
+        except ValueError:
+            _print(f"--month must be a month like 2025-06, not {month!r}.")
+            return EXIT_USAGE
+    return _guard_db(args, _verify)
+
+
+def _guard_db(args: Any, action: Any) -> int:
     from sqlalchemy.exc import OperationalError
 
     try:
-        return _run_sync(args)
+        return _run_sync(args, action)
     except OperationalError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
         _print(DB_BUSY if "locked" in text or "busy" in text else DB_PROBLEM.format(detail=text))
         return EXIT_ENVIRONMENT
 
 
-def _run_sync(args: Any) -> int:
+def _run_sync(args: Any, action: Any) -> int:
     from ..store.store import open_store
 
     demo_base = os.environ.get(DEMO_ENV, "").strip() or None
@@ -98,7 +116,7 @@ def _run_sync(args: Any) -> int:
         if isinstance(setup, int):
             return setup
         factory, tenant_id = setup
-        return _sync(store, profile, factory, tenant_id, args)
+        return int(action(store, profile, factory, tenant_id, args))
     finally:
         store.close()
         if sandbox is not None:
@@ -143,6 +161,33 @@ def _sync(store: Any, profile: Profile, factory: Any, tenant_id: str, args: Any)
     if result.problem == "reconnect":
         return EXIT_RECONNECT
     if result.outcome in ("failed", "cancelled"):
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def _verify(store: Any, profile: Profile, factory: Any, tenant_id: str, args: Any) -> int:
+    from .engine import SyncEngine
+    from .run_lock import SyncBusy
+
+    engine = SyncEngine(store, factory, tenant_id, lock_path=profile.lock_path)
+    try:
+        result = engine.verify(getattr(args, "month", None), progress=_Printer())
+    except SyncBusy as exc:
+        _print(exc.user_message)
+        return EXIT_ENVIRONMENT
+    _print(result.message)
+    report = result.extra.get("compare")
+    if report is not None:
+        for f in report.findings:
+            d = f.difference
+            how = f"new exception #{f.exception_id}" if f.new else f"covered by exception #{f.exception_id}"
+            _print(f"  {d.label}: {d.field} ledger={d.ledger_value or '-'} xero={d.xero_value or '-'} ({how})")
+    _print(f"run {result.run_id}: {result.outcome}; Xero calls {result.counts.get('api_calls', 0)}")
+    if result.outcome == "paused":
+        return EXIT_PAUSED
+    if result.problem == "reconnect":
+        return EXIT_RECONNECT
+    if result.outcome != "succeeded" or report is None or report.differences:
         return EXIT_FAILURES
     return EXIT_OK
 

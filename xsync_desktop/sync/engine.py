@@ -62,6 +62,8 @@ class RunResult:
     resume_at: datetime | None = None
     # Why a run stopped early, for exit codes: None, "reconnect", "limit", "network", "error".
     problem: str | None = None
+    # What the run left for its caller beyond counts (e.g. "compare": a verify's CompareReport).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SyncEngine:
@@ -77,6 +79,20 @@ class SyncEngine:
     def run(self, trigger: str = "manual", progress: ProgressCallback = no_progress,
             cancel: CancelToken | None = None, dry_run: bool = False) -> RunResult:
         return self._run(trigger, progress, cancel, dry_run, only=None, retry_of=None)
+
+    def verify(self, month: str | None = None, progress: ProgressCallback = no_progress,
+               cancel: CancelToken | None = None) -> RunResult:
+        """Compare with Xero (sync/verify.py) as a run of its own (trigger "verify"): it holds the
+        run lock like a sync, so it never reads a half-pushed state, and its findings are items."""
+        from .verify import compare_with_xero
+
+        def body(ctx: RunContext) -> None:
+            ctx.report("settings", 0, 1, "", "Reading settings from Xero")
+            refresh_settings(ctx.session, ctx.client, self.tenant_id)
+            ctx.session.commit()
+            ctx.extra["compare"] = compare_with_xero(ctx, month)
+
+        return self._run("verify", progress, cancel, False, only=None, retry_of=None, body=body)
 
     def retry_item(self, item_id: int, progress: ProgressCallback = no_progress,
                    cancel: CancelToken | None = None) -> RunResult:
@@ -120,7 +136,8 @@ class SyncEngine:
 
     # -- one run ---------------------------------------------------------------------------------
     def _run(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
-             only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None) -> RunResult:
+             only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None,
+             body: Callable[[RunContext], None] | None = None) -> RunResult:
         run_lock = RunLock(self.lock_path) if self.lock_path else None
         if not self._thread_lock.acquire(blocking=False):
             from .run_lock import SyncBusy
@@ -130,7 +147,7 @@ class SyncEngine:
             if run_lock is not None:
                 run_lock.acquire()  # raises SyncBusy: another process is syncing this profile
             try:
-                return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of)
+                return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of, body)
             finally:
                 if run_lock is not None:
                     run_lock.release()
@@ -138,7 +155,8 @@ class SyncEngine:
             self._thread_lock.release()
 
     def _run_locked(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
-                    only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None) -> RunResult:
+                    only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None,
+                    body: Callable[[RunContext], None] | None = None) -> RunResult:
         session = self.store.sessions()
         if self.lock_path is not None:  # we hold the profile's run lock: any "running" run is dead
             close_orphaned_runs(session)
@@ -156,9 +174,15 @@ class SyncEngine:
                 client = self.client_factory()
                 _count_calls(client, calls)
                 ctx.client = client
-                self._phases(ctx, dry_run, trigger)
-                result.outcome = "failed" if run.failed else "succeeded"
-                result.message = _summary(run)
+                if body is not None:
+                    body(ctx)
+                    result.outcome = "failed" if run.failed else "succeeded"
+                    result.message = run.message or ""
+                else:
+                    self._phases(ctx, dry_run, trigger)
+                    result.outcome = "failed" if run.failed else "succeeded"
+                    result.message = _summary(run)
+                result.extra = ctx.extra
             except Cancelled:
                 session.rollback()
                 result.outcome, result.message = "cancelled", msg.CANCELLED

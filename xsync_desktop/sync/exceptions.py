@@ -51,7 +51,13 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "invoice_deleted": ("Invoice deleted in Xero", ("keep_ledger", "link", "dismiss")),
     "contact_archived": ("Contact archived in Xero", ("link", "dismiss")),
     "contact_merged": ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
+    # Found by Compare with Xero (sync/verify.py): no reconcile rule saw it happen.
+    "xero_differs": ("Xero differs from the ledger", ("keep_ledger", "dismiss")),
+    "wrong_link": ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
 }
+# Money records cannot be re-pushed over Xero's copy (Xero does not edit a payment or an
+# allocation): a difference there is decided in Xero or the ledger, then dismissed.
+_NO_REPUSH = ("payment", "allocation")
 
 
 class ResolveError(ValueError):
@@ -67,6 +73,8 @@ def available_actions(exception: ReconException) -> list[str]:
     if exception.status != "open":
         return []
     actions = KINDS.get(exception.kind, ("", ("dismiss",)))[1]
+    if exception.kind == "xero_differs" and exception.entity in _NO_REPUSH:
+        actions = ("dismiss",)
     return list(actions)
 
 
@@ -291,7 +299,7 @@ def replaced_xero_ids(link: Link) -> tuple[str, ...]:
 
 def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
     assert xero_id is not None
-    entity = "contact" if exc.entity == "contact" else "invoice"
+    entity = exc.entity if exc.entity in ("contact", "credit_note", "payment") else "invoice"
     link = _link_for(session, exc, entity)
     if link is None:
         raise ResolveError("The record is not linked; nothing to re-point.")

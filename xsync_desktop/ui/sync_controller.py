@@ -27,7 +27,7 @@ RUNS_NOTIFY_INTERVAL = 1.0
 
 
 class SyncController(QObject):
-    started = Signal(str)  # what: "sync", "retry", "retry_failed", "skip"
+    started = Signal(str)  # what: "sync", "retry", "retry_failed", "skip", "compare"
     progress = Signal(object)  # Progress
     finished = Signal(object)  # the engine's RunResult (or None for a skip)
     failed = Signal(str)  # a sentence for people
@@ -68,6 +68,11 @@ class SyncController(QObject):
     def retry_failed(self, run_id: int) -> bool:
         return self._start("retry_failed", "retry", lambda engine, progress, cancel: engine.retry_failed(
             run_id, progress=progress, cancel=cancel))
+
+    def compare(self, month: str | None) -> bool:
+        """Compare with Xero (sync/verify.py) for ``month``: a run of its own, like a sync."""
+        return self._start("compare", "verify", lambda engine, progress, cancel: engine.verify(
+            month, progress=progress, cancel=cancel))
 
     def skip_item(self, item_id: int, reason: str) -> bool:
         return self._start("skip", "skip", lambda engine, progress, cancel: engine.skip_item(item_id, reason))

@@ -1,4 +1,4 @@
-"""Month-end checklist: pick a month, see the five checks and the records behind each,
+"""Month-end checklist: pick a month, see the six checks and the records behind each,
 sign the month off (with an override reason when a check fails), export to CSV and PDF.
 
 The checks are computed in the background runner (a month of thousands of invoices is
@@ -33,7 +33,7 @@ from .records_models import Column, RowTableModel, fit_columns
 
 _GREEN, _RED = "#1b7f3b", "#b3261e"
 _ENTITY_TITLES = {"invoice": "Invoice", "payment": "Payment", "contact": "Customer", "credit_note": "Credit note",
-                  "pull": "Xero pull"}
+                  "pull": "Xero pull", "compare": "Compare"}
 
 
 def months_to_offer(first: date | None, today: date) -> list[str]:
@@ -70,6 +70,12 @@ class ChecklistView(QtWidgets.QWidget):
         self.month_box.setObjectName("checklistMonth")
         self.month_box.setMinimumWidth(110)
         self.recheck_button = QtWidgets.QPushButton("Check again")
+        self.compare_button = QtWidgets.QPushButton("Compare with Xero")
+        self.compare_button.setObjectName("compareWithXero")
+        self.compare_button.setToolTip("Read every linked record of the month back from Xero and compare it "
+                                       "field by field with the ledger (the sixth check)")
+        self._comparing = False
+        self._controller: Any = None
         self.csv_button = QtWidgets.QPushButton("Export CSV\u2026")
         self.csv_button.setObjectName("exportCsv")
         self.pdf_button = QtWidgets.QPushButton("Export PDF\u2026")
@@ -136,6 +142,7 @@ class ChecklistView(QtWidgets.QWidget):
         top.addWidget(QtWidgets.QLabel("<b>Month-end checklist</b> for"))
         top.addWidget(self.month_box)
         top.addWidget(self.recheck_button)
+        top.addWidget(self.compare_button)
         top.addStretch(1)
         top.addWidget(self.csv_button)
         top.addWidget(self.pdf_button)
@@ -159,6 +166,7 @@ class ChecklistView(QtWidgets.QWidget):
 
         self.month_box.currentIndexChanged.connect(lambda _i: self.recheck())
         self.recheck_button.clicked.connect(self.recheck)
+        self.compare_button.clicked.connect(self.compare)
         self.check_table.selectionModel().selectionChanged.connect(lambda *_: self._show_records())
         self.record_table.selectionModel().selectionChanged.connect(lambda *_: self._record_selected())
         self.record_table.doubleClicked.connect(lambda _i: self.open_selected())
@@ -286,6 +294,49 @@ class ChecklistView(QtWidgets.QWidget):
         self.sign_button.setEnabled(ready)
         self.csv_button.setEnabled(ready)
         self.pdf_button.setEnabled(ready)
+
+    # -- compare with Xero ----------------------------------------------------------------------
+    def compare(self) -> bool:
+        """Run a Compare with Xero for the chosen month in the background worker, like a sync
+        (same run lock, progress shown here); the checks are recomputed when it ends."""
+        controller = getattr(self.services, "sync", None)
+        if controller is None:
+            self.message_label.setText("Connect to Xero first (Connection view), then compare.")
+            return False
+        if self._controller is not controller:
+            self._controller = controller
+            controller.progress.connect(self._compare_progress)
+            controller.finished.connect(self._compare_done)
+            controller.failed.connect(self._compare_failed)
+            controller.cancelled.connect(lambda: self._compare_failed("Compare cancelled."))
+        month = self.month
+        if not controller.compare(month):
+            self.message_label.setText("A sync is running: compare when it has finished.")
+            return False
+        self._comparing = True
+        self.compare_button.setEnabled(False)
+        self.message_label.setText(f"Comparing {month} with Xero\u2026")
+        return True
+
+    def _compare_progress(self, p: Any) -> None:
+        if self._comparing:
+            count = f" ({p.done}/{p.total})" if p.total else ""
+            self.message_label.setText(f"Comparing with Xero: {p.message}{count}")
+
+    def _compare_done(self, result: Any) -> None:
+        if not self._comparing:
+            return
+        self._comparing = False
+        self.compare_button.setEnabled(True)
+        self.message_label.setText(getattr(result, "message", "") or "Compare finished.")
+        self.recheck()
+
+    def _compare_failed(self, message: str) -> None:
+        if not self._comparing:
+            return
+        self._comparing = False
+        self.compare_button.setEnabled(True)
+        self.message_label.setText(message)
 
     # -- records behind a check --------------------------------------------------------------
     def selected_check(self) -> Any:

@@ -1,0 +1,118 @@
+"""Compare with Xero (`verify`): every linked record read back and compared field by field.
+
+Set up as it happens: the ledger is pushed by the real engine, then a bookkeeper changes
+Xero through the sandbox's admin surface (or a link goes wrong), and the compare, not a
+pull, must find it. The CLI test runs `xsync-desktop verify` against a sandbox over sockets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.sync.test_pull import TODAY, World, _pay, world  # noqa: F401 - fixture
+from xsync_desktop.store.database import session_scope
+from xsync_desktop.store.models import Link
+from xsync_desktop.sync.checklist import compute_checklist
+from xsync_desktop.sync.exceptions import available_actions
+
+
+def _month_of_ledger(w: World) -> str:
+    return w.invoice("INV-0001").issue_date.strftime("%Y-%m")
+
+
+def _verify(w: World):
+    result = w.engine.verify(_month_of_ledger(w))
+    assert result.outcome == "succeeded", result.message
+    return result.extra["compare"], result
+
+
+def test_verify_agrees_after_a_sync_then_finds_what_the_bookkeeper_changed(world: World) -> None:  # noqa: F811
+    report, result = _verify(world)
+    assert report.differences == 0, [f.difference for f in report.findings]
+    assert report.checked == {"invoices": 3, "credit notes": 0, "payments": 0, "contacts": 2}
+    assert result.counts["api_calls"] >= 2  # invoices and contacts read back (plus settings)
+    inv = world.invoice("INV-0002")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), Reference="changed in Xero")
+    _pay(world, "INV-0001", "40.00")  # a payment the ledger has not pulled yet
+    report, _ = _verify(world)
+    found = {(f.difference.label, f.difference.field) for f in report.findings}
+    assert ("Invoice INV-0002", "reference") in found
+    assert {("Invoice INV-0001", "amount_paid"), ("Invoice INV-0001", "amount_due")} <= found
+    assert report.unexplained == report.differences  # each one is a new exception
+    excs = {(e.label, e.field): e for e in world.exceptions()}
+    ref = excs[("Invoice INV-0002", "reference")]
+    assert (ref.kind, ref.ledger_value, ref.xero_value) == ("xero_differs", "Unit A2", "changed in Xero")
+    assert available_actions(ref) == ["keep_ledger", "dismiss"]
+    # A second compare names the same exceptions, opens nothing new.
+    again, _ = _verify(world)
+    assert again.differences == report.differences and again.unexplained == 0
+    assert {f.exception_id for f in again.findings} == {f.exception_id for f in report.findings}
+
+
+def test_difference_already_covered_by_an_open_exception_is_named_not_duplicated(world: World) -> None:  # noqa: F811
+    inv = world.invoice("INV-0003")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), LineAmount="175.00")
+    world.sync()  # the pull raises "amounts changed"
+    (amounts,) = [e for e in world.exceptions() if e.kind == "amounts_changed"]
+    report, _ = _verify(world)
+    totals = [f for f in report.findings if f.difference.field == "total"]
+    assert totals and all(not f.new and f.exception_id == amounts.id for f in totals)
+    assert report.unexplained == 0
+
+
+def test_a_link_to_another_records_xero_object_is_reported_as_a_wrong_link(world: World) -> None:  # noqa: F811
+    other = world.xero_id("invoice", world.invoice("INV-0002").id)
+    inv = world.invoice("INV-0001")
+    with session_scope(world.store.sessions) as s:
+        s.scalars(select(Link).where(Link.entity == "invoice", Link.local_id == inv.id)).one().xero_id = other
+    report, _ = _verify(world)
+    wrong = [f for f in report.findings if f.difference.wrong_link and f.difference.local_id == inv.id]
+    assert wrong and wrong[0].difference.field == "number"
+    (exc,) = [e for e in world.exceptions() if e.kind == "wrong_link" and e.local_id == inv.id]
+    assert exc.ledger_value == "INV-0001" and exc.xero_value == "INV-0002"
+    assert available_actions(exc) == ["link", "dismiss"]
+
+
+def test_sixth_check_passes_only_after_a_clean_compare(world: World) -> None:  # noqa: F811
+    month = _month_of_ledger(world)
+
+    def sixth() -> tuple[bool, list[str]]:
+        with session_scope(world.store.sessions) as s:
+            check = compute_checklist(s, world.tenant, month).check("xero_agrees")
+            return check.passed, [r.reason for r in check.records]
+
+    passed, reasons = sixth()
+    assert not passed and "not been compared" in reasons[0]
+    _verify(world)
+    assert sixth() == (True, [])
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", world.invoice("INV-0001").id),
+                             DueDate=TODAY.replace(day=1).isoformat())
+    report, _ = _verify(world)
+    assert report.unexplained == 1
+    passed, reasons = sixth()
+    assert not passed and "1 difference" in reasons[0]
+
+
+def test_cli_verify_exit_codes(world: World, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    """`xsync-desktop verify`: 0 when both agree, 3 when they differ, 2 on a bad month."""
+    from xsync_desktop import cli
+    from xsync_desktop.sync import cli as sync_cli
+
+    calls: list[str | None] = []
+    real_verify = sync_cli._verify
+
+    def action(store, profile, factory, tenant_id, args):  # the real _verify, on the test's ledger
+        calls.append(args.month)
+        return real_verify(world.store, profile, world.rig.new_client, world.tenant, args)
+
+    monkeypatch.setattr(sync_cli, "_verify", action)
+    monkeypatch.setattr(sync_cli, "_real_connection", lambda store, profile: (world.rig.new_client, world.tenant))
+    profile = ["--profile", str(tmp_path / "p")]
+    assert cli.main([*profile, "verify", "--month", "2025-13"]) == 2
+    assert cli.main([*profile, "verify", "--month", _month_of_ledger(world)]) == 0
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", world.invoice("INV-0001").id),
+                             Reference="edited")
+    assert cli.main([*profile, "verify"]) == 3
+    assert calls == [_month_of_ledger(world), None]
