@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from xsync_desktop.profile import resolve_profile
 from xsync_desktop.store.database import session_scope
+from xsync_desktop.store.integrity import DatabaseDamaged
 from xsync_desktop.store.store import Store, open_store
 
 from .demo import LedgerNotEmpty, generate_demo_ledger
@@ -36,6 +37,9 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         store = _open(args)
+    except DatabaseDamaged as exc:
+        print(f"import: {exc.user_message}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except OperationalError as exc:
         print(f"import: the database could not be opened: {exc.orig}", file=sys.stderr)
         return EXIT_ENVIRONMENT
@@ -60,6 +64,9 @@ def run_demo_data(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         store = _open(args)
+    except DatabaseDamaged as exc:
+        print(f"demo-data: {exc.user_message}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except OperationalError as exc:
         print(f"demo-data: the database could not be opened: {exc.orig}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -7,8 +7,6 @@ newer version of the app is refused rather than guessed at.
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +14,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
+
+from .backups import backup_sqlite as copy_database
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -79,16 +79,4 @@ def backup_sqlite(engine: Engine, backups_dir: Path, label: str) -> Path | None:
     db_path = engine.url.database
     if not db_path or db_path == ":memory:":
         return None
-    backups_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = backups_dir / f"xsync-{stamp}-before-upgrade-from-{label}.db"
-    src = sqlite3.connect(db_path)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
+    return copy_database(db_path, backups_dir, f"before-upgrade-from-{label}")

@@ -59,6 +59,11 @@ DB_BUSY = (
 DB_PROBLEM = "The profile's database could not be written ({detail}). Nothing was lost; check free disk space and run sync again."
 
 
+DB_DAMAGED = ("The profile's database turned out to be damaged during the sync ({detail}). Stop here and run "
+              "sync again: the start-up check then says what is wrong and lists the copies in the profile's "
+              "backups folder.")
+
+
 def run_sync(args: Any) -> int:
     """Environment failures of the database end as a plain message and exit 6, never a traceback."""
     return _guard_db(args, _sync)
@@ -79,13 +84,16 @@ def run_verify(args: Any) -> int:
 
 
 def _guard_db(args: Any, action: Any) -> int:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     try:
         return _run_sync(args, action)
     except OperationalError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
         _print(DB_BUSY if "locked" in text or "busy" in text else DB_PROBLEM.format(detail=text))
+        return EXIT_ENVIRONMENT
+    except DatabaseError as exc:  # "database disk image is malformed": damage found past the start-up check
+        _print(DB_DAMAGED.format(detail=str(exc.orig) if exc.orig is not None else type(exc).__name__))
         return EXIT_ENVIRONMENT
 
 
@@ -98,7 +106,8 @@ def _run_sync(args: Any, action: Any) -> int:
         profile = resolve_profile(getattr(args, "profile", None), demo=demo).ensure()
         store = open_store(profile.database_url, profile.backups_dir)
     except Exception as exc:  # noqa: BLE001 - any failure to open the profile is an environment problem
-        _print(f"Could not open the profile's database: {exc}")
+        designed = getattr(exc, "user_message", None)
+        _print(designed if isinstance(designed, str) else f"Could not open the profile's database: {exc}")
         return EXIT_ENVIRONMENT
     sandbox = None
     try:

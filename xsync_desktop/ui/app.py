@@ -89,7 +89,10 @@ def run_gui(args: Any) -> int:
                            "Switch to the open window, or close it first.")
             return EXIT_ENVIRONMENT
         try:
-            return _run(app, profile, demo, smoke)
+            store = _open_store(profile, smoke)
+            if store is None:
+                return EXIT_ENVIRONMENT
+            return _run(app, profile, demo, smoke, store)
         except Exception as exc:
             message = environment_message(exc)
             if message is None:
@@ -106,6 +109,24 @@ def run_gui(args: Any) -> int:
             tmp.cleanup()
 
 
+def _open_store(profile: Profile, smoke: bool) -> Any:
+    """The profile's store; a damaged database gets the backups dialog (None: the person quit)."""
+    from ..store.integrity import DatabaseDamaged
+    from ..store.store import open_store
+    from .damaged_database_dialog import offer_backups
+
+    while True:
+        try:
+            return open_store(profile.database_url, profile.backups_dir)
+        except DatabaseDamaged as damage:
+            log.warning("%s", damage.user_message)
+            if smoke:
+                print(damage.user_message, file=sys.stderr)
+                return None
+            if not offer_backups(damage):
+                return None
+
+
 def _refuse(smoke: bool, text: str) -> None:
     from .qt import QtWidgets
 
@@ -117,10 +138,12 @@ def _refuse(smoke: bool, text: str) -> None:
 
 
 def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: Any = None,
-              show_dialogs: bool = True) -> tuple[Any, Any]:
+              show_dialogs: bool = True, store: Any = None) -> tuple[Any, Any]:
     """Store, services and main window for a profile (tests build the app through this too).
 
     Returns (services, window). With `demo` and a running `sandbox`, Xero is the sandbox.
+    `store`: the profile's store when the caller opened it already (run_gui does, to offer
+    backups when the database is damaged).
     """
     from ..store.store import open_store
     from . import demo as demo_mod
@@ -129,7 +152,8 @@ def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: Any
     from .services import AppServices
     from .worker import set_default_reporter
 
-    store = open_store(profile.database_url, profile.backups_dir)
+    if store is None:
+        store = open_store(profile.database_url, profile.backups_dir)
     if demo and sandbox is not None:
         xero = demo_mod.demo_xero_setup(sandbox)
     else:
@@ -143,11 +167,11 @@ def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: Any
     return services, window
 
 
-def _run(app: Any, profile: Profile, demo: bool, smoke: bool) -> int:
+def _run(app: Any, profile: Profile, demo: bool, smoke: bool, store: Any) -> int:
     from . import demo as demo_mod
 
     sandbox = demo_mod.start_sandbox(profile) if demo and not smoke else None
-    services, window = build_app(profile, demo=demo, smoke=smoke, sandbox=sandbox)
+    services, window = build_app(profile, demo=demo, smoke=smoke, sandbox=sandbox, store=store)
     reporter = services.reporter
     try:
         if smoke:

@@ -35,6 +35,10 @@ _SQLITE_ENVIRONMENT = {
     "unable to open database file": "The database file cannot be opened. Check the profile folder exists "
     "and is writable.",
     "attempt to write a readonly database": "The database is read-only. Check the profile folder's permissions.",
+    "database disk image is malformed": "The database file is damaged. Close xsync desktop and start it again: "
+    "it then checks the file and offers the copies in the profile's backups folder.",
+    "file is not a database": "The database file is damaged. Close xsync desktop and start it again: "
+    "it then checks the file and offers the copies in the profile's backups folder.",
 }
 _OS_ENVIRONMENT = {
     errno.ENOSPC: "The disk is full. Free some space and try again.",
@@ -67,7 +71,7 @@ def environment_message(exc: BaseException) -> str | None:
         designed = getattr(cur, "user_message", None)  # a failure already worded for people
         if isinstance(designed, str) and designed:
             return designed
-        if isinstance(cur, sqlite3.OperationalError):
+        if isinstance(cur, sqlite3.DatabaseError):  # OperationalError and damage ("malformed")
             text = str(cur).lower()
             for needle, message in _SQLITE_ENVIRONMENT.items():
                 if needle in text:
