@@ -17,16 +17,18 @@ from xsync_desktop.profile import Profile
 from xsync_desktop.ui.qt import QtCore, QtGui, QtWidgets
 from xsync_desktop.ui.views import VIEW_SPECS, PlaceholderView
 
+from .test_views_support import open_view
+
 
 def test_every_view_loads_and_ctrl_digits_switch(ui_app: Any, qtbot: Any) -> None:
     services, window = ui_app()
-    window.load_all_views()
     window.windowHandle().requestActivate()
     qtbot.waitUntil(window.isActiveWindow)
     for i, spec in enumerate(VIEW_SPECS):
         qtbot.keyClick(window, QtCore.Qt.Key(QtCore.Qt.Key.Key_1.value + i),
                        QtCore.Qt.KeyboardModifier.ControlModifier)
         assert window.current_view_key() == spec.key
+        assert not isinstance(window.views[spec.key], PlaceholderView)
     assert window.connection_label.text() == "Not connected"
     assert window.last_sync_label.text() == "Last sync: never"
 
@@ -65,11 +67,11 @@ def test_runs_are_readable_offline(ui_app: Any, qtbot: Any) -> None:
     """No Xero at all (real endpoints, no network use): history and items can be read and filtered."""
     services, window = ui_app()
     run_id = add_run(services.store.sessions, 120, failed_every=6)
-    window.show_view("runs")
-    runs = window.view("runs")
-    runs.refresh()
-    runs.runs_model.reload()
-    runs.show_run(run_id)
+    services.notify("runs")  # what a finished sync tells the views
+    runs = open_view(qtbot, window, "runs", None)
+    qtbot.waitUntil(lambda: runs.runs_model.row_of(run_id) >= 0)
+    rect = runs.runs_table.visualRect(runs.runs_model.index(runs.runs_model.row_of(run_id), 1))
+    qtbot.mouseClick(runs.runs_table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: runs.items_model.rowCount() > 0 and runs.items_model.total == 120)
     runs.set_filter(outcome="failed")
     qtbot.waitUntil(lambda: runs.items_model.total == 20)
@@ -220,8 +222,7 @@ def test_views_use_the_palette(ui_app: Any, scheme: str) -> None:
     app.setPalette(pal)
     try:
         _, window = ui_app()
-        window.load_all_views()
-        image = window.grab().toImage()
+        image = window.grab().toImage()  # the view it opens on, as shown
         corner = image.pixelColor(image.width() - 5, image.height() // 2)
         assert abs(corner.lightness() - colour.lightness()) < 40
     finally:

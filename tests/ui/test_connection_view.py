@@ -22,7 +22,7 @@ def _keyring_entries(services: Any) -> dict[tuple[str, str], str]:
 def _connection_view(window: Any, qtbot: Any) -> Any:
     window.show_view("connection")
     view = window.view("connection")
-    view.refresh()
+    qtbot.waitUntil(lambda: view._coalescer.refresh_count > 0)  # it loads itself when first shown
     return view
 
 

@@ -13,19 +13,18 @@ from xsync_desktop.store.models import ChecklistSignoff, Invoice, Mapping, SyncI
 from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.views.checklist_view import ChecklistView, months_to_offer
 
-from .test_views_support import OFFSCREEN_NOISE
+from .test_views_support import OFFSCREEN_NOISE, open_view
 
 pytestmark = OFFSCREEN_NOISE
 
 
 def _view(qtbot: Any, window: Any, month: str) -> ChecklistView:
-    window.show_view("checklist")
-    view: ChecklistView = window.view("checklist")
-    with qtbot.waitSignal(view.loaded, timeout=20_000):
-        view.refresh()
+    view: ChecklistView = open_view(qtbot, window, "checklist")
     if view.month != month:
+        index = view.month_box.findData(month)
+        assert index >= 0, f"{month} is not offered"
         with qtbot.waitSignal(view.loaded, timeout=20_000):
-            view.set_month(month)
+            view.month_box.setCurrentIndex(index)  # as picked in the month list
     return view
 
 

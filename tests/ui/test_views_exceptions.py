@@ -29,7 +29,7 @@ from xsync_desktop.ui import demo
 from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.views.exceptions_view import ExceptionsView
 
-from .test_views_support import OFFSCREEN_NOISE
+from .test_views_support import OFFSCREEN_NOISE, open_view
 
 pytestmark = OFFSCREEN_NOISE
 TODAY = date.today()
@@ -125,10 +125,7 @@ def world(ui_app: Any, ui_sandbox: Any) -> Iterator[World]:
 
 
 def _view(qtbot: Any, w: World) -> ExceptionsView:
-    w.window.show_view("exceptions")
-    view: ExceptionsView = w.window.view("exceptions")
-    view.refresh()
-    qtbot.waitUntil(lambda: not view.loading)  # rows are read in a worker thread
+    view: ExceptionsView = open_view(qtbot, w.window, "exceptions")  # rows are read in a worker thread
     view.who_edit.setText(WHO)
     return view
 

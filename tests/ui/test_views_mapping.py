@@ -13,7 +13,7 @@ from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.views.mapping_models import MappingTableModel
 from xsync_desktop.ui.views.mapping_view import MappingView
 
-from .test_views_support import OFFSCREEN_NOISE, choose_cell, edit_cell, offline_services
+from .test_views_support import OFFSCREEN_NOISE, choose_cell, edit_cell, offline_services, open_view
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -33,9 +33,8 @@ def _view(qtbot: Any, services: Any) -> MappingView:
     view = MappingView(services)
     qtbot.addWidget(view)
     view.resize(1100, 600)
-    view.show()
-    view.refresh()
-    qtbot.waitUntil(lambda: not view.counting)  # held-back counts come from a worker thread
+    with qtbot.waitSignal(view.blocked_counted, timeout=20_000):  # counted in a worker thread
+        view.show()  # shown for the first time: it loads itself
     return view
 
 
@@ -141,10 +140,7 @@ def test_mapping_an_unmapped_charge_type_makes_its_failed_items_succeed_on_retry
     assert all(i.entity in ("invoice", "payment") for i in failed)  # payments wait for their invoices
     failed_ids = {i.local_id for i in invoices}
 
-    window.show_view("mapping")
-    view: MappingView = window.view("mapping")
-    view.refresh()
-    qtbot.waitUntil(lambda: not view.counting)
+    view: MappingView = open_view(qtbot, window, "mapping", "blocked_counted")
     assert "\u2018insurance\u2019" in view.blocked_label.text()
     assert view.retry_button.isVisible() and str(len(failed)) in view.retry_button.text()
     model = view.models["charge_type"]

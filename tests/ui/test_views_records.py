@@ -12,17 +12,13 @@ from xsync_desktop.store.models import Invoice, Link, Mapping
 from xsync_desktop.ui.qt import QtGui
 from xsync_desktop.ui.views.records_view import RecordsView
 
-from .test_views_support import OFFSCREEN_NOISE
+from .test_views_support import OFFSCREEN_NOISE, open_view
 
 pytestmark = OFFSCREEN_NOISE
 
 
 def _view(qtbot: Any, window: Any) -> RecordsView:
-    window.show_view("records")
-    view: RecordsView = window.view("records")
-    with qtbot.waitSignal(view.loaded, timeout=20_000):
-        view.refresh()
-    return view
+    return open_view(qtbot, window, "records")
 
 
 def _show(qtbot: Any, view: RecordsView, kind: str) -> None:

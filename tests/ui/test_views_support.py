@@ -7,6 +7,7 @@ and an organisation chosen. Tests that need Xero itself build on the sandbox rig
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -103,3 +104,29 @@ def choose_cell(table: QtWidgets.QTableView, row: int, column: int, item_text_st
     assert pos >= 0, f"{item_text_starts!r} not offered; offered: {texts}"
     combo.setCurrentIndex(pos)
     combo.activated.emit(pos)
+
+
+#: what the app tells its views after a sync, a decision or another desk's change
+CHANGE_TOPICS = ("runs", "exceptions", "ledger", "mappings", "connection")
+
+
+def open_view(qtbot: Any, window: Any, key: str, signal: str | None = "loaded") -> Any:
+    """Click `key` in the sidebar, as a person does, and wait until the view shows fresh data.
+
+    The tests change the ledger and Xero behind the window's back (the engine run directly,
+    the bookkeeper through the sandbox); the app's change hub is told what changed, as the
+    sync controller or another desk's notice tells it, and the view reloads itself.
+    """
+    from xsync_desktop.ui.views import VIEW_SPECS
+
+    view = window.view(key)
+    row = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
+    with contextlib.ExitStack() as wait:
+        if signal is not None:
+            wait.enter_context(qtbot.waitSignal(getattr(view, signal), timeout=20_000))
+        for topic in CHANGE_TOPICS:
+            window.services.notify(topic)
+        rect = window.sidebar.visualItemRect(window.sidebar.item(row))
+        qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_view_key() == key
+    return view

@@ -4,6 +4,9 @@ A sync touches thousands of rows; views must not re-query on every item. A
 `RefreshCoalescer` listens to the services' `changed(topic)` hub, sets a dirty
 flag, and refreshes at most once per `delay_ms`, and only while the view is
 visible; a hidden view refreshes when it is shown again.
+
+A view starts dirty: the first time it is shown it loads, with nobody calling
+`refresh()` (issue 14: views were empty until a button was pressed).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class RefreshCoalescer(QObject):
         self._widget = widget
         self._refresh = refresh
         self._topics = set(topics)
-        self.dirty = False
+        self.dirty = True  # nothing loaded yet: the first show loads
         self.refresh_count = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -34,6 +37,8 @@ class RefreshCoalescer(QObject):
         self._timer.timeout.connect(self._fire)
         changed.connect(self._on_changed)
         widget.installEventFilter(self)
+        if widget.isVisible():
+            self._timer.start(0)
 
     def _on_changed(self, topic: str) -> None:
         if topic not in self._topics:
@@ -41,9 +46,6 @@ class RefreshCoalescer(QObject):
         self.dirty = True
         if self._widget.isVisible() and not self._timer.isActive():
             self._timer.start()
-
-    def mark_dirty(self) -> None:
-        self._on_changed(next(iter(self._topics)))
 
     def eventFilter(self, watched: QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self._widget and event.type() == QtCore.QEvent.Type.Show and self.dirty:

@@ -2,7 +2,7 @@
 
 A query over a million-item run with a text filter may scan for a while; the
 GUI thread must not wait on it, so the app hands models a background loader.
-Results carry the model's generation number so a stale answer (the filter
+Results carry a stamp from the model's Generation (ui/latest.py) so a stale answer (the filter
 changed meanwhile) is dropped.
 """
 

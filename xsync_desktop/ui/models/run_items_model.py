@@ -18,6 +18,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...store.models import SyncItem
+from ..latest import Generation
 from ..qt import Qt, QtCore, Signal
 from .loader import Loader, immediate
 from .paged import PagedTableModel
@@ -128,7 +129,7 @@ class RunItemsModel(PagedTableModel):
         self._filter = ItemFilter()
         self._exhausted = True
         self._loading = False
-        self._generation = 0
+        self._generation = Generation()
         self.total = 0
 
     # -- what is shown -----------------------------------------------------------------
@@ -152,7 +153,7 @@ class RunItemsModel(PagedTableModel):
             self._restart()
 
     def _restart(self) -> None:
-        self._generation += 1
+        self._generation.bump()
         self.beginResetModel()
         self._rows = []
         self._exhausted = self._run_id is None
@@ -173,7 +174,7 @@ class RunItemsModel(PagedTableModel):
         """
         if self._run_id is None or self._loading:
             return
-        gen, run_id, f = self._generation, self._run_id, self._filter
+        gen, run_id, f = self._generation.value, self._run_id, self._filter
         if self._rows and len(self._rows) <= 5 * self._block:
             first, last = self._rows[0].id, self._rows[-1].id
 
@@ -182,7 +183,7 @@ class RunItemsModel(PagedTableModel):
                     return fetch_item_rows(s, run_id, f, first - 1, len(self._rows) + self._block, up_to_id=last)
 
             def done(rows: list[ItemRow]) -> None:
-                if gen != self._generation:
+                if not self._generation.current(gen):
                     return
                 if [r.id for r in rows] != [r.id for r in self._rows]:
                     self._restart()
@@ -200,7 +201,7 @@ class RunItemsModel(PagedTableModel):
         self.fetchMore(QtCore.QModelIndex())
 
     def _count(self) -> None:
-        gen, run_id, f = self._generation, self._run_id, self._filter
+        gen, run_id, f = self._generation.value, self._run_id, self._filter
         assert run_id is not None
         self.total = -1
         self.total_changed.emit(-1)
@@ -210,7 +211,7 @@ class RunItemsModel(PagedTableModel):
                 return count_items(s, run_id, f)
 
         def done(n: int) -> None:
-            if gen == self._generation:
+            if self._generation.current(gen):
                 self.total = n
                 self.total_changed.emit(n)
 
@@ -228,7 +229,7 @@ class RunItemsModel(PagedTableModel):
     def fetchMore(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> None:  # noqa: B008,N802
         if not self.canFetchMore(parent):
             return
-        gen, run_id, f = self._generation, self._run_id, self._filter
+        gen, run_id, f = self._generation.value, self._run_id, self._filter
         assert run_id is not None
         after = self._rows[-1].id if self._rows else 0
         block = self._block
@@ -239,7 +240,7 @@ class RunItemsModel(PagedTableModel):
                 return fetch_item_rows(s, run_id, f, after, block)
 
         def done(rows: list[ItemRow]) -> None:
-            if gen != self._generation:
+            if not self._generation.current(gen):
                 return
             self._set_loading(False)
             self._exhausted = len(rows) < block

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...store.models import SyncRun
+from ..latest import Generation
 from ..qt import Qt, QtCore
 from .loader import Loader, immediate
 from .paged import PagedTableModel
@@ -82,10 +83,10 @@ class RunsModel(PagedTableModel):
         self._rows: list[RunRow] = []
         self._exhausted = False
         self._loading = False
-        self._generation = 0
+        self._generation = Generation()
 
     def reload(self) -> None:
-        self._generation += 1
+        self._generation.bump()
         self.beginResetModel()
         self._rows = []
         self._exhausted = False
@@ -97,7 +98,7 @@ class RunsModel(PagedTableModel):
         """Newer runs go on top, changed ones are updated in place."""
         if self._loading:
             return
-        gen = self._generation
+        gen = self._generation.value
         limit = max(len(self._rows), self._block)
 
         def query() -> list[RunRow]:
@@ -105,13 +106,13 @@ class RunsModel(PagedTableModel):
                 return fetch_runs(s, None, limit)
 
         def done(rows: list[RunRow]) -> None:
-            if gen != self._generation:
+            if not self._generation.current(gen):
                 return
             old_ids = [r.id for r in self._rows]
             new_ids = [r.id for r in rows]
             k = len(new_ids) - len(old_ids)
             if not old_ids or k < 0 or new_ids[k:] != old_ids:
-                self._generation += 1
+                self._generation.bump()
                 self.beginResetModel()
                 self._rows = rows
                 self._exhausted = len(rows) < limit
@@ -134,7 +135,7 @@ class RunsModel(PagedTableModel):
     def fetchMore(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> None:  # noqa: B008,N802
         if not self.canFetchMore(parent):
             return
-        gen = self._generation
+        gen = self._generation.value
         before = self._rows[-1].id if self._rows else None
         block = self._block
         self._loading = True
@@ -144,7 +145,7 @@ class RunsModel(PagedTableModel):
                 return fetch_runs(s, before, block)
 
         def done(rows: list[RunRow]) -> None:
-            if gen != self._generation:
+            if not self._generation.current(gen):
                 return
             self._loading = False
             self._exhausted = len(rows) < block

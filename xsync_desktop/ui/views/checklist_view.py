@@ -25,6 +25,7 @@ from ...sync.checklist import (
     latest_signoff,
     sign_off,
 )
+from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from .checklist_report import checklist_html, write_pdf
@@ -63,8 +64,7 @@ class ChecklistView(QtWidgets.QWidget):
         self.services = services
         self.checklist: Checklist | None = None
         self.signoff: Any = None
-        self._generation = 0
-        self.loading = False
+        self._load = BackgroundLoad(services, "checklist")
 
         self.month_box = QtWidgets.QComboBox()
         self.month_box.setObjectName("checklistMonth")
@@ -174,7 +174,7 @@ class ChecklistView(QtWidgets.QWidget):
         self.sign_button.clicked.connect(self.sign)
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
-        self._coalescer = RefreshCoalescer(self, self.recheck, services.changed, ("runs", "exceptions", "ledger"))
+        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs", "exceptions", "ledger"))
         self._update_buttons()
 
     @staticmethod
@@ -219,14 +219,10 @@ class ChecklistView(QtWidgets.QWidget):
 
     def recheck(self) -> None:
         """Compute the chosen month's checks in the background."""
-        self._generation += 1
-        generation = self._generation
         month = self.month
         tenant_id, _ = self.services.tenant()
         sessions = self.services.store.sessions
-        self.loading = True
         self.summary_label.setText(f"Checking {month}\u2026")
-        self._update_buttons()
 
         def compute() -> tuple[Checklist, Any]:
             with sessions() as session:
@@ -234,22 +230,22 @@ class ChecklistView(QtWidgets.QWidget):
                 return checklist, latest_signoff(session, month)  # detached on close, attributes kept
 
         def done(result: tuple[Checklist, Any]) -> None:
-            if generation != self._generation:
-                return
-            self.loading = False
             self.checklist, self.signoff = result
             self._show()
             self.loaded.emit()
 
         def failed(exc: BaseException) -> None:
-            if generation != self._generation:
-                return
-            self.loading = False
             self.summary_label.setText("The checklist could not be computed.")
             self._update_buttons()
             self.services.report_error(exc)
 
-        self.services.run_in_background(compute, done, failed, name="checklist")
+        self._load.start(compute, done, failed)
+        self._update_buttons()
+
+    @property
+    def loading(self) -> bool:
+        """The checks are being computed in a worker thread."""
+        return self._load.loading
 
     def _show(self) -> None:
         c = self.checklist

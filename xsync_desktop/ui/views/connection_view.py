@@ -26,6 +26,7 @@ class ConnectionView(QtWidgets.QWidget):
 
     def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("connectionView")
         self.services = services
         self._login: Any = None
         self._job: Any = None
@@ -38,7 +39,8 @@ class ConnectionView(QtWidgets.QWidget):
         self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("connection", "settings"))
         if services.sync is not None:
             services.sync.reconnect_needed.connect(self._sync_needs_reconnect)
-        self.refresh()
+        #: the organisation list was asked of Xero once on its own (first show)
+        self._asked_connections = False
 
     def _build(self) -> None:
         outer = QtWidgets.QVBoxLayout(self)
@@ -158,6 +160,20 @@ class ConnectionView(QtWidgets.QWidget):
         self.schedule.blockSignals(True)
         self.schedule.setValue(int(self.services.setting("schedule_minutes") or 0))
         self.schedule.blockSignals(False)
+        if not self._connections:
+            self._offer_known_organisations(tenant_id, tenant_name, connected and not busy)
+
+    def _offer_known_organisations(self, tenant_id: str | None, tenant_name: str | None, ask_xero: bool) -> None:
+        """The organisation list on first show: the saved one at once (works offline), then
+        Xero's list in the background, once; an unanswered ask leaves the saved one quietly."""
+        if self.orgs.count() == 0 and tenant_id:
+            self.orgs.addItem(tenant_name or tenant_id, tenant_id)
+            self.use_org_button.setEnabled(self._login is None)
+        if ask_xero and not self._asked_connections:
+            self._asked_connections = True
+            self.services.run_in_background(
+                self.services.xero_session.connections, self._connections_loaded,
+                lambda exc: log.info("organisation list not loaded: %s", describe(exc)), name="xero-connections")
 
     def _is_connected(self) -> bool:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from .exceptions_rows import describe_object, link_collection
 from .records_models import Column, RowTableModel
@@ -35,7 +36,7 @@ class LinkDialog(QtWidgets.QDialog):
         self.tenant_id = tenant_id
         self.entity = entity
         self.chosen_id: str | None = None
-        self._generation = 0
+        self._search = BackgroundLoad(services, "link-search")
         what = "contact" if entity == "contact" else "invoice"
         self.setWindowTitle(f"Link to a Xero {what}")
 
@@ -83,8 +84,6 @@ class LinkDialog(QtWidgets.QDialog):
 
     def search(self) -> None:
         text = self.search_edit.text().strip()
-        self._generation += 1
-        generation = self._generation
         self.status.setText("Searching Xero\u2026")
         self.search_button.setEnabled(False)
         collection = link_collection(self.entity)
@@ -106,8 +105,6 @@ class LinkDialog(QtWidgets.QDialog):
             return [XeroHit(*describe_object(entity, obj)) for obj in body.get(collection) or []]
 
         def done(hits: list[XeroHit]) -> None:
-            if generation != self._generation:
-                return
             self.search_button.setEnabled(True)
             self.model.set_rows(hits)
             self.table.resizeColumnsToContents()
@@ -118,13 +115,11 @@ class LinkDialog(QtWidgets.QDialog):
         def failed(exc: BaseException) -> None:
             from ..errors import describe
 
-            if generation != self._generation:
-                return
             self.search_button.setEnabled(True)
             self.status.setText(getattr(exc, "user_message", None) or describe(exc))
             self.searched.emit()
 
-        self.services.run_in_background(query, done, failed, name="link-search")
+        self._search.start(query, done, failed)
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()

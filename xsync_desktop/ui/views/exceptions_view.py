@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...sync.exceptions import resolve_exception
+from ..latest import BackgroundLoad
 from ..qt import Qt, QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from .exceptions_link_dialog import LinkDialog
@@ -89,9 +90,7 @@ class ExceptionsView(QtWidgets.QWidget):
         self.services = services
         self.busy = False
         self.link_dialog: LinkDialog | None = None
-        self._generation = 0
-        #: a load is running in a worker thread
-        self.loading = False
+        self._load = BackgroundLoad(services, "exceptions-load")
         #: more exceptions exist than the list holds
         self.truncated = False
         self._after_load: list[Callable[[], None]] = []
@@ -196,9 +195,6 @@ class ExceptionsView(QtWidgets.QWidget):
         tenant_id, _ = self.services.tenant()
         if then is not None:
             self._after_load.append(then)
-        self._generation += 1
-        generation = self._generation
-        self.loading = True
         self.count_label.setText("Loading\u2026")
         sessions = self.services.store.sessions
 
@@ -206,23 +202,20 @@ class ExceptionsView(QtWidgets.QWidget):
             with sessions() as session:
                 return load_exceptions(session, tenant_id, limit=LIST_LIMIT + 1)
 
-        def done(rows: list[ExceptionRow]) -> None:
-            if generation != self._generation:
-                return  # a newer refresh is on its way
-            self._loaded(rows)
-
         def failed(exc: BaseException) -> None:
-            if generation != self._generation:
-                return
             from ..errors import describe
 
             self.message_label.setText(f"The exceptions could not be read: {describe(exc)}")
             self._loaded(None)
 
-        self.services.run_in_background(work, done, failed, name="exceptions-load")
+        self._load.start(work, self._loaded, failed)
+
+    @property
+    def loading(self) -> bool:
+        """A load is running in a worker thread."""
+        return self._load.loading
 
     def _loaded(self, rows: list[ExceptionRow] | None) -> None:
-        self.loading = False
         if rows is not None:
             self.truncated = len(rows) > LIST_LIMIT
             self._show_rows(rows[:LIST_LIMIT])

@@ -2,13 +2,14 @@
 change log of what Xero wrote back to the ledger.
 
 The queries run in the background runner (a big ledger must not freeze the window);
-a generation number drops results that a newer refresh has overtaken.
+only the newest answer is shown (ui/latest.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns
@@ -67,8 +68,7 @@ class RecordsView(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("recordsView")
         self.services = services
-        self._generation = 0
-        self.loading = False
+        self._load = BackgroundLoad(services, "records")
 
         self.kind_box = QtWidgets.QComboBox()
         self.kind_box.setObjectName("recordKind")
@@ -145,12 +145,9 @@ class RecordsView(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Reload the current kind and the change log in the background."""
-        self._generation += 1
-        generation = self._generation
         kind = self.kind
         tenant_id, _ = self.services.tenant()
         sessions = self.services.store.sessions
-        self.loading = True
         self.count_label.setText("Loading…")
 
         def load() -> tuple[list[RecordRow], list[ChangeRow]]:
@@ -158,9 +155,6 @@ class RecordsView(QtWidgets.QWidget):
                 return load_records(session, tenant_id, kind), load_change_log(session)
 
         def done(result: tuple[list[RecordRow], list[ChangeRow]]) -> None:
-            if generation != self._generation:
-                return  # a newer refresh is on its way
-            self.loading = False
             records, changes = result
             self.model.set_rows(records)
             self.change_model.set_rows(changes)
@@ -171,12 +165,15 @@ class RecordsView(QtWidgets.QWidget):
             self.loaded.emit()
 
         def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                self.loading = False
-                self.count_label.setText("Could not load")
+            self.count_label.setText("Could not load")
             self.services.report_error(exc)
 
-        self.services.run_in_background(load, done, failed, name="records")
+        self._load.start(load, done, failed)
+
+    @property
+    def loading(self) -> bool:
+        """A load is running in a worker thread."""
+        return self._load.loading
 
     def show_records(self, kind: str, status: str | None = None, text: str = "") -> None:
         """Switch to one kind/status/search (used by other views to point at records)."""
