@@ -226,7 +226,9 @@ class SyncEngine:
     def _phases(self, ctx: RunContext, dry_run: bool, trigger: str) -> None:
         session = ctx.session
         ctx.report("settings", 0, 1, "", "Reading settings from Xero")
-        refresh_settings(session, ctx.client, self.tenant_id)
+        # A person's decision to re-push is made against Xero as it is now (a lock date just
+        # lifted, an account just restored): its run reads the settings afresh.
+        refresh_settings(session, ctx.client, self.tenant_id, force=trigger == "resolve")
         session.commit()
         ctx.check_cancel()
         links = LinkBook(session, self.tenant_id)

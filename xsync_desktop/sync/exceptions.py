@@ -186,13 +186,68 @@ def resolve_exception(
             raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
         handler = _HANDLERS[action]
         needs_push = handler(session, exc, xero_id)
-        exc.status = "dismissed" if action == "dismiss" else "resolved"
-        exc.resolution = action
-        exc.resolution_note = note
-        exc.resolved_by = who.strip()[:255]
-        exc.resolved_at = utcnow()
-    if needs_push and engine is not None:
-        engine.run(trigger="resolve")
+        entity, local_id = exc.entity, exc.local_id
+        # Closed before the run: an open exception holds its invoice's update back.
+        _close(exc, action, who, note)
+    if not (needs_push and engine is not None):
+        return
+    result = engine.run(trigger="resolve")
+    failure = push_failure(store, result, entity, local_id)
+    with session_scope(store.sessions) as session:
+        exc = session.get(ReconException, exception_id)
+        if exc is None:
+            raise ResolveError(f"Exception {exception_id} does not exist.")
+        if failure is None:
+            return
+        # Xero still holds its own value: the conflict is not settled. It is open again,
+        # saying why, and the same decision can be made once the cause is fixed.
+        exc.status, exc.resolution, exc.resolved_by, exc.resolved_at = "open", None, None, None
+        exc.resolution_note = f"re-push failed: {failure}"[:4000]
+    raise RepushFailed(failure)
+
+
+class RepushFailed(ResolveError):
+    """The ledger's value did not reach Xero; the exception stays open."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"re-push failed: {reason}")
+        self.user_message = f"re-push failed: {reason}. The exception stays open; fix the cause and try again."
+
+
+def _close(exc: ReconException, action: str, who: str, note: str | None) -> None:
+    exc.status = "dismissed" if action == "dismiss" else "resolved"
+    exc.resolution = action
+    exc.resolution_note = note
+    exc.resolved_by = who.strip()[:255]
+    exc.resolved_at = utcnow()
+
+
+def push_failure(store: Store, result: Any, entity: str, local_id: int | None) -> str | None:
+    """Why the run that re-pushed `entity` `local_id` did not get it into Xero, or None if it did.
+
+    The record's own item in that run decides: failed (its plain message and Xero's own
+    words), or never sent because the run stopped early (its message).
+    """
+    from ..store.models import SyncItem
+
+    run_id = getattr(result, "run_id", None)
+    items: list[SyncItem] = []
+    if run_id is not None:
+        with store.sessions() as session:
+            items = list(session.scalars(select(SyncItem).where(
+                SyncItem.run_id == run_id, SyncItem.entity == entity, SyncItem.local_id == local_id,
+                SyncItem.action.not_in(("pull", "reconcile")))))
+    failed = [i for i in items if i.outcome == "failed"]
+    if failed:
+        item = failed[-1]
+        words = "; ".join(item.xero_messages or [])
+        return (item.message or "Xero refused the update") + (f" (Xero: {words})" if words else "")
+    if any(i.outcome == "succeeded" for i in items):
+        return None
+    outcome = getattr(result, "outcome", None)
+    if outcome in ("failed", "cancelled", "paused") or getattr(result, "problem", None):
+        return getattr(result, "message", "") or f"the sync {outcome or 'stopped'} before sending it"
+    return None
 
 
 def _link_for(session: Session, exc: ReconException, entity: str | None = None) -> Link | None:

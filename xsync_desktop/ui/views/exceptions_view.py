@@ -301,8 +301,8 @@ class ExceptionsView(QtWidgets.QWidget):
         self.ledger_label.setText(row.ledger_value if row.ledger_value is not None else "(none)")
         self.xero_label.setText(row.xero_value if row.xero_value is not None else "(none)")
         self.detail_label.setText(row.detail or "")
-        if row.is_open:
-            self.history_label.setText("")
+        if row.is_open:  # a decision that did not take (a failed re-push) says why
+            self.history_label.setText(row.resolution_note or "")
         else:
             how = ACTION_TITLES.get(row.resolution or "", row.resolution or "").rstrip("\u2026")
             note = f" Note: {row.resolution_note}" if row.resolution_note else ""
