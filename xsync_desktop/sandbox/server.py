@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -60,6 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - never log (tokens in URLs/headers)
         return
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header from the sandbox's clock, as Xero's Date and UpdatedDateUTC share Xero's."""
+        return formatdate(self.sandbox.clock.timestamp() if timestamp is None else timestamp, usegmt=True)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

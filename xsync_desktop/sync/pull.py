@@ -4,16 +4,21 @@ Three phases, each with its own watermark: payments first (so a bookkeeper who d
 payments and then voided the invoice is seen in that order), then invoices, then
 contacts. Each phase:
 
-- fixes its upper bound when it starts (now minus a safety overlap, so something
-  committed in Xero while we were reading, or a small clock difference, is seen next
-  time rather than missed); re-reading the overlap is harmless because reconcile is
-  idempotent;
 - asks with If-Modified-Since = the watermark and pageSize 1000 (one call when nothing
   changed);
+- takes its cap from Xero's clock before its first page is read: the Date of the
+  client's latest answer (a push batch or the previous phase), stamped before this
+  phase's request left; with no earlier answer, the Date of its first answer less
+  CAP_MARGIN. A record changed in Xero while the phase was reading, or just after, has
+  an UpdatedDateUTC after the cap and is read again next time, whatever page it was on;
 - records its page after each page, so a run stopped mid-way resumes at that page with
-  the same upper bound (Watermark.resume_page / resume_upper);
-- moves the watermark to the upper bound only when every page was read and every record
-  handled. A record that failed leaves the watermark where it was, so it is read again.
+  the same cap (Watermark.resume_page / resume_upper);
+- moves the watermark, only when every page was read and every record handled, to the
+  earlier of the cap and the latest UpdatedDateUTC it saw, less a second (If-Modified-Since
+  is exclusive and to the second). Both are Xero's own times, so a local clock that is
+  wrong moves nothing, and a sync right after a sync reads back only the last second of
+  changes (one call per collection), not everything the push just wrote. A record that
+  failed leaves the watermark where it was, so it is read again.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy import func, select
 from ..store.models import Invoice, Link, Payment, Watermark
 from ..store.types import utcnow
 from .context import RunContext
+from .links import updated_utc
 from .reconcile.contacts import reconcile_contact
 from .reconcile.invoices import reconcile_invoice
 from .reconcile.payments import reconcile_payment
@@ -36,7 +42,12 @@ from .reconcile.write_backs import links_by_xero_id
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+# Used only when Xero's answer carries no Date: the local clock, with room for its error.
 SAFETY_OVERLAP = timedelta(minutes=5)
+# A Date stamped on the phase's own first answer comes a little after the page was read.
+CAP_MARGIN = timedelta(seconds=5)
+# If-Modified-Since is exclusive and to the second: one second back keeps that second's other changes.
+SECOND = timedelta(seconds=1)
 # With no watermark yet, look back this far before the earliest link: nothing of ours
 # in Xero is older than our first push of it.
 FIRST_PULL_MARGIN = timedelta(days=1)
@@ -95,12 +106,11 @@ def _pull_phase(
 ) -> None:
     session = ctx.session
     wm = get_watermark(session, ctx.tenant_id, name)
+    cap: datetime | None = None
+    page = 1
     if wm is not None and wm.resume_upper is not None:
-        upper = wm.resume_upper
+        cap = wm.resume_upper
         page = max(1, wm.resume_page or 1)
-    else:
-        upper = utcnow() - SAFETY_OVERLAP
-        page = 1
     if not _has_links(ctx, link_entity):
         # Nothing linked: nothing in Xero can be ours yet. Later links start from their push.
         return
@@ -110,13 +120,16 @@ def _pull_phase(
         wm = Watermark(tenant_id=ctx.tenant_id, name=name, value=since or EPOCH)
         session.add(wm)
     since_for_request = None if wm.value <= EPOCH else wm.value
-    wm.resume_upper = upper
+    if cap is None:
+        cap = _server_time(ctx)
+    wm.resume_upper = cap
     wm.resume_page = page
     ctx.commit()
 
     phase = name
     failures = 0
     handled = 0
+    latest: datetime | None = None  # the latest UpdatedDateUTC seen in this phase
     ctx.report(phase, 0, 0, message=f"Reading {collection.lower()} changed in Xero")
     while True:
         ctx.check_cancel()
@@ -126,7 +139,12 @@ def _pull_phase(
             params={**params, "page": page, "pageSize": PAGE_SIZE},
             if_modified_since=since_for_request,
         )
+        if cap is None:  # no earlier answer: this one's Date, less the time Xero took to answer
+            server = _server_time(ctx)
+            cap = server - CAP_MARGIN if server is not None else utcnow() - SAFETY_OVERLAP
+            wm.resume_upper = cap
         items = [i for i in (body.get(collection) or []) if isinstance(i, dict)]
+        latest = _latest(items, latest)
         if items:
             failures += handle(ctx, items)
             handled += len(items)
@@ -142,14 +160,37 @@ def _pull_phase(
 
     if failures:
         # Read again from the old watermark next time: the failed records are not lost.
-        wm.resume_upper = None
-        wm.resume_page = None
         log.warning("%s: %d record(s) failed; watermark not advanced", name, failures)
     else:
-        wm.value = max(upper, wm.value) if wm.value else upper
-        wm.resume_upper = None
-        wm.resume_page = None
+        assert cap is not None
+        wm.value = max(next_watermark(cap, latest), wm.value)
+    wm.resume_upper = None
+    wm.resume_page = None
     ctx.commit()
+
+
+def next_watermark(cap: datetime, latest: datetime | None) -> datetime:
+    """Where the next pull starts: the earlier of the cap and the latest change seen, less a second.
+
+    Nothing seen: nothing changed in Xero between the watermark and the cap, so the cap.
+    """
+    return (cap if latest is None else min(cap, latest)) - SECOND
+
+
+def _server_time(ctx: RunContext) -> datetime | None:
+    """Xero's clock as of the client's latest answer (its Date header); None before any answer."""
+    server = getattr(ctx.client, "server_time", None)
+    return server if isinstance(server, datetime) else None
+
+
+def _latest(items: list[dict[str, Any]], latest: datetime | None) -> datetime | None:
+    for item in items:
+        value = updated_utc(item)
+        if value is not None:
+            value = value if value.tzinfo else value.replace(tzinfo=UTC)
+            if latest is None or value > latest:
+                latest = value
+    return latest
 
 
 def _guarded(ctx: RunContext, entity: str, label: str, xero_id: str | None, fn: Callable[[], None]) -> int:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -101,6 +102,9 @@ class XeroClient:
         self._wall_clock = wall_clock
         self._own_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=API_TIMEOUT)
+        # Xero's own clock, from the Date header of the latest answer (None before one came):
+        # the pull caps its watermark with it, so the local clock never decides what is missed.
+        self.server_time: datetime | None = None
 
     def close(self) -> None:
         if self._own_http:
@@ -251,6 +255,7 @@ class XeroClient:
                 continue
 
             self.pacer.observe(resp.headers)
+            self.server_time = _server_date(resp) or self.server_time
             status = resp.status_code
             if status < 300:
                 return codec.loads(resp.content) if resp.content.strip() else {}
@@ -338,6 +343,18 @@ def _query_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def _server_date(resp: httpx.Response) -> datetime | None:
+    """The answer's Date header (RFC 1123, to the second) as aware UTC; None when absent or unreadable."""
+    value = resp.headers.get("Date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _retry_after(resp: httpx.Response) -> float:
