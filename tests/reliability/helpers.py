@@ -87,6 +87,20 @@ def open_profile_store(profile: Path) -> Any:
     return open_store(f"sqlite:///{profile / 'xsync.db'}")
 
 
+def profile_tenant(profile: Path) -> str:
+    """The organisation a CLI profile synced with (its tenant_id setting)."""
+    from xsync_desktop.store.settings import get_setting
+
+    store = open_profile_store(profile)
+    try:
+        with store.sessions() as s:
+            tid = get_setting(s, "tenant_id")
+    finally:
+        store.close()
+    assert tid
+    return str(tid)
+
+
 def expected_in_xero(profile: Path) -> dict[str, set[str]]:
     """Natural keys of everything the ledger says should be in Xero (as in tests/sync/test_crash.py)."""
     from xsync_desktop.store.models import CreditNote, Customer, Invoice, Payment

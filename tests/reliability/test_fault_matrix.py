@@ -41,12 +41,18 @@ from sqlalchemy import select
 
 from tests.fixtures.sandbox import fast_config
 from tests.fixtures.sync import SyncRig, assert_no_duplicates
-from tests.reliability.helpers import check_consistency, cli_args, cli_env, open_profile_store, run_cli
+from tests.reliability.helpers import (
+    check_consistency,
+    cli_args,
+    cli_env,
+    open_profile_store,
+    profile_tenant,
+    run_cli,
+)
 from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
 from xsync_desktop.store.models import Invoice, SyncItem, SyncRun
-from xsync_desktop.store.settings import get_setting
 
 pytestmark = pytest.mark.reliability
 
@@ -74,14 +80,7 @@ class CliRig:
 
     @property
     def tenant(self) -> str:
-        store = open_profile_store(self.profile)
-        try:
-            with store.sessions() as s:
-                tid = get_setting(s, "tenant_id")
-        finally:
-            store.close()
-        assert tid
-        return tid
+        return profile_tenant(self.profile)
 
     def runs(self) -> list[SyncRun]:
         store = open_profile_store(self.profile)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from xsync_desktop.profile import resolve_profile
 from xsync_desktop.store.database import session_scope
+from xsync_desktop.store.disk_full import DiskFull, disk_full_message, is_disk_full
 from xsync_desktop.store.integrity import DatabaseDamaged
 from xsync_desktop.store.store import Store, open_store
 
@@ -29,6 +30,14 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(profile.database_url, profile.backups_dir)
 
 
+def _db_problem(args: argparse.Namespace, exc: OperationalError, what: str) -> str:
+    """A full disk said as such (naming the folder); anything else with SQLite's own words."""
+    folder = resolve_profile(args.profile, demo=getattr(args, "demo", False)).root
+    if is_disk_full(exc, folder):
+        return disk_full_message(folder, "importing")
+    return f"{what}: {exc.orig}"
+
+
 def run_import(args: argparse.Namespace) -> int:
     paths = [Path(f) for f in args.files]
     missing = [str(p) for p in paths if not p.is_file()]
@@ -37,11 +46,11 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         store = _open(args)
-    except DatabaseDamaged as exc:
+    except (DatabaseDamaged, DiskFull) as exc:
         print(f"import: {exc.user_message}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except OperationalError as exc:
-        print(f"import: the database could not be opened: {exc.orig}", file=sys.stderr)
+        print(f"import: {_db_problem(args, exc, 'the database could not be opened')}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     try:
         report = import_files(store, paths, dry_run=bool(getattr(args, "dry_run", False)))
@@ -49,7 +58,8 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"import: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OperationalError as exc:
-        print(f"import: the database refused the import, nothing was written: {exc.orig}", file=sys.stderr)
+        print(f"import: {_db_problem(args, exc, 'the database refused the import, nothing was written')}",
+              file=sys.stderr)
         return EXIT_ENVIRONMENT
     finally:
         store.close()
@@ -64,7 +74,7 @@ def run_demo_data(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         store = _open(args)
-    except DatabaseDamaged as exc:
+    except (DatabaseDamaged, DiskFull) as exc:
         print(f"demo-data: {exc.user_message}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except OperationalError as exc:

@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+#: bytes the WAL file is truncated to after a checkpoint (SQLite's journal_size_limit)
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -25,6 +28,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # After a checkpoint resets the WAL, cut the file back to this size: a long sync (or a
+            # reader holding an old snapshot) must not leave a WAL as big as the database behind.
+            cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
 
     return engine
@@ -62,3 +68,15 @@ def realign_id_sequences(session: Session, tables: list[str]) -> None:
         session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+
+
+def checkpoint(session: Session) -> None:
+    """Copy the WAL back into the database now (SQLite only; between sync phases).
+
+    PASSIVE: never waits for a reader (the GUI may hold a snapshot); what a reader still
+    needs is copied at the next checkpoint. With journal_size_limit the file then shrinks.
+    """
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))

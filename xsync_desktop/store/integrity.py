@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backups import BackupCopy, list_backups
+from .disk_full import DiskFull, is_disk_full
 from .usage_marker import read_marker
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,11 @@ def header_problem(path: Path, size: int) -> str | None:
     page_size = 65536 if raw == 1 else raw
     if page_size < 512 or page_size & (page_size - 1):
         return "its header is damaged (impossible page size)"
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # Pages not yet copied back (a checkpoint a full disk cut short) live in the WAL: the file
+        # may be shorter than its header says and still whole. quick_check reads through the WAL.
+        return None
     change_counter = int.from_bytes(header[24:28], "big")
     valid_for = int.from_bytes(header[92:96], "big")
     pages = int.from_bytes(header[28:32], "big")
@@ -114,13 +120,25 @@ def header_problem(path: Path, size: int) -> str | None:
     return None
 
 
+def _machine_problem(exc: sqlite3.Error, path: Path) -> bool:
+    """True when the failure is the machine, not the file (locked, I/O): the open that follows says so.
+
+    A full disk is raised as `DiskFull` here: SQLite cannot even make its shared-memory file,
+    and calling that damage would send a person to restore a backup for nothing.
+    """
+    if is_disk_full(exc, path.parent):
+        raise DiskFull(path.parent, "opening the database") from None
+    text = str(exc).lower()
+    return any(t in text for t in ("locked", "busy", "disk i/o error", "unable to open", "readonly"))
+
+
 def quick_check_problem(path: Path, budget: float) -> str | None:
     """SQLite's own structural check on a read-only connection (never writes), within `budget` seconds."""
     deadline = time.monotonic() + budget
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=15)
     except sqlite3.Error as exc:
-        return f"SQLite cannot open it: {exc}"
+        return None if _machine_problem(exc, path) else f"SQLite cannot open it: {exc}"
     try:
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         try:
@@ -129,9 +147,7 @@ def quick_check_problem(path: Path, budget: float) -> str | None:
             if "interrupted" in str(exc):
                 log.warning("quick_check of %s stopped after %.0f s; started without the full check", path, budget)
                 return None
-            if "locked" in str(exc) or "busy" in str(exc):
-                return None  # another program holds it: the open that follows says so plainly
-            return f"SQLite reports: {exc}"
+            return None if _machine_problem(exc, path) else f"SQLite reports: {exc}"
         except sqlite3.DatabaseError as exc:
             return f"SQLite reports: {exc}"
     finally:

@@ -67,4 +67,4 @@ def note_usage(engine: Engine, db_path: Path) -> None:
                                    "last_run_at": last.isoformat() if last else None}), encoding="utf-8")
         os.replace(tmp, path)
     except Exception as exc:  # noqa: BLE001 - see docstring
-        log.warning("could not update the database usage marker beside %s: %s", db_path, exc)
+        log.info("could not update the database usage marker beside %s: %s", db_path, exc)

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from ..cli import EXIT_ENVIRONMENT, EXIT_FAILURES, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT, EXIT_USAGE
 from ..profile import Profile, resolve_profile
+from ..store.disk_full import disk_full_message, is_disk_full
 from .progress import Progress
 
 DEMO_ENV = "XSYNC_DEMO_SANDBOX"
@@ -90,11 +91,20 @@ def _guard_db(args: Any, action: Any) -> int:
         return _run_sync(args, action)
     except OperationalError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
-        _print(DB_BUSY if "locked" in text or "busy" in text else DB_PROBLEM.format(detail=text))
+        folder = _profile_folder(args)
+        if is_disk_full(exc, folder):
+            _print(disk_full_message(folder))
+        else:
+            _print(DB_BUSY if "locked" in text or "busy" in text else DB_PROBLEM.format(detail=text))
         return EXIT_ENVIRONMENT
     except DatabaseError as exc:  # "database disk image is malformed": damage found past the start-up check
         _print(DB_DAMAGED.format(detail=str(exc.orig) if exc.orig is not None else type(exc).__name__))
         return EXIT_ENVIRONMENT
+
+
+def _profile_folder(args: Any) -> Any:
+    demo = bool(getattr(args, "demo", False)) or bool(os.environ.get(DEMO_ENV, "").strip())
+    return resolve_profile(getattr(args, "profile", None), demo=demo).root
 
 
 def _run_sync(args: Any, action: Any) -> int:
@@ -107,6 +117,8 @@ def _run_sync(args: Any, action: Any) -> int:
         store = open_store(profile.database_url, profile.backups_dir)
     except Exception as exc:  # noqa: BLE001 - any failure to open the profile is an environment problem
         designed = getattr(exc, "user_message", None)
+        if is_disk_full(exc, _profile_folder(args)):
+            designed = disk_full_message(_profile_folder(args), "opening the database")
         _print(designed if isinstance(designed, str) else f"Could not open the profile's database: {exc}")
         return EXIT_ENVIRONMENT
     sandbox = None
@@ -169,6 +181,8 @@ def _sync(store: Any, profile: Profile, factory: Any, tenant_id: str, args: Any)
         return EXIT_PAUSED
     if result.problem == "reconnect":
         return EXIT_RECONNECT
+    if result.problem == "disk_full":
+        return EXIT_ENVIRONMENT
     if result.outcome in ("failed", "cancelled"):
         return EXIT_FAILURES
     return EXIT_OK

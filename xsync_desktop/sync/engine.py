@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..store.database import checkpoint
+from ..store.disk_full import disk_full_message, is_disk_full
 from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
 from ..store.settings import get_date_setting
 from ..store.store import Store
@@ -204,24 +206,42 @@ class SyncEngine:
                 session.rollback()
                 result.outcome, result.message, result.problem = "failed", exc.user_message, "error"
             except Exception as exc:  # a bug must still end the run visibly, not leave it "running"
-                log.exception("sync run %s crashed", run.id)
                 session.rollback()
-                result.outcome, result.problem = "failed", "error"
-                result.message = (f"The sync stopped on an unexpected problem ({type(exc).__name__}). Nothing "
-                                  "sent was lost; run sync again, and report this if it repeats.")
-            run = session.get(SyncRun, result.run_id) or run
-            run.api_calls = calls[0]
-            run.outcome = result.outcome
-            run.message = result.message
-            run.resume_at = result.resume_at
-            run.finished_at = utcnow()
-            session.commit()
-            result.counts = {k: int(getattr(run, k) or 0) for k in COUNT_KEYS}
+                if is_disk_full(exc, self._db_folder()):
+                    log.info("sync run %s stopped: disk full (%s)", run.id, exc)  # info: the CLI prints warnings raw
+                    result.outcome, result.problem = "failed", "disk_full"
+                    result.message = disk_full_message(self._db_folder() or "the database", "syncing")
+                else:
+                    log.exception("sync run %s crashed", run.id)
+                    result.outcome, result.problem = "failed", "error"
+                    result.message = (f"The sync stopped on an unexpected problem ({type(exc).__name__}). Nothing "
+                                      "sent was lost; run sync again, and report this if it repeats.")
+            try:
+                run = session.get(SyncRun, result.run_id) or run
+                run.api_calls = calls[0]
+                run.outcome = result.outcome
+                run.message = result.message
+                run.resume_at = result.resume_at
+                run.finished_at = utcnow()
+                session.commit()
+                result.counts = {k: int(getattr(run, k) or 0) for k in COUNT_KEYS}
+            except Exception as exc:
+                # No room even to record the end: the run stays "running" in the database and the
+                # next run closes it (orphans.py); what was sent is settled by its natural key.
+                if not is_disk_full(exc, self._db_folder()):
+                    raise
+                session.rollback()
+                result.outcome, result.problem = "failed", "disk_full"
+                result.message = disk_full_message(self._db_folder() or "the database", "syncing")
             return result
         finally:
             if client is not None:
                 _close(client)
             session.close()
+
+    def _db_folder(self) -> Path | None:
+        db_path = getattr(self.store, "db_path", None)
+        return db_path.parent if db_path is not None else None
 
     def _phases(self, ctx: RunContext, dry_run: bool, trigger: str) -> None:
         session = ctx.session
@@ -248,12 +268,14 @@ class SyncEngine:
         AllocationPhase(ctx, links, items, sender, scope).run()
         PaymentPhase(ctx, links, items, sender, book, scope).run()
         session.commit()
+        checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small
         if trigger != "retry":
             pull = _pull_module()
             if pull is not None:
                 ctx.check_cancel()
                 pull.pull_and_reconcile(ctx)
                 session.commit()
+                checkpoint(session)
 
     def _dry_run(self, ctx: RunContext, links: LinkBook, scope: Scope) -> None:
         """Plan only: count what would be sent, send nothing, change no link."""

@@ -199,10 +199,14 @@ def _guarded(ctx: RunContext, entity: str, label: str, xero_id: str | None, fn: 
         fn()
         return 0
     except Exception as exc:  # noqa: BLE001 - recorded as a failed item, phase continues
+        from sqlalchemy.exc import OperationalError
+
         from ..xero.errors import XeroError
         from .progress import Cancelled
 
-        if isinstance(exc, Cancelled | XeroError):
+        # The database failing (disk full, locked, I/O) is not this record's fault: stop the run,
+        # which then says so plainly, instead of failing every record after it.
+        if isinstance(exc, Cancelled | XeroError | OperationalError):
             raise
         ctx.session.rollback()
         log.exception("reconcile of %s %s failed", entity, xero_id)

@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from ..store.disk_full import causes
 from .qt import QObject, Qt, QtWidgets, Signal, Slot
 
 log = logging.getLogger("xsync_desktop.ui")
@@ -48,24 +49,11 @@ _OS_ENVIRONMENT = {
 }
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and what it wraps (SQLAlchemy wraps sqlite3 errors in .orig)."""
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        cur = todo.pop()
-        if cur is None or cur in seen:
-            continue
-        seen.append(cur)
-        todo.extend([getattr(cur, "orig", None), cur.__cause__, cur.__context__])
-    return seen
-
-
 def environment_message(exc: BaseException) -> str | None:
     """A plain sentence if `exc` is the environment failing (not a bug), else None."""
     from ..xero.errors import XeroError  # the Xero layer already words its failures for people
 
-    for cur in _causes(exc):
+    for cur in causes(exc):
         if isinstance(cur, XeroError):
             return cur.user_message
         designed = getattr(cur, "user_message", None)  # a failure already worded for people
