@@ -5,7 +5,6 @@ Fixture modules live in tests/fixtures/ (one per area) and are registered here.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,4 +20,5 @@ _FIXTURE_MODULES = (
     "tests.fixtures.sync",
     "tests.fixtures.ui",
 )
-pytest_plugins = [m for m in _FIXTURE_MODULES if importlib.util.find_spec(m) is not None]
+# All of them, always: a fixture module that fails to import fails the run, it never turns tests into skips.
+pytest_plugins = list(_FIXTURE_MODULES)

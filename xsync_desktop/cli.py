@@ -1,8 +1,12 @@
 """Command line: the GUI by default, and headless commands for scripts and scheduled tasks.
 
-Exit codes are part of the interface (scripts branch on them):
+Exit codes are part of the interface (scripts branch on them); they live in exit_codes.py:
 0 ok, 1 import rejected rows, 2 usage error, 3 sync finished with failures,
 4 sync paused by Xero's limits, 5 reconnect to Xero needed, 6 environment problem.
+
+This module only parses arguments. Which Xero (real or the demo sandbox), which keyring
+and which database each command uses is decided by the composition root
+(xsync_desktop/composition), which hands the layers below plain objects.
 """
 
 from __future__ import annotations
@@ -12,14 +16,6 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_USAGE = 2
-EXIT_FAILURES = 3
-EXIT_PAUSED = 4
-EXIT_RECONNECT = 5
-EXIT_ENVIRONMENT = 6
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,21 +68,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo_data(args)
     if args.command == "sync":
-        from .sync.cli import run_sync
+        from .composition.headless import run_sync_command
 
-        return run_sync(args)
+        return run_sync_command(args)
     if args.command == "verify":
-        from .sync.cli import run_verify
+        from .composition.headless import run_verify_command
 
-        return run_verify(args)
+        return run_verify_command(args)
     if args.command == "sandbox":
-        from .sandbox.__main__ import main as sandbox_main
+        from .composition.sandbox_command import run_sandbox_command
 
-        extra = ["--port", str(args.port)] + (["--state", args.state] if args.state else [])
-        return sandbox_main(extra) or 0
-    from .ui.app import run_gui
+        return run_sandbox_command(args)
+    from .composition.gui import run_gui_command
 
-    return run_gui(args)
+    return run_gui_command(args)
 
 
 if __name__ == "__main__":

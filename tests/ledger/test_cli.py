@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from tests.fixtures.ledger import EXAMPLES, ledger_counts
-from xsync_desktop.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from xsync_desktop.cli import main
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.profile import Profile
 from xsync_desktop.store.store import open_store
 
@@ -32,14 +33,14 @@ def test_import_as_a_real_process(tmp_path: Path) -> None:
         [sys.executable, "-m", "xsync_desktop", "--profile", str(profile), "import", *EXAMPLE_CSV],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
-    assert proc.returncode == EXIT_OK, proc.stderr
+    assert proc.returncode == ExitCode.OK, proc.stderr
     assert "20 added, 0 updated, 0 unchanged" in proc.stdout
     assert _counts(profile)["Invoice"] == 4
 
 
 def test_rejected_rows_exit_1_and_print_the_report(tmp_path: Path, capsys) -> None:
     code = main(["--profile", str(tmp_path / "p"), "import", str(EXAMPLES / "bad-ledger.json")])
-    assert code == EXIT_REJECTED
+    assert code == ExitCode.REJECTED
     out = capsys.readouterr().out
     assert "bad-ledger.json invoices item 1, field due_date" in out
     assert _counts(tmp_path / "p")["Invoice"] == 0
@@ -47,25 +48,25 @@ def test_rejected_rows_exit_1_and_print_the_report(tmp_path: Path, capsys) -> No
 
 def test_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
     profile = str(tmp_path / "p")
-    assert main(["--profile", profile, "import", str(tmp_path / "nope.csv")]) == EXIT_USAGE
+    assert main(["--profile", profile, "import", str(tmp_path / "nope.csv")]) == ExitCode.USAGE
     assert "no such file" in capsys.readouterr().err
     odd = tmp_path / "notes.csv"
     odd.write_text("colour\nred\n", encoding="utf-8")
-    assert main(["--profile", profile, "import", str(odd)]) == EXIT_USAGE
+    assert main(["--profile", profile, "import", str(odd)]) == ExitCode.USAGE
     assert "cannot tell which records" in capsys.readouterr().err
 
 
 def test_dry_run_exits_0_and_writes_nothing(tmp_path: Path, capsys) -> None:
     profile = tmp_path / "p"
-    assert main(["--profile", str(profile), "import", "--dry-run", str(EXAMPLES / "ledger.json")]) == EXIT_OK
+    assert main(["--profile", str(profile), "import", "--dry-run", str(EXAMPLES / "ledger.json")]) == ExitCode.OK
     assert "nothing was written" in capsys.readouterr().out
     assert _counts(profile)["Invoice"] == 0
 
 
 def test_demo_data_then_refuses_a_second_time(tmp_path: Path, capsys) -> None:
     profile = str(tmp_path / "p")
-    assert main(["--profile", profile, "demo-data", "--invoices", "40", "--seed", "2"]) == EXIT_OK
+    assert main(["--profile", profile, "demo-data", "--invoices", "40", "--seed", "2"]) == ExitCode.OK
     assert "40 invoices" in capsys.readouterr().out
-    assert main(["--profile", profile, "demo-data", "--invoices", "40"]) == EXIT_USAGE
+    assert main(["--profile", profile, "demo-data", "--invoices", "40"]) == ExitCode.USAGE
     assert "already has records" in capsys.readouterr().err
     assert _counts(tmp_path / "p")["Invoice"] == 40

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from tests.fixtures.ledger import EXAMPLES, LedgerFiles, ledger_counts, ledger_snapshot
 from tests.ledger.helpers import find_rejection
-from xsync_desktop.cli import EXIT_REJECTED, main
+from xsync_desktop.cli import main
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.ledger import import_files
 from xsync_desktop.store.models import Customer
 
@@ -117,6 +118,6 @@ def test_cli_import_exits_1_naming_the_row(tmp_path, ledger_files: LedgerFiles, 
     profile = tmp_path / "p"
     code = main(["--profile", str(profile), "import", *map(str, ledger_files.write())])
     out = capsys.readouterr().out
-    assert code == EXIT_REJECTED
+    assert code == ExitCode.REJECTED
     assert "invoices.csv row 3, field number: invoice number contains an invisible character" in out
     assert ZWSP not in out  # the message names the character; it never prints it where it cannot be seen

@@ -43,6 +43,7 @@ def _free_ports(n: int) -> tuple[int, ...]:
 def bench(invoices: int, time_scale: float) -> dict[str, Any]:
     import httpx
 
+    from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
     from xsync_desktop.ledger.demo import generate_demo_ledger
     from xsync_desktop.profile import Profile
     from xsync_desktop.sandbox import SandboxConfig, SandboxServer
@@ -54,7 +55,6 @@ def bench(invoices: int, time_scale: float) -> dict[str, Any]:
     from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
     from xsync_desktop.xero.login import LoopbackLogin, redirect_uris
     from xsync_desktop.xero.session import XeroSession
-    from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
     from xsync_desktop.xero.token_store import KeyringTokenStore
 
     ports = _free_ports(3)

@@ -82,12 +82,12 @@ class Rig:
     def connect(self) -> None:
         import httpx
 
+        from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
         from xsync_desktop.sync.mapping_check import suggest_mappings
         from xsync_desktop.sync.settings_refresh import refresh_settings
         from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
         from xsync_desktop.xero.login import LoopbackLogin
         from xsync_desktop.xero.session import XeroSession
-        from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
         from xsync_desktop.xero.token_store import KeyringTokenStore
 
         base = self.base_url or self.srv.base_url
@@ -107,9 +107,12 @@ class Rig:
             return True
 
         if self.srv is None:
-            from xsync_desktop.sync.cli import DEMO_PORTS, _demo_browser
+            from xsync_desktop.composition.demo import browser_for
+            from xsync_desktop.composition.headless import DEMO_PORTS
+            from xsync_desktop.sandbox.browser import approve_over_http
 
-            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, DEMO_PORTS, opener=_demo_browser,
+            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, DEMO_PORTS,
+                                  opener=browser_for(approve_over_http),
                                   timeout=60)
         else:
             login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, self.ports, opener=browser,

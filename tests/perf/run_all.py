@@ -83,7 +83,7 @@ GUI_PATTERNS = {
 def gui_child(scale: float, invoices: int, items: int) -> int:
     """Run bench_gui_stall with the demo's Xero client pacing `scale` times faster."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import xsync_desktop.ui.demo as demo_mod
+    import xsync_desktop.composition.demo as demo_mod
 
     original = demo_mod.demo_xero_setup
 

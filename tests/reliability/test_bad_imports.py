@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.helpers import ROOT
-from xsync_desktop.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from xsync_desktop.cli import main
+from xsync_desktop.exit_codes import ExitCode
 
 pytestmark = pytest.mark.reliability
 
@@ -147,7 +148,7 @@ def _digest(db: Path) -> str:
 @pytest.fixture(scope="module")
 def base_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prof = tmp_path_factory.mktemp("imports") / "base profile"
-    assert main(["--profile", str(prof), "import", str(EXAMPLES / "ledger.json")]) == EXIT_OK
+    assert main(["--profile", str(prof), "import", str(EXAMPLES / "ledger.json")]) == ExitCode.OK
     return prof
 
 
@@ -190,11 +191,11 @@ def test_a_corrupted_file_is_refused_with_a_report_and_writes_nothing(
     code, text, moved = _try(variant, base_profile, tmp_path, capsys)
     assert "Traceback" not in text, text[:400]
     if variant.must_refuse:
-        assert code in (EXIT_REJECTED, EXIT_USAGE), f"exit {code}\n{text[:400]}"
+        assert code in (ExitCode.REJECTED, ExitCode.USAGE), f"exit {code}\n{text[:400]}"
         assert not moved, f"refused (exit {code}) but the database changed"
         assert text.strip(), "refused without any report"
     else:  # a BOM is what Excel writes; an ignored key is documented
-        assert code == EXIT_OK, text[:400]
+        assert code == ExitCode.OK, text[:400]
 
 
 def test_random_byte_flips_never_crash_and_a_refusal_writes_nothing(
@@ -209,15 +210,15 @@ def test_random_byte_flips_never_crash_and_a_refusal_writes_nothing(
             bad.append(f"{v.name}: raised {type(exc).__name__}: {str(exc)[:200]}")
             continue
         codes.append(code)
-        if code not in (EXIT_OK, EXIT_REJECTED, EXIT_USAGE):
+        if code not in (ExitCode.OK, ExitCode.REJECTED, ExitCode.USAGE):
             bad.append(f"{v.name}: exit {code}\n{text[:400]}")
-        elif code != EXIT_OK and moved:
+        elif code != ExitCode.OK and moved:
             bad.append(f"{v.name}: refused (exit {code}) but the database changed")
-        elif code != EXIT_OK and not text.strip():
+        elif code != ExitCode.OK and not text.strip():
             bad.append(f"{v.name}: refused without any report")
     with capsys.disabled():
         print(f"byte flips (seed {seed}): exit codes {sorted(set(codes))}, refused "
-              f"{sum(c != EXIT_OK for c in codes)} of {len(codes)}")
+              f"{sum(c != ExitCode.OK for c in codes)} of {len(codes)}")
     assert not bad, f"seed {seed}:\n" + "\n".join(bad)
 
 
@@ -231,7 +232,7 @@ def test_the_real_command_prints_a_report_not_a_traceback(base_profile: Path, tm
     done = subprocess.run([sys.executable, "-m", "xsync_desktop", "--profile", str(prof), "import",
                            *map(str, files)], capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert done.returncode in (EXIT_REJECTED, EXIT_USAGE), done.stdout + done.stderr
+    assert done.returncode in (ExitCode.REJECTED, ExitCode.USAGE), done.stdout + done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "Nothing was imported" in done.stdout + done.stderr or "import:" in done.stderr
     assert _digest(prof / "xsync.db") == before

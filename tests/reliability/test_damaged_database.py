@@ -23,7 +23,7 @@ import pytest
 from tests.fixtures.ledger import EXAMPLES
 from tests.fixtures.sandbox import fast_config
 from tests.reliability.helpers import cli_env, run_cli
-from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.store.backups import backup_sqlite
 
@@ -102,9 +102,9 @@ def synced_profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     env = cli_env(srv.base_url)
     try:
         made = run_cli(prof, env, "demo-data", "--invoices", "12", timeout=120)
-        assert made.returncode == EXIT_OK, made.stdout + made.stderr
+        assert made.returncode == ExitCode.OK, made.stdout + made.stderr
         synced = run_cli(prof, env, "sync", timeout=180)
-        assert synced.returncode == EXIT_OK, synced.stdout + synced.stderr
+        assert synced.returncode == ExitCode.OK, synced.stdout + synced.stderr
         backup_sqlite(prof / "xsync.db", prof / "backups", "daily")
         yield prof, srv.base_url
     finally:
@@ -132,7 +132,7 @@ def test_damaged_database_stops_the_command_before_it_writes(profile_copy: tuple
     args = ["sync"] if command == "sync" else ["import", str(EXAMPLES / "ledger.json")]
     proc = run_cli(prof, env, *args, timeout=120)
     out = proc.stdout + proc.stderr
-    assert proc.returncode == EXIT_ENVIRONMENT, out
+    assert proc.returncode == ExitCode.ENVIRONMENT, out
     assert "Traceback" not in out and "sqlalche" not in out, out
     assert expected in out, out
     assert "Copies in" in out and "-daily.db" in out, out  # the copy in backups/, with its date
@@ -148,9 +148,9 @@ def test_restoring_the_listed_copy_by_hand_syncs_again(profile_copy: tuple[Path,
     db = prof / "xsync.db"
     _truncate_half(db)
     refused = run_cli(prof, env, "sync", timeout=120)
-    assert refused.returncode == EXIT_ENVIRONMENT
+    assert refused.returncode == ExitCode.ENVIRONMENT
     copy = next((prof / "backups").glob("*-daily.db"))
     db.rename(prof / "xsync.db.damaged")
     shutil.copyfile(copy, db)
     again = run_cli(prof, env, "sync", timeout=180)
-    assert again.returncode == EXIT_OK, again.stdout + again.stderr
+    assert again.returncode == ExitCode.OK, again.stdout + again.stderr

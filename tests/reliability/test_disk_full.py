@@ -22,7 +22,7 @@ import pytest
 from tests.fixtures.ledger import EXAMPLES
 from tests.fixtures.sandbox import fast_config
 from tests.reliability.helpers import check_consistency, cli_env, open_profile_store, profile_tenant, run_cli
-from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
 
@@ -70,7 +70,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[TinyDisk]:
         prof = mount / "profile ü"
         env = cli_env(srv.base_url)
         demo = run_cli(prof, env, "demo-data", "--invoices", "60", timeout=120)
-        assert demo.returncode == EXIT_OK, demo.stdout + demo.stderr
+        assert demo.returncode == ExitCode.OK, demo.stdout + demo.stderr
         with SandboxAdmin(srv.base_url) as admin:
             yield TinyDisk(mount, prof, srv, admin, env)
     finally:
@@ -85,7 +85,7 @@ def _assert_consistent(disk: TinyDisk) -> None:
 
 def _plain_disk_full(proc: subprocess.CompletedProcess[str], disk: TinyDisk) -> None:
     out = proc.stdout + proc.stderr
-    assert proc.returncode == EXIT_ENVIRONMENT, out
+    assert proc.returncode == ExitCode.ENVIRONMENT, out
     assert f"The disk holding {disk.profile} is full" in out, out
     assert "Traceback" not in out and "sqlalche" not in out.lower() and "report this" not in out, out
 
@@ -97,7 +97,7 @@ def test_full_at_start_exits_6_and_the_next_sync_after_freeing_space_completes(t
     _plain_disk_full(imported, tiny_disk)
     tiny_disk.free_up()
     done = tiny_disk.sync()
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _assert_consistent(tiny_disk)
 
 
@@ -109,13 +109,13 @@ def test_full_mid_push_exits_6_nothing_half_written_no_duplicate(tiny_disk: Tiny
     assert "[contacts]" in stopped.stdout  # it got past the start: the disk filled during the push
     tiny_disk.free_up()
     done = tiny_disk.sync()
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _assert_consistent(tiny_disk)
 
 
 def test_full_mid_pull_exits_6_and_the_payments_arrive_on_the_next_run(tiny_disk: TinyDisk) -> None:
     first = tiny_disk.sync()
-    assert first.returncode == EXIT_OK, first.stdout + first.stderr
+    assert first.returncode == ExitCode.OK, first.stdout + first.stderr
     tenant = tiny_disk.tenant
     unpaid = [i for i in tiny_disk.admin.objects(tenant, "Invoices")
               if i.get("Status") == "AUTHORISED" and float(i.get("AmountDue") or 0) > 1]
@@ -126,7 +126,7 @@ def test_full_mid_pull_exits_6_and_the_payments_arrive_on_the_next_run(tiny_disk
     for leave in (48 * 1024, 96 * 1024, 160 * 1024):
         tiny_disk.fill(leave=leave)
         proc = tiny_disk.sync()
-        if proc.returncode == EXIT_OK:
+        if proc.returncode == ExitCode.OK:
             outcomes.append("ok")
             break
         _plain_disk_full(proc, tiny_disk)
@@ -134,7 +134,7 @@ def test_full_mid_pull_exits_6_and_the_payments_arrive_on_the_next_run(tiny_disk
     assert "pull" in outcomes, outcomes  # at least one run was stopped by the disk during the pull
     tiny_disk.free_up()
     done = tiny_disk.sync()
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _assert_consistent(tiny_disk)
     pulled = [i for i in tiny_disk.admin.objects(tenant, "Invoices") if i["InvoiceID"] in
               {u["InvoiceID"] for u in unpaid}]

@@ -49,7 +49,7 @@ from tests.reliability.helpers import (
     profile_tenant,
     run_cli,
 )
-from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
 from xsync_desktop.store.models import Invoice, SyncItem, SyncRun
@@ -127,7 +127,7 @@ def test_429_minute_waits_retry_after_and_completes(cli_rig: CliRig) -> None:
     started = time.monotonic()
     done = cli_rig.sync()
     waited = time.monotonic() - started
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _no_traceback(done)
     assert _faults_left(cli_rig) == 0
     assert waited >= 2  # it could not have finished without sitting out Retry-After (not a timing target)
@@ -138,7 +138,7 @@ def test_429_minute_waits_retry_after_and_completes(cli_rig: CliRig) -> None:
 def test_429_day_pauses_with_resume_at_exit_4_and_the_next_run_continues(cli_rig: CliRig) -> None:
     cli_rig.admin.faults("rate_limit_day", method="PUT", path=PAYMENTS, count=1, seconds=3600)
     paused = cli_rig.sync()
-    assert paused.returncode == EXIT_PAUSED, paused.stdout + paused.stderr
+    assert paused.returncode == ExitCode.PAUSED, paused.stdout + paused.stderr
     _no_traceback(paused)
     assert _faults_left(cli_rig) == 0
     assert "Resumes after" in paused.stdout
@@ -146,7 +146,7 @@ def test_429_day_pauses_with_resume_at_exit_4_and_the_next_run_continues(cli_rig
     assert run.outcome == "paused" and run.resume_at is not None and run.finished_at is not None
     assert cli_rig.admin.objects(cli_rig.tenant, "Payments") == []
     resumed = cli_rig.sync()
-    assert resumed.returncode == EXIT_OK, resumed.stdout + resumed.stderr
+    assert resumed.returncode == ExitCode.OK, resumed.stdout + resumed.stderr
     assert "invoices 0," in resumed.stdout  # continued where it stopped: invoices were already there
     assert cli_rig.admin.objects(cli_rig.tenant, "Payments")
     cli_rig.assert_consistent()
@@ -157,7 +157,7 @@ def test_429_day_pauses_with_resume_at_exit_4_and_the_next_run_continues(cli_rig
 def test_5xx_a_few_times_is_retried_with_backoff_and_completes(cli_rig: CliRig, status: int) -> None:
     cli_rig.admin.faults("status", method="PUT", path=INVOICES, status=status, count=2)
     done = cli_rig.sync()
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _no_traceback(done)
     assert _faults_left(cli_rig) == 0
     # the two refused attempts were made, then the same batch went through
@@ -238,7 +238,7 @@ def test_401_mid_run_refreshes_once_and_completes(cli_rig: CliRig) -> None:
     cli_rig.admin.faults("token_expired", method="GET", path=PAYMENTS, count=1)
     before = _used_refresh_tokens(cli_rig.srv)
     done = cli_rig.sync()
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _no_traceback(done)
     assert _faults_left(cli_rig) == 0
     assert _used_refresh_tokens(cli_rig.srv) - before == 1
@@ -248,7 +248,7 @@ def test_401_mid_run_refreshes_once_and_completes(cli_rig: CliRig) -> None:
 
 def test_invalid_grant_ends_the_run_reconnect_needed_exit_5_without_a_loop(cli_rig: CliRig) -> None:
     first = cli_rig.sync()  # a first, clean run: links exist, the next run has pulls to do
-    assert first.returncode == EXIT_OK, first.stdout + first.stderr
+    assert first.returncode == ExitCode.OK, first.stdout + first.stderr
     cli_rig.admin.reset()  # stats from here
     # Slow the run's first Accounting call; while it is in flight, jump the sandbox clock past the
     # refresh token's 60-day life: the next call's access token is refused, and the refresh that
@@ -260,7 +260,7 @@ def test_invalid_grant_ends_the_run_reconnect_needed_exit_5_without_a_loop(cli_r
         time.sleep(0.05)
     cli_rig.admin.clock(advance=61 * 86400)
     out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == EXIT_RECONNECT, out
+    assert proc.returncode == ExitCode.RECONNECT, out
     assert "Traceback" not in out, out
     assert "connect" in out.lower()
     run = cli_rig.runs()[-1]
@@ -290,19 +290,19 @@ def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
 
 
 def test_db_locked_briefly_by_another_process_waits_then_succeeds(cli_rig: CliRig) -> None:
-    assert cli_rig.sync().returncode == EXIT_OK  # settings and mappings saved; the next run is a plain one
+    assert cli_rig.sync().returncode == ExitCode.OK  # settings and mappings saved; the next run is a plain one
     locker = _hold_write_lock(cli_rig.profile / "xsync.db", 3)
     try:
         done = cli_rig.sync()
     finally:
         locker.wait(30)
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     _no_traceback(done)
     assert cli_rig.runs()[-1].outcome == "succeeded"
 
 
 def test_db_locked_longer_than_the_busy_timeout_says_so_plainly_exit_6(cli_rig: CliRig) -> None:
-    assert cli_rig.sync().returncode == EXIT_OK
+    assert cli_rig.sync().returncode == ExitCode.OK
     locker = _hold_write_lock(cli_rig.profile / "xsync.db", 22)
     try:
         done = cli_rig.sync()
@@ -310,7 +310,7 @@ def test_db_locked_longer_than_the_busy_timeout_says_so_plainly_exit_6(cli_rig: 
         locker.kill()
         locker.wait(10)
     assert "Traceback" not in done.stdout + done.stderr, (done.stdout + done.stderr)[-600:]
-    assert done.returncode == EXIT_ENVIRONMENT, done.stdout + done.stderr
+    assert done.returncode == ExitCode.ENVIRONMENT, done.stdout + done.stderr
 
 
 class _FullDisk:

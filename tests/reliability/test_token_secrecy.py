@@ -91,11 +91,12 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Secrets:
 def test_no_token_code_or_verifier_in_any_file_the_app_wrote(
         profile: Profile, secrets: Secrets, qtbot: Any, tmp_path: Path) -> None:
     from tests.fixtures.ui import start_ui_sandbox
+    from xsync_desktop.composition.demo import seed_demo_ledger
+    from xsync_desktop.composition.gui import build_app
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
     from xsync_desktop.store.migrate import backup_sqlite
     from xsync_desktop.sync.checklist import compute_checklist, export_checklist_csv
     from xsync_desktop.ui import demo
-    from xsync_desktop.ui.app import build_app
     from xsync_desktop.ui.errors import setup_logging
 
     srv = start_ui_sandbox(None)  # Xero's side: its state (with tokens) is not in the profile
@@ -121,7 +122,7 @@ def test_no_token_code_or_verifier_in_any_file_the_app_wrote(
             return True
 
         services.xero.opener = browser
-        demo.ensure_demo_ledger(services, invoices=40)
+        demo.ensure_demo_ledger(services, seed_demo_ledger, invoices=40)
         tenant_id, _ = demo.sign_in(services, timeout=20)
         demo.accept_suggested_mappings(services, tenant_id)
         assert secrets.values["code"] and secrets.values["code_verifier"] and secrets.values["access_token"]

@@ -12,9 +12,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from xsync_desktop.composition import headless
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.profile import Profile
 from xsync_desktop.store.store import open_store
-from xsync_desktop.sync import cli
 from xsync_desktop.xero.login import redirect_uris
 
 
@@ -30,16 +31,15 @@ def _demo_profile(root: Path) -> tuple[Profile, Any]:
 
 
 def _demo_sign_in(profile: Profile, store: Any, out: dict[str, Any]) -> None:
-    ports = cli._free_loopback_ports()
-    sandbox = cli._start_sandbox(profile, ports)
+    ports = headless.free_loopback_ports()
+    sandbox = headless.start_sandbox(profile, ports)
     try:
         out["registered"] = set(sandbox.config.redirect_uris)
         out["ports"] = ports
-        setup = cli._demo_connection(store, sandbox.base_url, ports)  # only the OS-chosen ports
+        setup = headless.demo_connection(store, sandbox.base_url, ports)  # only the OS-chosen ports
         out["setup"] = setup
-        if not isinstance(setup, int):
-            factory, tenant = setup
-            client = factory()
+        if not isinstance(setup, ExitCode):
+            client = setup.factory()
             try:
                 out["org"] = client.organisation().get("Name")
             finally:
@@ -50,9 +50,9 @@ def _demo_sign_in(profile: Profile, store: Any, out: dict[str, Any]) -> None:
 
 
 def test_free_ports_are_os_chosen_and_not_the_fixed_ones() -> None:
-    ports = cli._free_loopback_ports()
+    ports = headless.free_loopback_ports()
     assert len(ports) == 2 and len(set(ports)) == 2
-    assert not set(ports) & set(cli.DEMO_PORTS)
+    assert not set(ports) & set(headless.DEMO_PORTS)
 
 
 def test_two_demo_sign_ins_at_once_use_their_own_registered_ports(tmp_path: Path) -> None:
@@ -65,6 +65,19 @@ def test_two_demo_sign_ins_at_once_use_their_own_registered_ports(tmp_path: Path
         t.join(120)
     for r in results:
         assert set(redirect_uris(r["ports"])) <= r["registered"]
-        assert set(redirect_uris(cli.DEMO_PORTS)) <= r["registered"]  # the fallback stays registered
-        assert not isinstance(r["setup"], int), r
+        assert set(redirect_uris(headless.DEMO_PORTS)) <= r["registered"]  # the fallback stays registered
+        assert not isinstance(r["setup"], ExitCode), r
         assert r["org"]
+
+
+def test_sync_demo_command_signs_in_to_its_own_sandbox_and_stops_it(tmp_path: Path, capsys: Any) -> None:
+    """`xsync-desktop --demo sync` end to end: the root starts a sandbox, the CLI syncs, the root stops it."""
+    from xsync_desktop.cli import main
+
+    profile, store = _demo_profile(tmp_path / "demo cli")
+    store.close()
+    code = main(["--profile", str(profile.root), "--demo", "sync"])
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK, out
+    assert "failed 0" in out
+    assert (profile.root / "sandbox-state.json").is_file()  # stopped, so it saved its state

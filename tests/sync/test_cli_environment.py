@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from xsync_desktop.cli import EXIT_ENVIRONMENT
+from xsync_desktop.exit_codes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def test_unknown_keyring_backend_in_the_environment_exits_6_with_a_plain_message
     proc = run_cli(tmp_path / "profile ü", "sync", PYTHON_KEYRING_BACKEND="nonsense.Backend",
                    XSYNC_XERO_CLIENT_ID="some-client")
     out = proc.stdout + proc.stderr
-    assert proc.returncode == EXIT_ENVIRONMENT, out
+    assert proc.returncode == ExitCode.ENVIRONMENT, out
     assert "Traceback" not in out
     assert "PYTHON_KEYRING_BACKEND ('nonsense.Backend') cannot be loaded" in out
     assert "Remove that setting" in out

@@ -98,17 +98,19 @@ def test_sixth_check_passes_only_after_a_clean_compare(world: World) -> None:  #
 def test_cli_verify_exit_codes(world: World, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
     """`xsync-desktop verify`: 0 when both agree, 3 when they differ, 2 on a bad month."""
     from xsync_desktop import cli
+    from xsync_desktop.composition import headless
     from xsync_desktop.sync import cli as sync_cli
 
     calls: list[str | None] = []
     real_verify = sync_cli._verify
 
-    def action(store, profile, factory, tenant_id, args):  # the real _verify, on the test's ledger
+    def action(store, profile, connection, args):  # the real _verify, on the test's ledger
         calls.append(args.month)
-        return real_verify(world.store, profile, world.rig.new_client, world.tenant, args)
+        return real_verify(world.store, profile, connection, args)
 
     monkeypatch.setattr(sync_cli, "_verify", action)
-    monkeypatch.setattr(sync_cli, "_real_connection", lambda store, profile: (world.rig.new_client, world.tenant))
+    monkeypatch.setattr(headless, "real_connection",
+                        lambda store, profile: sync_cli.Connection(world.rig.new_client, world.tenant))
     profile = ["--profile", str(tmp_path / "p")]
     assert cli.main([*profile, "verify", "--month", "2025-13"]) == 2
     assert cli.main([*profile, "verify", "--month", _month_of_ledger(world)]) == 0

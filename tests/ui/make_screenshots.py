@@ -28,10 +28,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
     from tests.fixtures.ui import start_ui_sandbox
+    from xsync_desktop.composition.demo import seed_demo_ledger
+    from xsync_desktop.composition.gui import build_app
     from xsync_desktop.profile import Profile
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
     from xsync_desktop.ui import demo
-    from xsync_desktop.ui.app import build_app
     from xsync_desktop.ui.qt import QtCore, QtGui, QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             window.resize(1180, 680)
             window.show()
-            demo.ensure_demo_ledger(services, invoices=args.invoices)
+            demo.ensure_demo_ledger(services, seed_demo_ledger, invoices=args.invoices)
             tenant_id, _ = demo.sign_in(services)
             demo.accept_suggested_mappings(services, tenant_id)
             services.notify("connection")

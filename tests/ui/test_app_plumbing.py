@@ -76,8 +76,8 @@ def test_settle_after_start_freezes_and_makes_full_collections_rarer(qtbot: Any)
 
 def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
     from tests.fixtures.ui import free_ports
-    from xsync_desktop.ui.demo import browser_for
-    from xsync_desktop.ui.sandbox_process import SandboxProcess
+    from xsync_desktop.composition.demo import browser_for
+    from xsync_desktop.composition.sandbox_process import SandboxProcess
     from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
     from xsync_desktop.xero.login import LoopbackLogin
 
@@ -87,7 +87,7 @@ def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
     try:
         assert proc.running
         login = LoopbackLogin(XeroEndpoints.for_sandbox(proc.base_url), proc.config.client_id, DEFAULT_SCOPES,
-                              ports, opener=browser_for(proc), timeout=20)
+                              ports, opener=browser_for(proc.approve), timeout=20)
         login.start()
         tokens = login.wait()
         assert tokens.access_token

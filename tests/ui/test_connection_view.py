@@ -26,9 +26,9 @@ def _connection_view(window: Any, qtbot: Any) -> Any:
     return view
 
 
-def test_disconnect_organisation_removes_only_its_connection(demo_app: Any, qtbot: Any) -> None:
+def test_disconnect_organisation_removes_only_its_connection(demo_app: Any, ui_sandbox: Any, qtbot: Any) -> None:
     services, window = demo_app
-    sandbox = services.sandbox
+    sandbox = ui_sandbox
     tenant_id, name = services.tenant()
     before = _sandbox_connections(sandbox)
     assert tenant_id in before
@@ -49,9 +49,9 @@ def test_disconnect_organisation_removes_only_its_connection(demo_app: Any, qtbo
     assert view.last_error is None
 
 
-def test_sign_out_revokes_at_xero_and_empties_the_keyring(demo_app: Any, qtbot: Any) -> None:
+def test_sign_out_revokes_at_xero_and_empties_the_keyring(demo_app: Any, ui_sandbox: Any, qtbot: Any) -> None:
     services, window = demo_app
-    sandbox = services.sandbox
+    sandbox = ui_sandbox
     assert _sandbox_connections(sandbox)
     assert _keyring_entries(services)  # the tokens are in the (test) keyring
     view = _connection_view(window, qtbot)

@@ -14,7 +14,7 @@ def _slow_xero(services: Any) -> None:
     """Each Xero call takes a while, so a sync is still running when the test acts."""
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
 
-    SandboxAdmin(services.sandbox.base_url).faults("delay", seconds=0.2, count=40)
+    SandboxAdmin(services.xero.sandbox_base).faults("delay", seconds=0.2, count=40)
 
 
 def _sync_and_wait(window: Any, qtbot: Any, timeout: int = 60_000) -> Any:
@@ -144,10 +144,10 @@ def test_closing_during_a_sync_asks_then_cancels_and_waits(demo_app: Any, qtbot:
         assert not s.scalars(select(SyncRun).where(SyncRun.outcome == "running")).all()
 
 
-def test_offline_app_opens_and_reads_the_last_log(demo_app: Any, ui_app: Any, qtbot: Any) -> None:
+def test_offline_app_opens_and_reads_the_last_log(demo_app: Any, ui_app: Any, ui_sandbox: Any, qtbot: Any) -> None:
     services, window = demo_app
     result = _sync_and_wait(window, qtbot)
-    services.sandbox.stop()  # Xero is gone
+    ui_sandbox.stop()  # Xero is gone
     offline = _sync_and_wait(window, qtbot)
     assert offline.outcome == "failed"
     assert "cannot be reached" in offline.message or "not responding" in offline.message

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from tests.fixtures.xero import CLIENT_ID, XeroRig, browser_login, start_sandbox
+from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
 from xsync_desktop.xero.errors import LoginError, ReconnectNeeded
 from xsync_desktop.xero.login import LoopbackLogin
 from xsync_desktop.xero.session import XeroSession
-from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.token_store import KeyringTokenStore
 from xsync_desktop.xero.tokens import PkcePair
 

@@ -8,14 +8,12 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
+from tests.fixtures.openapi import XeroContractValidator
 from tests.fixtures.xero import XeroRig
 
-pytest.importorskip("tests.fixtures.openapi")
 
-
-def test_client_requests_match_the_spec(xero_rig: XeroRig, openapi_validator) -> None:
+def test_client_requests_match_the_spec(xero_rig: XeroRig, openapi_validator: XeroContractValidator) -> None:
     validated: list[str] = []
 
     def check(request: httpx.Request) -> None:

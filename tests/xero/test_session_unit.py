@@ -9,10 +9,10 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.endpoints import XeroEndpoints
 from xsync_desktop.xero.errors import KeyringUnavailable, NetworkError, ReconnectNeeded
 from xsync_desktop.xero.session import XeroSession
-from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.token_store import KeyringTokenStore, StoredGrant
 from xsync_desktop.xero.tokens import TokenSet
 

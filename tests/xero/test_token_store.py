@@ -8,8 +8,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
 
+from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.errors import KeyringUnavailable
-from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
 from xsync_desktop.xero.token_store import KeyringTokenStore, StoredGrant, keyring_check
 
 

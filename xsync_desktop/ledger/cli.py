@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from xsync_desktop.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
+from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.profile import resolve_profile
 from xsync_desktop.store.database import session_scope
 from xsync_desktop.store.disk_full import DiskFull, disk_full_message, is_disk_full
@@ -43,50 +43,50 @@ def run_import(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         print(f"import: no such file: {', '.join(missing)}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         store = _open(args)
     except (DatabaseDamaged, DiskFull) as exc:
         print(f"import: {exc.user_message}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return ExitCode.ENVIRONMENT
     except OperationalError as exc:
         print(f"import: {_db_problem(args, exc, 'the database could not be opened')}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return ExitCode.ENVIRONMENT
     try:
         report = import_files(store, paths, dry_run=bool(getattr(args, "dry_run", False)))
     except ImportUsageError as exc:
         print(f"import: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except OperationalError as exc:
         print(f"import: {_db_problem(args, exc, 'the database refused the import, nothing was written')}",
               file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return ExitCode.ENVIRONMENT
     finally:
         store.close()
     print(report.summary_text())
-    return EXIT_OK if report.ok else EXIT_REJECTED
+    return ExitCode.OK if report.ok else ExitCode.REJECTED
 
 
 def run_demo_data(args: argparse.Namespace) -> int:
     invoices = int(getattr(args, "invoices", 600))
     if invoices < 1:
         print("demo-data: --invoices must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         store = _open(args)
     except (DatabaseDamaged, DiskFull) as exc:
         print(f"demo-data: {exc.user_message}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return ExitCode.ENVIRONMENT
     except OperationalError as exc:
         print(f"demo-data: the database could not be opened: {exc.orig}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return ExitCode.ENVIRONMENT
     try:
         with session_scope(store.sessions) as session:
             summary = generate_demo_ledger(session, invoices=invoices, seed=int(getattr(args, "seed", 7)))
     except LedgerNotEmpty as exc:
         print(f"demo-data: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     finally:
         store.close()
     print(summary.text())
-    return EXIT_OK
+    return ExitCode.OK

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import render
 from .errors import ApiError, ElementError
@@ -17,7 +17,31 @@ from .ledger import Ledger
 from .wire import loads, parse_date, to_decimal
 
 if TYPE_CHECKING:
-    from .server import SandboxServer
+    from .clock import SandboxClock
+    from .faults import FaultBook
+    from .idempotency import IdempotencyStore
+    from .identity import Identity
+    from .limits import RateLimiter
+    from .state import SandboxState
+
+
+class AdminTarget(Protocol):
+    """What the admin surface reaches into: the server's parts, never the server module itself.
+
+    The server builds the admin surface, so the admin must not import the server back (a
+    cycle); `SandboxServer` satisfies this structurally.
+    """
+
+    state: SandboxState
+    clock: SandboxClock
+    identity: Identity
+    faults: FaultBook
+    limiter: RateLimiter
+    idempotency: IdempotencyStore
+
+    def stats(self, tenant_id: str | None = None) -> dict[str, Any]: ...
+
+    def reset_stats(self) -> None: ...
 
 
 def _err(status: int, message: str) -> ApiError:
@@ -25,7 +49,7 @@ def _err(status: int, message: str) -> ApiError:
 
 
 class Admin:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: AdminTarget) -> None:
         self.srv = server
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         add = self._add

@@ -15,12 +15,11 @@ from collections import Counter
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-
-import httpx
+from urllib.parse import urlsplit
 
 from .accounting import Accounting, envelope
 from .admin import Admin
+from .browser import approve_over_http
 from .clock import SandboxClock
 from .config import SandboxConfig
 from .errors import (
@@ -152,24 +151,8 @@ class SandboxServer:
 
     # -- test helpers ----------------------------------------------------------------------------
     def approve(self, authorize_url: str, tenant_ids: list[str] | None = None) -> str:
-        """Play the browser: open the consent page, tick organisations, allow; return the redirect."""
-        import re
-
-        with httpx.Client(follow_redirects=False, timeout=10) as client:
-            page = client.get(authorize_url)
-            if page.status_code == 302:
-                return page.headers["location"]
-            page.raise_for_status()
-            request_id = re.search(r"name='request_id' value='([^']+)'", page.text)
-            if request_id is None:
-                raise RuntimeError("consent page without a request id")
-            chosen = tenant_ids if tenant_ids is not None else self.tenant_ids
-            form = [("request_id", request_id.group(1)), ("action", "allow")] + [("tenant", t) for t in chosen]
-            resp = client.post(f"{self.base_url}/identity/connect/consent", content=urlencode(form).encode(),
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})
-            if resp.status_code != 302:
-                raise RuntimeError(f"consent refused: {resp.status_code}")
-            return resp.headers["location"]
+        """Play the browser: open the consent page, tick organisations (all by default), allow; return the redirect."""
+        return approve_over_http(authorize_url, tenant_ids if tenant_ids is not None else self.tenant_ids)
 
     def stats(self, tenant_id: str | None = None) -> dict[str, Any]:
         with self._stats_lock:

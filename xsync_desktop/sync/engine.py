@@ -9,8 +9,6 @@ was sent (see batch_sender.py and settle.py).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import threading
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, S
 from ..store.settings import get_date_setting
 from ..store.store import Store
 from ..store.types import utcnow
+from ..xero.client import RequestEvent, XeroClient
 from ..xero.errors import (
     Forbidden,
     NetworkError,
@@ -36,7 +35,9 @@ from ..xero.errors import (
     XeroUnavailable,
 )
 from . import messages as msg
+from . import pull
 from .batch_sender import BatchSender, Items, StopRun
+from .client_factory import ClientFactory
 from .contacts import ContactPhase
 from .context import RunContext
 from .documents import CREDIT_NOTE, INVOICE, DocumentPhase, Scope, content_of, needed_customers
@@ -69,7 +70,7 @@ class RunResult:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, client_factory: Callable[[], Any], tenant_id: str, *,
+    def __init__(self, store: Store, client_factory: ClientFactory, tenant_id: str, *,
                  lock_path: Path | None = None) -> None:
         self.store = store
         self.client_factory = client_factory
@@ -270,12 +271,10 @@ class SyncEngine:
         session.commit()
         checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small
         if trigger != "retry":
-            pull = _pull_module()
-            if pull is not None:
-                ctx.check_cancel()
-                pull.pull_and_reconcile(ctx)
-                session.commit()
-                checkpoint(session)
+            ctx.check_cancel()
+            pull.pull_and_reconcile(ctx)
+            session.commit()
+            checkpoint(session)
 
     def _dry_run(self, ctx: RunContext, links: LinkBook, scope: Scope) -> None:
         """Plan only: count what would be sent, send nothing, change no link."""
@@ -305,34 +304,23 @@ class SyncEngine:
         ctx.run.message = "Dry run: " + ", ".join(f"{v} {k.replace('_', ' ')}(s)" for k, v in plan.items())
 
 
-def _pull_module() -> Any:
-    name = "xsync_desktop.sync.pull"
-    if importlib.util.find_spec(name) is None:
-        return None
-    mod = importlib.import_module(name)
-    return mod if hasattr(mod, "pull_and_reconcile") else None
-
-
-def _count_calls(client: Any, calls: list[int]) -> None:
+def _count_calls(client: XeroClient, calls: list[int]) -> None:
     """Every HTTP attempt counts against Xero's limits, so every attempt is counted."""
-    previous = getattr(client, "on_request", None)
+    previous = client.on_request
 
-    def hook(event: Any) -> None:
+    def hook(event: RequestEvent) -> None:
         calls[0] += 1
         if previous is not None:
             previous(event)
 
-    if hasattr(client, "on_request"):
-        client.on_request = hook
+    client.on_request = hook
 
 
-def _close(client: Any) -> None:
-    close = getattr(client, "close", None)
-    if callable(close):
-        try:
-            close()
-        except Exception:  # noqa: BLE001 - closing must never hide the run's own outcome
-            pass
+def _close(client: XeroClient) -> None:
+    try:
+        client.close()
+    except Exception:  # noqa: BLE001 - closing must never hide the run's own outcome
+        log.warning("closing the Xero client failed", exc_info=True)
 
 
 def _summary(run: SyncRun) -> str:

@@ -3,17 +3,19 @@
 Decisions worth knowing:
 - One window per profile: a QLockFile in the profile refuses a second copy
   politely (exit code 6), so two processes never write beside each other.
-- `--demo`: the demo profile, the sandbox in a child process (in this process
-  when frozen), the real PKCE login with the sandbox playing the browser,
-  tokens in an in-memory keyring.
+- Which Xero (real, or the demo's sandbox), which keyring and which ledger
+  seeder are chosen by the composition root (xsync_desktop/composition) and
+  handed in as a `GuiEnvironment`: nothing under ui/ knows the sandbox.
+- `--demo`: the demo profile; once the window is up, the demo bootstrap signs
+  in through the real PKCE login and fills the ledger with the root's seeder.
 - Qt's own messages go to the app log (ui/qt_messages.py), installed here and
   not in `build_app`, which tests use: pytest-qt must keep seeing Qt warnings.
 - Once the window is up, the garbage collector is settled (ui/gc_tuning.py):
   full collections otherwise stall the window during a long sync.
 - `--smoke-test`: opens the main window, builds and refreshes every view,
   processes events and exits 0 (1 if a view fell back to a placeholder). It
-  needs no network and no keyring: it uses an in-memory keyring, never starts
-  the sandbox or signs in, and without --profile uses a fresh temporary profile
+  needs no network and no keyring: the root gives it an in-memory keyring and
+  no sandbox, it never signs in, and without --profile uses a fresh temporary profile
   (with --demo too: the point is that the build starts, not the demo). With no
   display it switches Qt to the offscreen platform.
 """
@@ -24,15 +26,39 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..cli import EXIT_ENVIRONMENT, EXIT_OK
+from ..exit_codes import ExitCode
 from ..profile import Profile, resolve_profile
+
+if TYPE_CHECKING:
+    from .demo import LedgerSeeder
+    from .services import XeroSetup
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CLIENT_ID = ""  # the app's registered Xero client id; set XSYNC_XERO_CLIENT_ID until it is issued
+
+def _nothing_to_stop() -> None:
+    return None
+
+
+@dataclass
+class GuiEnvironment:
+    """What the composition root hands the GUI for one profile: plain objects, no choices left."""
+
+    #: how this process reaches Xero (real endpoints and the OS keyring, or the demo's sandbox)
+    xero: XeroSetup
+    #: the demo's ledger seeder; set only for a demo, whose bootstrap then runs after start
+    seed_demo_ledger: LedgerSeeder | None = None
+    #: stops what the root started for this environment (the demo's sandbox), at exit
+    stop: Callable[[], None] = _nothing_to_stop
+
+
+#: builds the environment once the profile is known and locked (so a refused second copy starts nothing)
+EnvironmentFor = Callable[[Profile], GuiEnvironment]
 
 
 def _profile_for(args: Any) -> tuple[Profile, tempfile.TemporaryDirectory[str] | None]:
@@ -43,25 +69,7 @@ def _profile_for(args: Any) -> tuple[Profile, tempfile.TemporaryDirectory[str] |
     return resolve_profile(explicit, demo=bool(getattr(args, "demo", False))).ensure(), None
 
 
-def _real_xero_setup(in_memory_keyring: bool) -> Any:
-    from ..xero.endpoints import XeroEndpoints, client_id_from_env, scopes_from_env
-    from ..xero.token_store import KeyringTokenStore
-    from .services import XeroSetup
-
-    backend = None
-    if in_memory_keyring:
-        from ..xero.testing_keyring import LimitedMemoryKeyring
-
-        backend = LimitedMemoryKeyring()
-    return XeroSetup(
-        endpoints=XeroEndpoints.from_env(),
-        client_id=client_id_from_env(DEFAULT_CLIENT_ID) or "",
-        scopes=scopes_from_env(),
-        token_store=KeyringTokenStore(backend),
-    )
-
-
-def run_gui(args: Any) -> int:
+def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
     smoke = bool(getattr(args, "smoke_test", False))
     demo = bool(getattr(args, "demo", False))
     if smoke and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -87,18 +95,18 @@ def run_gui(args: Any) -> int:
         if not lock.tryLock(200):
             _refuse(smoke, f"xsync desktop is already open for this profile ({profile.root}).\n"
                            "Switch to the open window, or close it first.")
-            return EXIT_ENVIRONMENT
+            return ExitCode.ENVIRONMENT
         try:
             store = _open_store(profile, smoke)
             if store is None:
-                return EXIT_ENVIRONMENT
-            return _run(app, profile, demo, smoke, store)
+                return ExitCode.ENVIRONMENT
+            return _run(app, profile, demo, smoke, store, environment_for)
         except Exception as exc:
             message = environment_message(exc)
             if message is None:
                 raise
             _refuse(smoke, message)
-            return EXIT_ENVIRONMENT
+            return ExitCode.ENVIRONMENT
         finally:
             lock.unlock()
             restore_qt_messages()
@@ -137,16 +145,15 @@ def _refuse(smoke: bool, text: str) -> None:
         QtWidgets.QMessageBox.information(None, "xsync desktop", text)
 
 
-def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: Any = None,
-              show_dialogs: bool = True, store: Any = None) -> tuple[Any, Any]:
-    """Store, services and main window for a profile (tests build the app through this too).
+def build_app(profile: Profile, xero: XeroSetup, *, demo: bool, show_dialogs: bool = True,
+              store: Any = None) -> tuple[Any, Any]:
+    """Store, services and main window for a profile, reaching Xero as `xero` says.
 
-    Returns (services, window). With `demo` and a running `sandbox`, Xero is the sandbox.
-    `store`: the profile's store when the caller opened it already (run_gui does, to offer
-    backups when the database is damaged).
+    Returns (services, window). Tests build the app through the composition root's
+    `build_app`, which chooses `xero` as the app does. `store`: the profile's store when the
+    caller opened it already (run_gui does, to offer backups when the database is damaged).
     """
     from ..store.store import open_store
-    from . import demo as demo_mod
     from .errors import ErrorReporter
     from .main_window import MainWindow
     from .services import AppServices
@@ -154,24 +161,21 @@ def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: Any
 
     if store is None:
         store = open_store(profile.database_url, profile.backups_dir)
-    if demo and sandbox is not None:
-        xero = demo_mod.demo_xero_setup(sandbox)
-    else:
-        xero = _real_xero_setup(in_memory_keyring=smoke or demo)
     reporter = ErrorReporter(show_dialogs=show_dialogs)
     services = AppServices(profile, store, xero, demo=demo, reporter=reporter)
     reporter.setParent(services)
-    services.sandbox = sandbox
     set_default_reporter(reporter)
     window = MainWindow(services)
     return services, window
 
 
-def _run(app: Any, profile: Profile, demo: bool, smoke: bool, store: Any) -> int:
-    from . import demo as demo_mod
-
-    sandbox = demo_mod.start_sandbox(profile) if demo and not smoke else None
-    services, window = build_app(profile, demo=demo, smoke=smoke, sandbox=sandbox, store=store)
+def _run(app: Any, profile: Profile, demo: bool, smoke: bool, store: Any, environment_for: EnvironmentFor) -> int:
+    environment = environment_for(profile)
+    try:
+        services, window = build_app(profile, environment.xero, demo=demo, store=store)
+    except BaseException:
+        environment.stop()
+        raise
     reporter = services.reporter
     try:
         if smoke:
@@ -179,15 +183,14 @@ def _run(app: Any, profile: Profile, demo: bool, smoke: bool, store: Any) -> int
         reporter.install()
         window.show()
         _settle_gc_when_idle()
-        if sandbox is not None:
-            _start_demo(services, window)
+        if environment.seed_demo_ledger is not None:
+            _start_demo(services, window, environment.seed_demo_ledger)
         return int(app.exec())
     finally:
         reporter.uninstall()
         services.close()
         services.store.close()
-        if sandbox is not None:
-            sandbox.stop()
+        environment.stop()
 
 
 def _settle_gc_when_idle() -> None:
@@ -198,12 +201,12 @@ def _settle_gc_when_idle() -> None:
     QTimer.singleShot(500, settle_after_start)
 
 
-def _start_demo(services: Any, window: Any) -> None:
+def _start_demo(services: Any, window: Any, seed: LedgerSeeder) -> None:
     from . import demo as demo_mod
 
     window.statusBar().showMessage("Preparing the demo: ledger, sign-in to the sandbox, mapping…")
     services.run_in_background(
-        lambda: demo_mod.bootstrap(services),
+        lambda: demo_mod.bootstrap(services, seed),
         lambda text: (window.statusBar().showMessage(text, 20_000), services.notify("connection"),
                       services.notify("mappings"), services.notify("ledger")),
         name="demo-bootstrap",
@@ -223,4 +226,4 @@ def _smoke(app: Any, window: Any) -> int:
         print(f"smoke test: views not available: {', '.join(broken)}", file=sys.stderr)
         return 1
     print("smoke test ok")
-    return EXIT_OK
+    return ExitCode.OK

@@ -81,7 +81,6 @@ class AppServices(QObject):
         self.demo = demo
         self.reporter = reporter
         self.runner = BackgroundRunner(self)
-        self.sandbox: Any = None  # the demo's sandbox (SandboxProcess or SandboxServer), if any
         self._xero_session: XeroSession | None = None
         self.sync: SyncController | None = None  # set by the main window
 

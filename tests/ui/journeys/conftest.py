@@ -56,18 +56,19 @@ def _previous_month(today: date) -> str:
 
 def build_month(root: Path) -> MonthFacts:
     """The profile a bookkeeper has after a month (see the module docstring)."""
+    from xsync_desktop.composition.demo import seed_demo_ledger
+    from xsync_desktop.composition.gui import build_app
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
     from xsync_desktop.store.models import Customer, Invoice, Link, Mapping, ReconException, SyncItem
     from xsync_desktop.sync.checklist import sign_off
     from xsync_desktop.ui import demo
-    from xsync_desktop.ui.app import build_app
 
     profile = Profile(root).ensure()
     sandbox = start_ui_sandbox(profile)
     services, window = build_app(profile, demo=True, sandbox=sandbox, show_dialogs=False)
     services.xero.client_options = {"backoff_base": 0.01, "backoff_cap": 0.05}
     try:
-        demo.ensure_demo_ledger(services, invoices=UI_DEMO_INVOICES)
+        demo.ensure_demo_ledger(services, seed_demo_ledger, invoices=UI_DEMO_INVOICES)
         tenant_id, _ = demo.sign_in(services, timeout=20)
         demo.accept_suggested_mappings(services, tenant_id)
         with services.write() as s:  # merchandise was never mapped: its invoices fail
@@ -165,7 +166,7 @@ class Journey:
 
 @pytest.fixture
 def journey(month_profile: MonthFacts, tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., Journey]]:
-    from xsync_desktop.ui.app import build_app
+    from xsync_desktop.composition.gui import build_app
 
     made: list[Journey] = []
 

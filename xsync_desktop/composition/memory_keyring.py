@@ -2,9 +2,12 @@
 
 CI runs on Linux, users run Windows: Credential Manager rejects a secret over
 2,560 bytes (about 1,280 characters, it stores UTF-16; jaraco/keyring#355 and
-#540).  Tests, the demo and other helpers install this backend explicitly so a
-design that would break on Windows (say, storing a JWT access token) breaks here.
-Its priority is below the "fail" backend, so keyring never auto-selects it.
+#540).  Tests and the demo install this backend explicitly so a design that would
+break on Windows (say, storing a JWT access token) breaks here. Its priority is below
+the "fail" backend, so keyring never auto-selects it.
+
+It lives behind the composition root: only the root (for the demo and the smoke test)
+and the tests choose it; the xero layer just receives a backend.
 """
 
 from __future__ import annotations

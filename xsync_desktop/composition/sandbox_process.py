@@ -12,7 +12,7 @@ thread nothing, like the real thing.
 `base_url`, `config` (client id, redirect URIs), `approve(url)` (plays the
 browser on the consent page, over HTTP) and `stop()`.
 
-The child is this module run as a script (`python -m xsync_desktop.ui.sandbox_process`):
+The child is this module run as a script (`python -m xsync_desktop.composition.sandbox_process`):
 the sandbox's own CLI, plus two things a child needs. It takes its redirect URIs
 from the parent (free ports, so two demos or a test run never fight over
 8765-8767), and it stops when its stdin closes, so a parent that crashes or is
@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlencode
 
-import httpx
+from ..sandbox.browser import approve_over_http
+from ..sandbox.config import SandboxConfig
 
 log = logging.getLogger(__name__)
 
-MODULE = "xsync_desktop.ui.sandbox_process"
+MODULE = "xsync_desktop.composition.sandbox_process"
 
 
 def can_spawn() -> bool:
@@ -47,8 +46,6 @@ class SandboxProcess:
 
     def __init__(self, *, state_file: Path | str | None = None, rate_limits: bool = True,
                  redirect_ports: tuple[int, ...] | None = None, start_timeout: float = 30.0) -> None:
-        from ..sandbox.config import SandboxConfig
-
         uris = (tuple(f"http://127.0.0.1:{p}/callback" for p in redirect_ports) if redirect_ports
                 else SandboxConfig().redirect_uris)
         self.config = SandboxConfig(rate_limits=rate_limits, redirect_uris=uris,
@@ -94,22 +91,7 @@ class SandboxProcess:
 
     def approve(self, authorize_url: str, tenant_ids: list[str] | None = None) -> str:
         """Play the browser: open the consent page, keep the organisations ticked, allow; return the redirect."""
-        with httpx.Client(follow_redirects=False, timeout=10) as client:
-            page = client.get(authorize_url)
-            if page.status_code == 302:
-                return page.headers["location"]
-            page.raise_for_status()
-            request_id = re.search(r"name='request_id' value='([^']+)'", page.text)
-            if request_id is None:
-                raise RuntimeError("consent page without a request id")
-            offered = re.findall(r"name='tenant' value='([^']+)'", page.text)
-            chosen = tenant_ids if tenant_ids is not None else offered
-            form = [("request_id", request_id.group(1)), ("action", "allow")] + [("tenant", t) for t in chosen]
-            resp = client.post(f"{self.base_url}/identity/connect/consent", content=urlencode(form).encode(),
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})
-            if resp.status_code != 302:
-                raise RuntimeError(f"consent refused: {resp.status_code}")
-            return resp.headers["location"]
+        return approve_over_http(authorize_url, tenant_ids)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Close the child's stdin (it saves its state and exits), then make sure it is gone."""
@@ -134,8 +116,7 @@ class SandboxProcess:
 
 def _child(argv: list[str] | None = None) -> int:
     """The child: serve until stdin closes (the parent stopped us, or died)."""
-    from ..sandbox.config import SandboxConfig
-    from ..sandbox.server import SandboxServer
+    from ..sandbox.server import SandboxServer  # only the child serves: the parent stays light
 
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}")
     parser.add_argument("--state", default=None)
