@@ -106,7 +106,7 @@ def test_unknown_keyring_backend_is_a_plain_banner_not_a_crash(profile: Any, qtb
     import keyring.core
 
     from tests.fixtures.ui import click_sidebar
-    from xsync_desktop.ui.app import build_app
+    from xsync_desktop.composition.gui import build_app
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "nonsense.Backend")
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # keyring reads the variable on first use

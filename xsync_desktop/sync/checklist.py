@@ -28,6 +28,7 @@ from ..store.models import (
 )
 from ..store.settings import get_setting
 from ..store.types import utcnow
+from .months import month_bounds
 
 PAYMENTS_WATERMARK = "pull_payments"
 
@@ -63,17 +64,6 @@ class Checklist:
 
     def check(self, key: str) -> Check:
         return next(c for c in self.checks if c.key == key)
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """'2024-03' -> (2024-03-01, 2024-04-01): start inclusive, end exclusive."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        start = date(year, mon, 1)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"month must be YYYY-MM, not {month!r}") from exc
-    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
-    return start, end
 
 
 def _links(session: Session, tenant_id: str | None, entity: str, ids: list[int]) -> dict[int, Link]:

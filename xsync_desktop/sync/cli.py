@@ -82,7 +82,7 @@ def run_verify(args: Any, connect: Connector, *, demo: bool = False) -> int:
     """`xsync-desktop verify [--month YYYY-MM]`: compare with Xero; 0 agree, 3 differences."""
     month = getattr(args, "month", None)
     if month:
-        from .checklist import month_bounds
+        from .months import month_bounds
 
         try:
             month_bounds(month)

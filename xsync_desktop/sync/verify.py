@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link, Payment, ReconException
 from ..store.settings import get_setting, set_setting
 from ..store.types import utcnow
-from .checklist import month_bounds
 from .context import RunContext
 from .exceptions import Conflict, raise_conflict
 from .mapping_check import MappingBook
+from .months import month_bounds
 from .verify_compare import (
     Difference,
     compare_contact,
