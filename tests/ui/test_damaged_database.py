@@ -1,6 +1,6 @@
 """Starting the app on a damaged database (issue 15 case 2): a dialog, not a traceback and no window.
 
-The app is started the way a person starts it (`run_gui`, the real entry point) on a profile
+The app is started the way a person starts it (`run_gui_command`, the real entry point) on a profile
 whose database file was cut short. The test then acts as the person: reads the dialog, sees
 the copy in backups/ with its date, presses "Restore the selected copy", and the main window
 opens on the restored ledger; closing it ends the app.
@@ -55,10 +55,11 @@ class Person:
 
 
 def _run_gui(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> int:
+    from xsync_desktop.composition.gui import run_gui_command
     from xsync_desktop.ui import app as app_mod
 
     monkeypatch.setattr(app_mod, "_settle_gc_when_idle", lambda: None)  # keeps the test process's collector as is
-    return app_mod.run_gui(argparse.Namespace(profile=str(profile.root), demo=False, smoke_test=False))
+    return run_gui_command(argparse.Namespace(profile=str(profile.root), demo=False, smoke_test=False))
 
 
 def test_damaged_database_offers_the_backup_and_restoring_it_opens_the_window(
