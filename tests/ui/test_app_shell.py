@@ -74,7 +74,7 @@ def test_runs_are_readable_offline(ui_app: Any, qtbot: Any) -> None:
     qtbot.mouseClick(runs.runs_table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: runs.items_model.rowCount() > 0 and runs.items_model.total == 120)
     runs.set_filter(outcome="failed")
-    qtbot.waitUntil(lambda: runs.items_model.total == 20)
+    qtbot.waitUntil(lambda: runs.items_model.total == 20 and runs.items_model.rowCount() > 0)
     runs.items_table.selectRow(0)
     assert "archived" in runs.detail.toPlainText()
     assert "Xero: Account code" in runs.detail.toPlainText()

@@ -25,8 +25,9 @@ from .payloads import allocation_element, payment_element, payment_reference
 
 
 def payment_label(p: Payment, inv: Invoice | None) -> str:
+    """'Payment 120.00 of 2025-06-12 on invoice INV-0042': what the person knows it by (not an export id)."""
     on = f" on invoice {inv.number}" if inv is not None else ""
-    return f"Payment {p.external_id}{on}"
+    return f"Payment {format(p.amount, 'f')} of {p.date.isoformat()}{on}"
 
 
 def deleted_hash(p: Payment) -> str:

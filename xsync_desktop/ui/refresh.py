@@ -6,7 +6,8 @@ flag, and refreshes at most once per `delay_ms`, and only while the view is
 visible; a hidden view refreshes when it is shown again.
 
 A view starts dirty: the first time it is shown it loads, with nobody calling
-`refresh()` (issue 14: views were empty until a button was pressed).
+`refresh()` (issue 14: views were empty until a button was pressed). A view that
+loads itself while it is built says `loaded=True`.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ class RefreshCoalescer(QObject):
         changed: QtCore.SignalInstance,
         topics: Iterable[str],
         delay_ms: int = 300,
+        *,
+        loaded: bool = False,
     ) -> None:
         super().__init__(widget)
         self._widget = widget
         self._refresh = refresh
         self._topics = set(topics)
-        self.dirty = True  # nothing loaded yet: the first show loads
+        self.dirty = not loaded  # nothing loaded yet: the first show loads
         self.refresh_count = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -37,7 +40,7 @@ class RefreshCoalescer(QObject):
         self._timer.timeout.connect(self._fire)
         changed.connect(self._on_changed)
         widget.installEventFilter(self)
-        if widget.isVisible():
+        if widget.isVisible() and self.dirty:
             self._timer.start(0)
 
     def _on_changed(self, topic: str) -> None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from ...store.models import SyncRun
+from ...store.models import SyncItem, SyncRun
 from ..latest import Generation
 from ..qt import Qt, QtCore
 from .loader import Loader, immediate
@@ -47,6 +47,34 @@ class RunRow:
     retried: int
     skipped: int
     needs_review: int
+    #: the run's failed items as they stand now: retried since with success, skipped by a person, still failing
+    retried_ok: int = 0
+    skipped_since: int = 0
+    still_failed: int = 0
+
+    @property
+    def failed_now(self) -> int:
+        """Items that failed in this run, however they stand now."""
+        return self.retried_ok + self.skipped_since + self.still_failed
+
+    @property
+    def failed_text(self) -> str:
+        """'4 failed: 3 retried OK, 1 skipped' - what became of the run's failures."""
+        total = max(self.failed, self.failed_now)
+        if total == 0:
+            return "0"
+        parts = [f"{n} {words}" for n, words in ((self.retried_ok, "retried OK"), (self.skipped_since, "skipped"),
+                                                  (self.still_failed, "still failing")) if n]
+        if parts == [f"{self.still_failed} still failing"] or not parts:
+            return f"{total:,}"
+        return f"{total:,} failed: " + ", ".join(parts)
+
+    @property
+    def outcome_now(self) -> str:
+        """A failed run whose failures were all retried or skipped is settled."""
+        if self.outcome == "failed" and self.failed_now and not self.still_failed:
+            return "settled"
+        return self.outcome
 
     @property
     def synced(self) -> int:
@@ -59,15 +87,38 @@ def fetch_runs(session: Session, before_id: int | None, limit: int) -> list[RunR
     if before_id is not None:
         stmt = stmt.where(SyncRun.id < before_id)
     stmt = stmt.order_by(SyncRun.id.desc()).limit(limit)
-    return [run_row(r) for r in session.scalars(stmt)]
+    runs = list(session.scalars(stmt))
+    fates = failure_fates(session, [r.id for r in runs])
+    return [run_row(r, fates.get(r.id, (0, 0, 0))) for r in runs]
 
 
-def run_row(r: SyncRun) -> RunRow:
+def failure_fates(session: Session, run_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """run id -> (retried OK, skipped by a person, still failing) for its failed items, now.
+
+    One grouped query over the failed and skipped items of a page of runs (indexed by run),
+    so the counts follow every retry and skip without touching the run rows.
+    """
+    if not run_ids:
+        return {}
+    later = aliased(SyncItem)
+    failed = SyncItem.outcome == "failed"
+    retried_ok = and_(failed, later.outcome == "succeeded")
+    skipped = and_(SyncItem.outcome == "skipped", SyncItem.skip_reason.is_not(None))
+    still = and_(failed, or_(later.id.is_(None), later.outcome != "succeeded"))
+    stmt = (select(SyncItem.run_id, func.sum(case((retried_ok, 1), else_=0)),
+                   func.sum(case((skipped, 1), else_=0)), func.sum(case((still, 1), else_=0)))
+            .outerjoin(later, later.id == SyncItem.superseded_by_id)
+            .where(SyncItem.run_id.in_(run_ids), SyncItem.outcome.in_(("failed", "skipped")))
+            .group_by(SyncItem.run_id))
+    return {run_id: (int(a or 0), int(b or 0), int(c or 0)) for run_id, a, b, c in session.execute(stmt)}
+
+
+def run_row(r: SyncRun, fates: tuple[int, int, int] = (0, 0, 0)) -> RunRow:
     return RunRow(
         r.id, r.started_at, r.finished_at, r.trigger, r.outcome, r.message, bool(r.dry_run),
         r.contacts_synced or 0, r.invoices_pushed or 0, r.credit_notes_pushed or 0, r.payments_pushed or 0,
         r.payments_pulled or 0, r.invoices_reconciled or 0, r.failed or 0, r.retried or 0, r.skipped or 0,
-        r.needs_review or 0,
+        r.needs_review or 0, *fates,
     )
 
 
@@ -169,7 +220,7 @@ class RunsModel(PagedTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or None
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
-            return outcome_brush(r.outcome)
+            return outcome_brush("succeeded" if r.outcome_now == "settled" else r.outcome)
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= col <= 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == RunIdRole:
@@ -184,11 +235,11 @@ class RunsModel(PagedTableModel):
             text = TRIGGER_LABELS.get(r.trigger, r.trigger)
             return text + (" (dry run)" if r.dry_run else "")
         if col == 2:
-            return OUTCOME_LABELS.get(r.outcome, r.outcome)
+            return OUTCOME_LABELS.get(r.outcome_now, r.outcome_now)
         if col == 3:
             return f"{r.synced:,}"
         if col == 4:
-            return f"{r.failed:,}"
+            return r.failed_text
         if col == 5:
             return f"{r.retried:,}"
         if col == 6:

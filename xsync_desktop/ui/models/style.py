@@ -29,6 +29,7 @@ OUTCOME_LABELS = {
     "running": "Running",
     "cancelled": "Cancelled",
     "paused": "Paused",
+    "settled": "Settled",  # a failed run whose failures were all retried or skipped since
 }
 ENTITY_LABELS = {
     "contact": "Contact",

@@ -18,6 +18,11 @@ from ..qt import Qt, QtCore, QTimer, QtWidgets
 from ..refresh import RefreshCoalescer
 from ..services import AppServices
 
+#: what an item did, in the words of the person reading the run
+ACTION_WORDS = {"create": "sent to Xero as new", "update": "changes sent to Xero", "void": "voided in Xero",
+                "allocate": "credit allocated in Xero", "pull": "read from Xero",
+                "reconcile": "compared with Xero", "settle": "checked in Xero after an unanswered send"}
+
 CSV_HEADER = ("item_id", "run_id", "started_utc", "finished_utc", "entity", "local_id", "record", "action",
               "outcome", "message", "xero_messages", "xero_id", "attempts", "skip_reason")
 
@@ -33,9 +38,11 @@ class RunsView(QtWidgets.QWidget):
         self.items_model = (RunItemsModel(sessions, parent=self) if loader is None
                             else RunItemsModel(sessions, loader, parent=self))
         self._build()
-        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs",), delay_ms=500)
+        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs",), delay_ms=500,
+                                           loaded=True)  # reloaded just below
         if services.sync is not None:
             services.sync.busy_changed.connect(lambda _b: self._update_buttons())
+            services.sync.finished.connect(self._sync_finished)
         self.runs_model.reload()
         if self.runs_model.rowCount() > 0:
             self.runs_table.selectRow(0)
@@ -141,6 +148,9 @@ class RunsView(QtWidgets.QWidget):
         split.setStretchFactor(1, 5)
         split.setSizes([220, 550])
         self.items_model.total_changed.connect(self._show_count)
+        # a retry or skip changes the rows under the selection: the detail follows what is selected now
+        self.items_model.modelReset.connect(self._item_chosen)
+        self.items_model.dataChanged.connect(lambda *_: self._item_chosen())
         self._update_buttons()
 
     @staticmethod
@@ -194,8 +204,13 @@ class RunsView(QtWidgets.QWidget):
         else:
             self.items_model.set_run(run_id, self.current_filter())
 
-    def selected_run_id(self) -> int | None:
-        return self.items_model.run_id
+    def _sync_finished(self, result: object) -> None:
+        """The run just finished is the one the person wants to see (a skip makes no run)."""
+        run_id = getattr(result, "run_id", None)
+        if run_id is None:
+            return
+        self.runs_model.refresh()
+        self.show_run(run_id)
 
     def _run_chosen(self, current: QtCore.QModelIndex, _previous: QtCore.QModelIndex) -> None:
         run_id = current.data(RunIdRole) if current.isValid() else None
@@ -224,7 +239,8 @@ class RunsView(QtWidgets.QWidget):
         if r is None:
             self.detail.clear()
         else:
-            lines = [f"{r.label}  ({ENTITY_LABELS.get(r.entity, r.entity)} {r.local_id or ''}, {r.action})",
+            what = ACTION_WORDS.get(r.action, r.action)
+            lines = [f"{r.label or ENTITY_LABELS.get(r.entity, r.entity)}: {what}",
                      f"{outcome_text(r)} at {local_time(r.finished_at or r.started_at)}"
                      + (f" after {r.attempts} attempts" if r.attempts > 1 else "")]
             if r.message:
@@ -234,7 +250,7 @@ class RunsView(QtWidgets.QWidget):
             if r.skip_reason:
                 lines.append(f"Skipped because: {r.skip_reason}")
             if r.superseded_by_id and not r.skip_reason:
-                lines.append(f"Retried later (item {r.superseded_by_id}).")
+                lines.append("Retried later: see the newer run.")
             self.detail.setPlainText("\n".join(lines))
         self._update_buttons()
 
@@ -246,7 +262,7 @@ class RunsView(QtWidgets.QWidget):
         self.skip_button.setEnabled(actionable and not busy)
         run = self.runs_model.row_at(self.runs_table.currentIndex().row())
         self.retry_all_button.setEnabled(run is not None and run.failed > 0 and not busy)
-        self.open_button.setEnabled(r is not None and bool(self.services.xero_url(r.entity, r.xero_id)))
+        self.open_button.setEnabled(r is not None and bool(self.services.xero_url(r.entity, self._xero_id(r))))
         self.export_button.setEnabled(self.items_model.run_id is not None)
 
     # -- actions -------------------------------------------------------------------------
@@ -276,7 +292,20 @@ class RunsView(QtWidgets.QWidget):
 
     def open_in_xero(self) -> bool:
         r = self.selected_item()
-        return r is not None and self.services.open_in_xero(r.entity, r.xero_id)
+        return r is not None and self.services.open_in_xero(r.entity, self._xero_id(r))
+
+    def _xero_id(self, r: ItemRow) -> str | None:
+        """The item's Xero object: its own id (a create), else its record's link (an update, a void)."""
+        if r.xero_id or r.local_id is None:
+            return r.xero_id
+        from sqlalchemy import select
+
+        from ...store.models import Link
+
+        tenant_id, _ = self.services.tenant()
+        with self.services.session() as s:
+            return s.scalar(select(Link.xero_id).where(Link.tenant_id == tenant_id, Link.entity == r.entity,
+                                                       Link.local_id == r.local_id))
 
     def export_csv(self, path: Path | None = None) -> bool:
         """Write the chosen run's items (with the current filter) to CSV, in the background."""
