@@ -79,12 +79,12 @@ def child(profile: str, base_url: str, trace: bool = False) -> int:
 
         from xsync_desktop.sync import context
 
-        tracemalloc.start(12)
+        tracemalloc.start(8)
         report = context.RunContext.report
 
         def watched(self: Any, phase: str, *args: Any, **kwargs: Any) -> None:
             current, _ = tracemalloc.get_traced_memory()
-            if current > peak["size"] * 1.05:
+            if current > peak["size"] * 1.25:
                 peak.update(size=current, snap=tracemalloc.take_snapshot(), phase=phase)
             report(self, phase, *args, **kwargs)
 

@@ -10,7 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from xsync_desktop.store.database import make_engine
-from xsync_desktop.store.migrate import DatabaseTooNew, current_revision, head_revision, upgrade_database
+from xsync_desktop.store.migrate import (
+    DatabaseTooNew,
+    current_revision,
+    head_revision,
+    include_name,
+    upgrade_database,
+)
 from xsync_desktop.store.models import Base
 from xsync_desktop.store.store import open_store
 
@@ -20,7 +26,8 @@ def test_upgrade_from_empty_matches_the_models(profile, database_url) -> None:
     assert upgrade_database(engine, profile.backups_dir) is None  # nothing to back up yet
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}), Base.metadata)
     assert diff == []
     engine.dispose()
 

@@ -18,6 +18,22 @@ from sqlalchemy import Engine, inspect
 from .backups import backup_sqlite as copy_database
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Made by migrations beside the models, not from them (0004's search index: SQLite's FTS5 table
+# and its shadow tables, PostgreSQL's pg_trgm indexes): a schema comparison leaves them out.
+NOT_MODELLED_PREFIXES = ("sync_item_fts",)
+NOT_MODELLED_INDEXES = ("ix_sync_item_label_trgm", "ix_sync_item_message_trgm", "ix_sync_item_xero_messages_trgm",
+                        "ix_sync_item_xero_id_trgm")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: every modelled table and index, none of the search index's own."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(NOT_MODELLED_PREFIXES)
+    if type_ == "index":
+        return name not in NOT_MODELLED_INDEXES
+    return True
 
 
 class DatabaseTooNew(RuntimeError):

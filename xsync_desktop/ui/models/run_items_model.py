@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ...store.item_search import item_text_condition, run_condition
 from ...store.models import SyncItem
 from ..latest import Generation
 from ..qt import Qt, QtCore, Signal
@@ -76,32 +77,22 @@ def outcome_text(r: ItemRow) -> str:
     return text
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def item_conditions(run_id: int, f: ItemFilter) -> list[Any]:
-    conds: list[Any] = [SyncItem.run_id == run_id]
+def item_conditions(run_id: int, f: ItemFilter, dialect: str | None = None) -> list[Any]:
+    """The filter as WHERE clauses; `dialect` (the session's) lets a text search use the full-text index."""
+    text = f.text.strip()
+    conds: list[Any] = [run_condition(run_id, text, dialect)]
     if f.outcome:
         conds.append(SyncItem.outcome == f.outcome)
     if f.entity:
         conds.append(SyncItem.entity == f.entity)
-    text = f.text.strip()
     if text:
-        pattern = _like(text)
-        conds.append(or_(
-            SyncItem.label.ilike(pattern, escape="\\"),
-            SyncItem.message.ilike(pattern, escape="\\"),
-            cast(SyncItem.xero_messages, String).ilike(pattern, escape="\\"),
-            SyncItem.xero_id.ilike(pattern, escape="\\"),
-        ))
+        conds.append(item_text_condition(text, dialect))
     return conds
 
 
 def fetch_item_rows(session: Session, run_id: int, f: ItemFilter, after_id: int, limit: int,
                     up_to_id: int | None = None) -> list[ItemRow]:
-    stmt = select(*_COLUMNS).where(*item_conditions(run_id, f), SyncItem.id > after_id)
+    stmt = select(*_COLUMNS).where(*item_conditions(run_id, f, _dialect(session)), SyncItem.id > after_id)
     if up_to_id is not None:
         stmt = stmt.where(SyncItem.id <= up_to_id)
     stmt = stmt.order_by(SyncItem.id).limit(limit)
@@ -109,8 +100,12 @@ def fetch_item_rows(session: Session, run_id: int, f: ItemFilter, after_id: int,
 
 
 def count_items(session: Session, run_id: int, f: ItemFilter) -> int:
-    stmt = select(func.count()).select_from(SyncItem).where(*item_conditions(run_id, f))
+    stmt = select(func.count()).select_from(SyncItem).where(*item_conditions(run_id, f, _dialect(session)))
     return int(session.scalar(stmt) or 0)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 class RunItemsModel(PagedTableModel):
