@@ -9,7 +9,7 @@ the customers invoiced in it.
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -356,11 +356,3 @@ def export_checklist_csv(
 def _safe(text: str) -> str:
     """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def checklist_as_dict(checklist: Checklist) -> dict[str, object]:
-    return {
-        "month": checklist.month,
-        "passed": checklist.passed,
-        "checks": [asdict(c) for c in checklist.checks],
-    }

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..store.models import ChangeLog, ReconException, SyncItem, SyncRun
+from ..store.models import ReconException, SyncItem, SyncRun
 from ..store.types import utcnow
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -153,23 +153,6 @@ class RunContext:
         self.session.commit()
 
     # -- audit trail and conflicts --------------------------------------------
-    def log_change(
-        self, entity: str, local_id: int, field_name: str, old: Any, new: Any, reason: str
-    ) -> ChangeLog:
-        """Every write-back to the ledger is logged with its reason (for auditors)."""
-        row = ChangeLog(
-            at=utcnow(),
-            entity=entity,
-            local_id=local_id,
-            field=field_name,
-            old_value=_text(old),
-            new_value=_text(new),
-            reason=reason,
-            run_id=self.run.id,
-        )
-        self.session.add(row)
-        return row
-
     def open_exception(
         self,
         kind: str,
