@@ -422,3 +422,51 @@ def test_payment_on_an_invoice_the_app_never_pushed_is_skipped_once(world: World
     with session_scope(world.store.sessions) as s:
         assert s.scalar(select(func.count(Payment.id))) == 0
     world.assert_quiet_second_run()
+
+
+def _reconcile_one(w: World, xp: dict[str, Any]) -> int:
+    """Run reconcile for one Xero payment payload, as the pull does for each one it reads."""
+    from xsync_desktop.store.models import SyncRun
+    from xsync_desktop.sync.context import RunContext
+    from xsync_desktop.sync.reconcile.payments import reconcile_payment
+    from xsync_desktop.sync.reconcile.write_backs import links_by_xero_id
+
+    session = w.store.sessions()
+    try:
+        run = SyncRun(tenant_id=w.tenant, trigger="manual", outcome="running", started_at=utcnow())
+        session.add(run)
+        session.commit()
+        ctx = RunContext(session, None, w.tenant, run)
+        invoice_id = str((xp.get("Invoice") or {}).get("InvoiceID") or "")
+        reconcile_payment(ctx, xp, links_by_xero_id(session, w.tenant, "payment", [xp["PaymentID"]]),
+                          links_by_xero_id(session, w.tenant, "invoice", [invoice_id]))
+        session.commit()
+        return run.id
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(("field", "unreadable"), [("Amount", "12.5O"), ("Date", "not a date"), ("Date", None)])
+def test_unreadable_xero_amount_or_date_is_an_exception_not_a_zero(world: World, field: str,
+                                                                   unreadable: Any) -> None:
+    """A Xero payment whose amount or date cannot be read is never imported as 0.00 or as today."""
+    pid = _pay(world, "INV-0001", "40.00")
+    (xp,) = world.rig.client.get(f"/Payments/{pid}")["Payments"]  # as Xero sends it
+    xp = dict(xp)
+    if unreadable is None:
+        xp.pop(field, None)
+    else:
+        xp[field] = unreadable
+    run_id = _reconcile_one(world, xp)
+    inv = world.invoice("INV-0001")
+    assert world.payments(inv.id) == [] and inv.amount_paid == Decimal("0.00")
+    (exc,) = world.exceptions()
+    assert (exc.kind, exc.entity, exc.local_id, exc.xero_id) == ("unreadable_xero_value", "invoice", inv.id, pid)
+    assert exc.field == f"payment.{field.lower()}"
+    assert exc.xero_value == ("(missing)" if unreadable is None else unreadable)
+    assert "cannot be read" in (exc.detail or "")
+    (item,) = world.items(run_id)
+    assert item.outcome == "needs_review"
+    # The same unreadable payment seen again (the pull overlaps) stays one exception.
+    _reconcile_one(world, xp)
+    assert len(world.exceptions()) == 1

@@ -54,6 +54,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # Found by Compare with Xero (sync/verify.py): no reconcile rule saw it happen.
     "xero_differs": ("Xero differs from the ledger", ("keep_ledger", "dismiss")),
     "wrong_link": ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
+    # An amount or date Xero sent that cannot be read: never taken as zero or today.
+    "unreadable_xero_value": ("Xero sent a value the app cannot read", ("dismiss",)),
 }
 # Money records cannot be re-pushed over Xero's copy (Xero does not edit a payment or an
 # allocation): a difference there is decided in Xero or the ledger, then dismissed.

@@ -7,6 +7,7 @@ pushes are recognised by their reference and left to the push phase to settle.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     status = str(xp.get("Status") or "AUTHORISED").upper()
     xinv = xp.get("Invoice") or {}
     inv_type = str(xinv.get("Type") or "ACCREC").upper()
-    amount = to_decimal(xp.get("Amount")) or Decimal("0.00")
+    amount = to_decimal(xp.get("Amount"))
     plink = payment_links.get(pid)
 
     if plink is not None:
@@ -76,17 +77,20 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     ilink = invoice_links.get(inv_id)
     number = xinv.get("InvoiceNumber") or inv_id
     if ilink is None:
-        _skip_unlinked_payment(ctx, pid, number, amount)
+        _skip_unlinked_payment(ctx, pid, number, _amount_text(xp, amount))
         return
     inv = session.get(Invoice, ilink.local_id)
-    if inv is None:
+    if inv is None or _is_own_reference(xp):
+        return  # our own push: the push phase settles it
+    day = _readable_day(xp.get("Date"))
+    if amount is None or day is None:
+        _unreadable_payment(ctx, inv, pid, xp, "Amount" if amount is None else "Date")
         return
-    if _is_own_reference(xp) or _pending_own_payment(ctx, inv, amount):
+    if _pending_own_payment(ctx, inv, amount):
         return  # our own push whose outcome is not settled yet: the push phase settles it
     label = f"Payment {format(amount, 'f')} on {inv.number}"
     outstanding = inv.amount_due
     if inv.status == "void" or amount > outstanding:
-        day = parse_day(xp.get("Date"))
         why = (
             "the ledger invoice is void"
             if inv.status == "void"
@@ -102,7 +106,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
                 label=label,
                 field="payment",
                 ledger_value=format(outstanding, "f"),
-                xero_value=f"{format(amount, 'f')} on {day.isoformat() if day else ''}",
+                xero_value=f"{format(amount, 'f')} on {day.isoformat()}",
                 detail=f"A payment of {format(amount, 'f')} was recorded in Xero, but {why}. "
                 "It was not imported.",
             ),
@@ -114,6 +118,40 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     item.local_id = pay.id
     ctx.count("payments_pulled")
     ctx.finish_item(item, "succeeded", f"Recorded in Xero; imported to invoice {inv.number}.")
+
+
+def _readable_day(value: Any) -> date | None:
+    """The payment's date, or None when Xero sent none or one that cannot be read."""
+    try:
+        return parse_day(value)
+    except ValueError:
+        return None
+
+
+def _amount_text(xp: dict[str, Any], amount: Decimal | None) -> str:
+    return format(amount, "f") if amount is not None else repr(xp.get("Amount"))
+
+
+def _unreadable_payment(ctx: RunContext, inv: Invoice, pid: str, xp: dict[str, Any], field: str) -> None:
+    """A payment whose amount or date cannot be read is a decision for a person, never a zero or today."""
+    raw = xp.get(field)
+    conflict_item(
+        ctx,
+        Conflict(
+            kind="unreadable_xero_value",
+            entity="invoice",
+            local_id=inv.id,
+            xero_id=pid,
+            label=f"Payment {_amount_text(xp, to_decimal(xp.get('Amount')))} on {inv.number}",
+            field=f"payment.{field.lower()}",
+            ledger_value=None,
+            xero_value="(missing)" if raw is None or raw == "" else str(raw),
+            detail=f"Xero sent a payment on {inv.number} whose {field.lower()} cannot be read "
+            f"({raw!r}). It was not imported. Check the payment in Xero; once it is corrected there, "
+            "the next sync imports it.",
+        ),
+        action="pull",
+    )
 
 
 def _is_own_reference(xp: dict[str, Any]) -> bool:
@@ -137,7 +175,7 @@ def _pending_own_payment(ctx: RunContext, inv: Invoice, amount: Decimal) -> bool
     return any(state == "sending" for state, _xero_id in rows)
 
 
-def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: Decimal) -> None:
+def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: str) -> None:
     """Logged once per Xero payment, not on every overlapping pull."""
     seen = ctx.session.scalar(
         select(SyncItem.id)
@@ -151,7 +189,7 @@ def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: Decim
     )
     if seen is not None:
         return
-    item = ctx.start_item("payment", None, "pull", f"Payment {format(amount, 'f')} on {number}", xero_id=pid)
+    item = ctx.start_item("payment", None, "pull", f"Payment {amount} on {number}", xero_id=pid)
     ctx.finish_item(
         item,
         "skipped",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -131,8 +130,11 @@ def import_payment(
 ) -> Payment:
     """A Xero payment becomes a ledger payment (source "xero") plus its Link."""
     pid = str(xp["PaymentID"])
-    amount = to_decimal(xp.get("Amount")) or Decimal("0.00")
-    pay_date = parse_day(xp.get("Date")) or utcnow().date()
+    amount = to_decimal(xp.get("Amount"))
+    pay_date = parse_day(xp.get("Date"))
+    if amount is None or pay_date is None:  # reconcile raises these as exceptions before getting here
+        raise ValueError(f"Xero payment {pid} has an unreadable amount or date "
+                         f"({xp.get('Amount')!r}, {xp.get('Date')!r}); it was not imported")
     now = utcnow()
     pay = Payment(
         external_id=f"xero:{pid}",
