@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, shorten, utcnow
 
 ENTITIES = ("contact", "invoice", "credit_note", "allocation", "payment")
 ITEM_OUTCOMES = ("pending", "succeeded", "failed", "skipped", "needs_review")
@@ -116,6 +116,10 @@ class SyncItem(Base):
     skip_reason: Mapped[str | None] = mapped_column(Text)
     run: Mapped[SyncRun] = relationship()
 
+    @validates("label")
+    def _fit_label(self, _key: str, value: str) -> str:
+        return shorten(value, 255) or ""  # "Invoice " + a 255-character number must still fit (PostgreSQL)
+
 
 class ReconException(Base):
     """A conflict a person must decide; one row per conflict, however often seen."""
@@ -144,6 +148,10 @@ class ReconException(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("label")
+    def _fit_label(self, _key: str, value: str) -> str:
+        return shorten(value, 255) or ""
 
 
 class Mapping(Base):

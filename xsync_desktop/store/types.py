@@ -70,3 +70,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def shorten(text: str | None, limit: int) -> str | None:
+    """`text` cut to `limit` characters, ending in "…" when cut (labels shown to people)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "\u2026"

@@ -37,6 +37,22 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def fit_column(model: Any, attr: str, value: Any) -> tuple[Any, str]:
+    """`value` cut to the column's length, and a sentence for the change log when it was cut.
+
+    Xero accepts text longer than the ledger's columns (a 5,000-character Reference). The
+    ledger keeps what it can hold (the same length Xero accepts when the app pushes), the
+    change log says so, and Xero keeps the full text. SQLite would store it whole and
+    PostgreSQL refuse the row: cutting here makes both behave the same.
+    """
+    length = getattr(model.__table__.c[attr].type, "length", None)
+    if not isinstance(value, str) or length is None or len(value) <= length:
+        return value, ""
+    label = attr.replace("_", " ")
+    return value[:length], (f" Xero's {label} was {len(value):,} characters; the ledger holds {length}, so the "
+                            f"first {length} were kept (Xero keeps the full text).")
+
+
 def write_back(
     session: Session,
     record: Any,
@@ -46,7 +62,12 @@ def write_back(
     reason: str,
     run_id: int | None,
 ) -> bool:
-    """Set ``record.attr = new`` and log it; returns False (and logs nothing) if unchanged."""
+    """Set ``record.attr = new`` and log it; returns False (and logs nothing) if unchanged.
+
+    Text longer than the column is cut to fit, and the log row says so (fit_column).
+    """
+    new, cut = fit_column(type(record), attr, new)
+    reason += cut
     old = getattr(record, attr)
     if old == new:
         return False

@@ -17,7 +17,7 @@ from ...store.models import ChangeLog, Invoice, Link, Payment, ReconException
 from ...store.settings import get_setting
 from ...store.types import utcnow
 from .. import payloads
-from ..changelog import write_back
+from ..changelog import fit_column, write_back
 from ..hashing import canonical_hash
 from .snapshots import parse_day, parse_moment, payment_snapshot, to_decimal
 
@@ -136,13 +136,15 @@ def import_payment(
         raise ValueError(f"Xero payment {pid} has an unreadable amount or date "
                          f"({xp.get('Amount')!r}, {xp.get('Date')!r}); it was not imported")
     now = utcnow()
+    reference, cut = fit_column(Payment, "reference", xp.get("Reference") or None)
+    reason += cut
     pay = Payment(
         external_id=f"xero:{pid}",
         invoice_id=inv.id,
         date=pay_date,
         amount=amount,
         method="xero",
-        reference=(xp.get("Reference") or None),
+        reference=reference,
         source="xero",
         changed_at=now,
     )
