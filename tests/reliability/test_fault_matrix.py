@@ -93,6 +93,10 @@ class CliRig:
     def assert_consistent(self) -> None:
         c = check_consistency(self.profile, self.admin, self.tenant)
         assert not c.problems(), c.problems()
+        # Compare with Xero: every linked record read back agrees, or an exception already says why.
+        verify = run_cli(self.profile, self.env, "verify", timeout=120)
+        assert verify.returncode in (0, 3), verify.stdout + verify.stderr
+        assert "unexplained differences: 0" in verify.stdout, verify.stdout + verify.stderr
 
 
 @pytest.fixture

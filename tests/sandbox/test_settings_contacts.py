@@ -134,3 +134,19 @@ def test_unsupported_where_is_refused_like_xero(api):
 def test_unknown_contact_is_404(api):
     resp = api.get("/Contacts/8c1e8f1e-0000-4000-8000-000000000000")
     assert resp.status_code == 404 and resp.text == "The resource you're looking for cannot be found"
+
+
+def test_merge_moves_transactions_and_archives_with_merged_to_contact_id(api, sandbox_admin):
+    """As Xero merges duplicates: the merged contact's invoices move to the one kept, the merged
+    one is archived and names the kept one in MergedToContactID (by ID and on paged lists)."""
+    old = api.contact("Dup Storage Old", ContactNumber="D1")
+    kept = api.contact("Dup Storage", ContactNumber="D2")
+    inv = api.invoice(old["ContactID"])
+    merged = sandbox_admin.merge_contact(api.tenant, old["ContactID"], kept["ContactID"])
+    assert merged["ContactStatus"] == "ARCHIVED" and merged["MergedToContactID"] == kept["ContactID"]
+    by_id = api.get(f"/Contacts/{old['ContactID']}").json()["Contacts"][0]
+    assert (by_id["ContactStatus"], by_id["MergedToContactID"]) == ("ARCHIVED", kept["ContactID"])
+    paged = api.get("/Contacts", includeArchived="true", page=1).json()["Contacts"]
+    assert next(c for c in paged if c["ContactID"] == old["ContactID"])["MergedToContactID"] == kept["ContactID"]
+    moved = api.get(f"/Invoices/{inv['InvoiceID']}").json()["Invoices"][0]
+    assert moved["Contact"]["ContactID"] == kept["ContactID"]

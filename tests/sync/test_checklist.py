@@ -156,3 +156,82 @@ def test_each_check_fails_for_the_right_records(store, tmp_path: Path) -> None:
 def test_month_must_be_yyyy_mm(store) -> None:
     with session_scope(store.sessions) as s, pytest.raises(ValueError):
         compute_checklist(s, TENANT, "March")
+
+
+def test_checklist_counts_what_the_books_really_say(store) -> None:
+    """Issue 13 case 10: allocations, needs-review items, payments that disagree with Xero's
+    answer, and an overpayment filed under the payment's month all block the month."""
+    from xsync_desktop.store.models import CreditAllocation, CreditNote
+
+    with session_scope(store.sessions) as s:
+        ids = _good_month(s)
+        cust = s.get(Customer, ids["customer"])
+        feb = _invoice(s, cust, "INV-FEB", date(2024, 2, 10))
+        _link(s, "invoice", feb.id, canonical_hash(invoice_content(feb, "Exclusive")))
+        cn = CreditNote(external_id="CN1", number="CN-1", customer_id=cust.id, issue_date=date(2024, 2, 1),
+                        currency="NZD", status="authorised", subtotal=Decimal("10"), tax_total=Decimal("0"),
+                        total=Decimal("10"))
+        s.add(cn)
+        s.flush()
+        alloc = CreditAllocation(external_id="A1", credit_note_id=cn.id, invoice_id=ids["invoice"],
+                                 date=date(2024, 3, 12), amount=Decimal("10.00"))
+        s.add(alloc)
+        # Xero answered the pushed payment with another amount than the ledger's.
+        pay_link = s.query(Link).filter_by(entity="payment", local_id=ids["payment"]).one()
+        pay_link.xero_snapshot = {"Status": "AUTHORISED", "Amount": "45.00", "Date": "2024-03-20"}
+        run = SyncRun(trigger="manual", tenant_id=TENANT)
+        s.add(run)
+        s.flush()
+        s.add(SyncItem(run_id=run.id, entity="invoice", local_id=ids["invoice"], action="update",
+                       outcome="needs_review", message="Xero has a payment on it: not updated."))
+        s.add(SyncItem(run_id=run.id, entity="invoice", local_id=ids["invoice"], action="reconcile",
+                       outcome="needs_review", message="Due date changed on both sides (exception #7)"))
+        # A Xero payment in March on February's invoice that would overpay it.
+        s.add(ReconException(tenant_id=TENANT, kind="payment_overpays", entity="invoice", local_id=feb.id,
+                             label="Payment 500.00 on INV-FEB", xero_value="500.00 on 2024-03-03",
+                             fingerprint="fp-over", status="open"))
+        s.flush()
+        march = compute_checklist(s, TENANT, MONTH)
+        reasons = {(r.entity, r.local_id): r.reason for r in march.check("payments_reconciled").records}
+        assert reasons[("allocation", alloc.id)] == "credit not applied in Xero yet"
+        assert "45.00" in reasons[("payment", ids["payment"])]
+        failed = march.check("failed_resolved").records
+        assert [(r.entity, r.local_id, r.reason) for r in failed] == [
+            ("invoice", ids["invoice"], "Xero has a payment on it: not updated.")]
+        over = [r for r in march.check("exceptions_reviewed").records if r.local_id == feb.id]
+        assert over and "Payment 500.00" in over[0].label
+        february = compute_checklist(s, TENANT, "2024-02")
+        assert not [r for r in february.check("exceptions_reviewed").records if r.local_id == feb.id]
+
+
+def test_records_nobody_can_send_are_excluded_not_failures(store) -> None:
+    """Issue 13 case 10: a void invoice never pushed, an invoice and payment before the sync
+    start date and a record a person skipped are listed as excluded, with the reason."""
+    from xsync_desktop.store.settings import set_setting
+
+    with session_scope(store.sessions) as s:
+        ids = _good_month(s)
+        cust = s.get(Customer, ids["customer"])
+        set_setting(s, "sync_start_date", "2024-03-03")
+        void = _invoice(s, cust, "INV-VOID", date(2024, 3, 8), status="void")
+        early = _invoice(s, cust, "INV-EARLY", date(2024, 3, 1))
+        early_pay = Payment(external_id="P-EARLY", invoice_id=early.id, date=date(2024, 3, 15),
+                            amount=Decimal("5.00"), method="bank", source="ledger")
+        skipped = _invoice(s, cust, "INV-SKIP", date(2024, 3, 9))
+        s.add(early_pay)
+        s.flush()
+        s.add(Link(tenant_id=TENANT, entity="invoice", local_id=skipped.id, state="skipped", pending_hash="h"))
+        run = SyncRun(trigger="manual", tenant_id=TENANT)
+        s.add(run)
+        s.flush()
+        s.add(SyncItem(run_id=run.id, entity="invoice", local_id=skipped.id, action="create", outcome="skipped",
+                       skip_reason="billed twice by mistake"))
+        s.flush()
+        cl = compute_checklist(s, TENANT, MONTH)
+        inv_check = cl.check("invoices_in_xero")
+        assert inv_check.passed, inv_check.records
+        why = {r.local_id: r.reason for r in inv_check.excluded}
+        assert "never sent" in why[void.id] and "sync start date" in why[early.id]
+        assert why[skipped.id] == "skipped by a person: billed twice by mistake"
+        pay_check = cl.check("payments_reconciled")
+        assert pay_check.passed and [r.local_id for r in pay_check.excluded] == [early_pay.id]

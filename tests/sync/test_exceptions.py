@@ -96,6 +96,9 @@ def test_overpaying_payment_accepted_is_imported(world: World) -> None:  # noqa:
     world.sync()
     with session_scope(world.store.sessions) as s:  # the ledger took 50 meanwhile (not pushed yet)
         inv = s.scalars(select(Invoice).where(Invoice.number == "INV-0001")).one()
+        # A payment row, as an import records it: paid amounts are derived from payments (issue 13 case 3).
+        s.add(Payment(external_id="L-50", invoice_id=inv.id, date=inv.issue_date, amount=Decimal("50.00"),
+                      method="cash", source="ledger"))
         inv.amount_paid += Decimal("50.00")
     _pay(world, "INV-0001", "40.00")
     world.sync()
@@ -105,7 +108,8 @@ def test_overpaying_payment_accepted_is_imported(world: World) -> None:  # noqa:
     resolve_exception(world.store, world.engine, exc.id, "accept_xero", "Ana")
     inv = world.invoice("INV-0001")
     assert inv.amount_paid == Decimal("150.00")
-    assert sorted(p.amount for p in world.payments(inv.id)) == [Decimal("40.00"), Decimal("60.00")]
+    assert sorted(p.amount for p in world.payments(inv.id) if p.source == "xero") == [Decimal("40.00"),
+                                                                                      Decimal("60.00")]
     with pytest.raises(ResolveError):
         resolve_exception(world.store, world.engine, exc.id, "dismiss", "Ana", note="twice")
 

@@ -85,10 +85,38 @@ def refresh_amount_paid(session: Session, invoice_ids: list[int]) -> None:
     """Keep Invoice.amount_paid equal to its payments not reversed, and amount_credited to its
     credit allocations (kept apart, as Xero keeps AmountCredited). Not a change to the invoice
     itself, so changed_at is left alone."""
+    fixes = []
+    for chunk in chunked(sorted(set(invoice_ids))):
+        current = lock_invoice_amounts(session, chunk)
+        for inv_id, (new_paid, new_credited) in derived_amounts(session, chunk).items():
+            if (new_paid, new_credited) != current.get(inv_id):
+                fixes.append({"id": inv_id, "amount_paid": new_paid, "amount_credited": new_credited})
+    if fixes:
+        session.execute(update(Invoice), fixes)
+
+
+def lock_invoice_amounts(session: Session, invoice_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Lock the invoices' rows (PostgreSQL: FOR UPDATE; SQLite has one writer at a time anyway)
+    and return their stored (amount_paid, amount_credited).
+
+    Why: amounts are derived from payments and allocations; two writers (a sync pulling a Xero
+    payment, an import or a decision in the GUI) must not both sum what they see and write it,
+    or the second overwrites the first's payment. Whoever locks first finishes first; the other
+    then sums in a new statement, which in READ COMMITTED sees the first one's committed rows.
+    """
+    inv = table("invoices")
+    rows = session.execute(
+        select(inv.c.id, inv.c.amount_paid, inv.c.amount_credited).where(inv.c.id.in_(invoice_ids))
+        .with_for_update()
+    )
+    return {inv_id: (paid, credited) for inv_id, paid, credited in rows}
+
+
+def derived_amounts(session: Session, invoice_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(paid, credited) for each invoice: its payments not reversed, its credit allocations."""
     pay = table("payments")
     alloc = table("credit_allocations")
-    inv = table("invoices")
-    fixes = []
+    out: dict[int, tuple[Decimal, Decimal]] = {}
     for chunk in chunked(sorted(set(invoice_ids))):
         paid_sums = dict(
             session.execute(
@@ -104,17 +132,10 @@ def refresh_amount_paid(session: Session, invoice_ids: list[int]) -> None:
                 .group_by(alloc.c.invoice_id)
             ).all()
         )
-        rows = session.execute(
-            select(inv.c.id, inv.c.amount_paid, inv.c.amount_credited).where(inv.c.id.in_(chunk))
-        )
-        for inv_id, paid, credited in rows:
+        for inv_id in chunk:
             # SUM() takes the Money type of its column, but be safe if a backend hands back cents.
-            new_paid = _cents_to_money(paid_sums.get(inv_id))
-            new_credited = _cents_to_money(credit_sums.get(inv_id))
-            if new_paid != paid or new_credited != credited:
-                fixes.append({"id": inv_id, "amount_paid": new_paid, "amount_credited": new_credited})
-    if fixes:
-        session.execute(update(Invoice), fixes)
+            out[inv_id] = (_cents_to_money(paid_sums.get(inv_id)), _cents_to_money(credit_sums.get(inv_id)))
+    return out
 
 
 def _cents_to_money(value: Any) -> Decimal:

@@ -63,6 +63,7 @@ class Admin:
         add("DELETE", r"/__admin/(?P<tid>[^/]+)/payments/(?P<pid>[^/]+)", self.delete_payment)
         add("POST", r"/__admin/(?P<tid>[^/]+)/invoices/(?P<iid>[^/]+)", self.edit_invoice)
         add("POST", r"/__admin/(?P<tid>[^/]+)/contacts/(?P<cid>[^/]+)/archive", self.archive_contact)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/contacts/(?P<cid>[^/]+)/merge", self.merge_contact)
         add("POST", r"/__admin/(?P<tid>[^/]+)/contacts", self.create_contact)
         add("POST", r"/__admin/(?P<tid>[^/]+)/accounts/(?P<code>[^/]+)/archive", self.archive_account)
         add("POST", r"/__admin/(?P<tid>[^/]+)/organisation", self.organisation)
@@ -179,6 +180,28 @@ class Admin:
                 raise _err(404, "unknown contact")
             contact["ContactStatus"] = "ARCHIVED"
             contact["updated"] = led.now
+            return 200, render.contact(contact)
+        return self._mutate(req, run)
+
+    def merge_contact(self, req: Request, body: Any) -> tuple[int, Any]:
+        """Merge a contact into another, as Xero's "Merge" does (Xero Central, "Merge duplicate
+        contacts"): the merged contact's transactions move to the one kept, and the merged
+        contact is archived with MergedToContactID naming the one kept."""
+        def run(led: Ledger) -> tuple[int, Any]:
+            contact = led.t["contacts"].get(req.params["cid"].lower())
+            into = led.t["contacts"].get(str(body.get("Into") or "").lower())
+            if contact is None or into is None:
+                raise _err(404, "unknown contact")
+            if contact is into or into["ContactStatus"] != "ACTIVE":
+                raise _err(400, "merge into another, active contact")
+            for store in (led.t["invoices"], led.t["credit_notes"]):
+                for doc in store.values():
+                    if doc["ContactID"] == contact["ContactID"]:
+                        doc["ContactID"] = into["ContactID"]
+                        doc["updated"] = led.now
+            contact["ContactStatus"] = "ARCHIVED"
+            contact["MergedToContactID"] = into["ContactID"]
+            contact["updated"] = into["updated"] = led.now
             return 200, render.contact(contact)
         return self._mutate(req, run)
 

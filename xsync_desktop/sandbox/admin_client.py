@@ -55,6 +55,10 @@ class SandboxAdmin:
     def archive_contact(self, tid: str, contact_id: str) -> dict:
         return self._call("POST", f"/{tid}/contacts/{contact_id}/archive")
 
+    def merge_contact(self, tid: str, contact_id: str, into: str) -> dict:
+        """The bookkeeper merges ``contact_id`` into ``into`` (Xero: Contacts > Merge)."""
+        return self._call("POST", f"/{tid}/contacts/{contact_id}/merge", {"Into": into})
+
     def create_contact(self, tid: str, Name: str, EmailAddress: str | None = None,  # noqa: N803
                        ContactNumber: str | None = None) -> dict:  # noqa: N803
         body = {"Name": Name, "EmailAddress": EmailAddress, "ContactNumber": ContactNumber}

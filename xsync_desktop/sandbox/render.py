@@ -44,6 +44,8 @@ def contact(c: dict[str, Any], summary: bool = False) -> dict[str, Any]:
     if not summary:
         out.update({"Addresses": c.get("Addresses", []), "Phones": c.get("Phones", []), "ContactGroups": [],
                     "ContactPersons": []})
+        # The spec: "Only returned when using paging or when fetching a contact by ContactId".
+        out["MergedToContactID"] = c.get("MergedToContactID")
     return _drop_none(out)
 
 

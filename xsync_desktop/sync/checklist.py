@@ -12,12 +12,14 @@ import csv
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..store.models import (
     ChecklistSignoff,
+    CreditAllocation,
     CreditNote,
     Customer,
     Invoice,
@@ -26,7 +28,7 @@ from ..store.models import (
     ReconException,
     SyncItem,
 )
-from ..store.settings import get_setting
+from ..store.settings import get_date_setting, get_setting
 from ..store.types import utcnow
 from .months import month_bounds
 
@@ -49,6 +51,9 @@ class Check:
     count: int
     records: list[RecordRef] = field(default_factory=list)
     checked: int = 0
+    # Records nobody can or should send (void and never sent, before the sync start date, skipped
+    # by a person): listed with the reason, never counted as failures.
+    excluded: list[RecordRef] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +136,14 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
             select(CreditNote).where(CreditNote.issue_date >= start, CreditNote.issue_date < end)
         )
     )
+    allocations = list(
+        session.scalars(
+            select(CreditAllocation)
+            .where(CreditAllocation.date >= start, CreditAllocation.date < end)
+            .order_by(CreditAllocation.date, CreditAllocation.id)
+        )
+    )
+    sync_start = get_date_setting(session, "sync_start_date")
     customer_ids = sorted({i.customer_id for i in invoices})
     customers = (
         list(session.scalars(select(Customer).where(Customer.id.in_(customer_ids)).order_by(Customer.name)))
@@ -138,8 +151,8 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
         else []
     )
     checks = [
-        _check_invoices(session, tenant_id, invoices),
-        _check_payments(session, tenant_id, payments, end),
+        _check_invoices(session, tenant_id, invoices, credit_notes, sync_start),
+        _check_payments(session, tenant_id, payments, allocations, end, sync_start),
         _check_contacts(session, tenant_id, customers),
     ]
     month_records: dict[str, dict[int, str]] = {
@@ -147,33 +160,103 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
         "payment": {p.id: f"Payment {p.amount} on {p.date.isoformat()}" for p in payments},
         "contact": {c.id: f"Customer {c.name}" for c in customers},
         "credit_note": {c.id: f"Credit note {c.number}" for c in credit_notes},
+        "allocation": {a.id: f"Credit {a.amount} applied on {a.date.isoformat()}" for a in allocations},
     }
     checks.append(_check_failed(session, month_records))
-    checks.append(_check_exceptions(session, tenant_id, month_records))
+    checks.append(_check_exceptions(session, tenant_id, month_records, start, end))
     checks.append(_check_compare(session, month, sum(len(v) for v in month_records.values())))
     return Checklist(month=month, tenant_id=tenant_id, checks=checks)
 
 
-def _check_invoices(session: Session, tenant_id: str | None, invoices: list[Invoice]) -> Check:
-    links = _links(session, tenant_id, "invoice", [i.id for i in invoices])
-    bad = []
-    for inv in invoices:
-        ok, why = _is_current(session, "invoice", inv, links.get(inv.id))
-        if not ok:
-            bad.append(RecordRef("invoice", inv.id, f"Invoice {inv.number}", why))
-    return Check("invoices_in_xero", "All invoices in Xero", not bad, len(bad), bad, len(invoices))
+def _skipped(link: Link | None) -> bool:
+    return link is not None and link.state == "skipped"
 
 
-def _check_payments(session: Session, tenant_id: str | None, payments: list[Payment], end: date) -> Check:
+def _skip_reasons(session: Session, entity: str, ids: list[int]) -> dict[int, str]:
+    """The reason a person gave when skipping each record's latest skipped item."""
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SyncItem.local_id, SyncItem.skip_reason)
+            .where(SyncItem.entity == entity, SyncItem.local_id.in_(ids[i:i + 500]), SyncItem.outcome == "skipped")
+            .order_by(SyncItem.id)
+        )
+        out.update({local_id: reason or "skipped" for local_id, reason in rows})
+    return out
+
+
+def _check_invoices(session: Session, tenant_id: str | None, invoices: list[Invoice],
+                    credit_notes: list[CreditNote], sync_start: date | None) -> Check:
+    """Invoices and credit notes of the month in Xero with their current content."""
+    bad: list[RecordRef] = []
+    excluded: list[RecordRef] = []
+    for entity, docs, title in (("invoice", invoices, "Invoice"), ("credit_note", credit_notes, "Credit note")):
+        links = _links(session, tenant_id, entity, [d.id for d in docs])
+        skipped = _skip_reasons(session, entity, [d.id for d in docs if _skipped(links.get(d.id))])
+        for doc in docs:
+            label = f"{title} {doc.number}"
+            link = links.get(doc.id)
+            if sync_start is not None and doc.issue_date < sync_start:
+                excluded.append(RecordRef(entity, doc.id, label, f"dated before the sync start date "
+                                                                 f"({sync_start.isoformat()}): not sent"))
+                continue
+            if doc.status == "void" and (link is None or not link.xero_id):
+                excluded.append(RecordRef(entity, doc.id, label, "void and never sent to Xero: nothing to send"))
+                continue
+            if doc.status == "draft":
+                continue
+            if doc.id in skipped:
+                excluded.append(RecordRef(entity, doc.id, label, f"skipped by a person: {skipped[doc.id]}"))
+                continue
+            ok, why = _is_current(session, entity, doc, link)
+            if not ok:
+                bad.append(RecordRef(entity, doc.id, label, why))
+    checked = len(invoices) + len(credit_notes)
+    return Check("invoices_in_xero", "All invoices in Xero", not bad, len(bad), bad, checked, excluded)
+
+
+def _check_payments(session: Session, tenant_id: str | None, payments: list[Payment],
+                    allocations: list[CreditAllocation], end: date, sync_start: date | None) -> Check:
+    """Every payment and credit allocation of the month is in Xero *as it is in the ledger*
+    (amount, date, bank account), and Xero's payments were pulled past the month's end."""
+    from .mapping_check import MappingBook
+
     links = _links(session, tenant_id, "payment", [p.id for p in payments])
-    bad = []
+    invoices = {i.id: i for i in _by_ids(session, Invoice, sorted({p.invoice_id for p in payments}
+                                                                   | {a.invoice_id for a in allocations}))}
+    skipped = _skip_reasons(session, "payment", [p.id for p in payments if _skipped(links.get(p.id))])
+    book = MappingBook(session, tenant_id) if tenant_id else None
+    bad: list[RecordRef] = []
+    excluded: list[RecordRef] = []
     for pay in payments:
+        label = f"Payment {pay.amount} on {pay.date.isoformat()}"
+        inv = invoices.get(pay.invoice_id)
+        if sync_start is not None and inv is not None and inv.issue_date < sync_start:
+            excluded.append(RecordRef("payment", pay.id, label, f"on invoice {inv.number}, dated before the sync "
+                                                                f"start date ({sync_start.isoformat()}): not sent"))
+            continue
+        if pay.id in skipped:
+            excluded.append(RecordRef("payment", pay.id, label, f"skipped by a person: {skipped[pay.id]}"))
+            continue
         link = links.get(pay.id)
         if link is None or not link.xero_id or link.state != "linked":
-            bad.append(RecordRef("payment", pay.id, f"Payment {pay.amount} on {pay.date.isoformat()}",
-                                 "not in Xero yet"))
-    from sqlalchemy import func
-
+            bad.append(RecordRef("payment", pay.id, label, "not in Xero yet"))
+            continue
+        why = _payment_disagrees(pay, link, book)
+        if why:
+            bad.append(RecordRef("payment", pay.id, label, why))
+    alloc_links = _links(session, tenant_id, "allocation", [a.id for a in allocations])
+    for alloc in allocations:
+        label = f"Credit {alloc.amount} applied on {alloc.date.isoformat()}"
+        inv = invoices.get(alloc.invoice_id)
+        if sync_start is not None and inv is not None and inv.issue_date < sync_start:
+            excluded.append(RecordRef("allocation", alloc.id, label, "on an invoice dated before the sync start date"))
+            continue
+        link = alloc_links.get(alloc.id)
+        if link is None or not link.xero_id or link.state != "linked":
+            bad.append(RecordRef("allocation", alloc.id, label, "credit not applied in Xero yet"))
+        elif link.pushed_hash and link.pushed_hash != _allocation_hash(alloc):
+            bad.append(RecordRef("allocation", alloc.id, label, "changed in the ledger since it was applied in Xero"))
     from ..store.models import Watermark
 
     query = select(func.max(Watermark.value)).where(Watermark.name == PAYMENTS_WATERMARK)
@@ -189,7 +272,45 @@ def _check_payments(session: Session, tenant_id: str | None, payments: list[Paym
         when = pulled_to.strftime("%Y-%m-%d %H:%M UTC") if pulled_to else "never"
         bad.append(RecordRef("pull", None, "Payments recorded in Xero",
                              f"pulled up to {when}; a sync after the month's end is needed"))
-    return Check("payments_reconciled", "Payments reconciled", not bad, len(bad), bad, len(payments))
+    return Check("payments_reconciled", "Payments reconciled", not bad, len(bad), bad,
+                 len(payments) + len(allocations), excluded)
+
+
+def _payment_disagrees(pay: Payment, link: Link, book: Any) -> str:
+    """Why the Xero payment behind ``link`` is not the ledger's, from what Xero answered ("" = agrees)."""
+    from .reconcile.snapshots import money_text, parse_day
+
+    snap = link.xero_snapshot or {}
+    if str(snap.get("Status") or "AUTHORISED").upper() == "DELETED":
+        return "deleted in Xero"
+    if snap.get("Amount") is not None and money_text(snap.get("Amount")) != money_text(pay.amount):
+        return f"Xero has {money_text(snap.get('Amount'))}, the ledger {money_text(pay.amount)}"
+    day = parse_day(snap.get("Date")) if snap.get("Date") else None
+    if day is not None and day != pay.date:
+        return f"Xero has it on {day.isoformat()}, the ledger on {pay.date.isoformat()}"
+    if pay.source == "ledger" and book is not None and snap.get("AccountCode"):
+        try:
+            expected = book.bank_account(pay.method).get("Code")
+        except KeyError:
+            expected = None
+        if expected and expected != snap.get("AccountCode"):
+            return (f"Xero has it in account {snap.get('AccountCode')}, the mapping for {pay.method} says "
+                    f"{expected}")
+    return ""
+
+
+def _allocation_hash(alloc: CreditAllocation) -> str | None:
+    from .hashing import canonical_hash
+    from .payloads import allocation_content
+
+    return canonical_hash(allocation_content(alloc))
+
+
+def _by_ids(session: Session, model: Any, ids: list[int]) -> list[Any]:
+    out: list[Any] = []
+    for i in range(0, len(ids), 500):
+        out.extend(session.scalars(select(model).where(model.id.in_(ids[i:i + 500]))))
+    return out
 
 
 def _check_contacts(session: Session, tenant_id: str | None, customers: list[Customer]) -> Check:
@@ -215,7 +336,11 @@ def _check_failed(session: Session, month_records: dict[str, dict[int, str]]) ->
                 .where(
                     SyncItem.entity == entity,
                     SyncItem.local_id.in_(chunk),
-                    SyncItem.outcome == "failed",
+                    # Needs-review items are unresolved too, except those that opened an exception
+                    # (the exceptions check counts those, and closing it is what resolves them).
+                    or_(SyncItem.outcome == "failed",
+                        and_(SyncItem.outcome == "needs_review",
+                             ~func.coalesce(SyncItem.message, "").contains("(exception #"))),
                     SyncItem.superseded_by_id.is_(None),
                     ~exists().where(
                         and_(
@@ -235,12 +360,14 @@ def _check_failed(session: Session, month_records: dict[str, dict[int, str]]) ->
                 seen.add(local_id)
                 bad.append(RecordRef(entity, local_id, labels[local_id], message or "failed"))
     checked = sum(len(v) for v in month_records.values())
-    return Check("failed_resolved", "Failed items resolved", not bad, len(bad), bad, checked)
+    return Check("failed_resolved", "Failed and needs-review items resolved", not bad, len(bad), bad, checked)
 
 
 def _check_exceptions(
-    session: Session, tenant_id: str | None, month_records: dict[str, dict[int, str]]
+    session: Session, tenant_id: str | None, month_records: dict[str, dict[int, str]], start: date, end: date
 ) -> Check:
+    """Open exceptions about the month's records. A Xero payment that would overpay is about the
+    payment, so it belongs to the month of the payment's date, not of its invoice."""
     bad: list[RecordRef] = []
     for entity, labels in month_records.items():
         ids = list(labels)
@@ -250,14 +377,35 @@ def _check_exceptions(
                 ReconException.entity == entity,
                 ReconException.local_id.in_(chunk),
                 ReconException.status == "open",
+                ReconException.kind != OVERPAYS,
             )
             if tenant_id:
                 query = query.where(ReconException.tenant_id == tenant_id)
             for exc in session.scalars(query.order_by(ReconException.id)):
                 bad.append(RecordRef(entity, exc.local_id, labels.get(exc.local_id or 0, exc.label),
                                      f"open exception #{exc.id}: {exc.label or exc.kind}"))
+    query = select(ReconException).where(ReconException.kind == OVERPAYS, ReconException.status == "open")
+    if tenant_id:
+        query = query.where(ReconException.tenant_id == tenant_id)
+    for exc in session.scalars(query.order_by(ReconException.id)):
+        day = _payment_day(exc)
+        if day is not None and start <= day < end:
+            bad.append(RecordRef(exc.entity, exc.local_id, exc.label or "Payment recorded in Xero",
+                                 f"open exception #{exc.id}: {exc.label or exc.kind}"))
     checked = sum(len(v) for v in month_records.values())
     return Check("exceptions_reviewed", "Exceptions reviewed", not bad, len(bad), bad, checked)
+
+
+OVERPAYS = "payment_overpays"
+
+
+def _payment_day(exc: ReconException) -> date | None:
+    """The payment's date from an overpayment exception's Xero value ("50.00 on 2025-06-30")."""
+    _, _, day = (exc.xero_value or "").partition(" on ")
+    try:
+        return date.fromisoformat(day.strip()) if day.strip() else None
+    except ValueError:
+        return None
 
 
 def _check_compare(session: Session, month: str, checked: int) -> Check:
@@ -345,6 +493,10 @@ def export_checklist_csv(
                 out.writerow([checklist.month, c.key, c.title, "yes" if c.passed else "no", c.count, c.checked,
                               r.entity, "" if r.local_id is None else r.local_id, _safe(r.label),
                               _safe(r.reason)])
+            for r in c.excluded:
+                out.writerow([checklist.month, c.key, c.title, "yes" if c.passed else "no", c.count, c.checked,
+                              r.entity, "" if r.local_id is None else r.local_id, _safe(r.label),
+                              _safe("excluded: " + r.reason)])
         if signoff is not None:
             out.writerow([])
             out.writerow(["signed_off_by", _safe(signoff.signed_by), "at", signoff.signed_at.isoformat(),

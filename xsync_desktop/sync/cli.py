@@ -200,6 +200,7 @@ def _verify(store: Store, profile: Profile, connection: Connection, args: Any) -
             d = f.difference
             how = f"new exception #{f.exception_id}" if f.new else f"covered by exception #{f.exception_id}"
             say(f"  {d.label}: {d.field} ledger={d.ledger_value or '-'} xero={d.xero_value or '-'} ({how})")
+        say(f"unexplained differences: {report.unexplained}")
     say(f"run {result.run_id}: {result.outcome}; Xero calls {result.counts.get('api_calls', 0)}")
     if result.outcome == "paused":
         return ExitCode.PAUSED

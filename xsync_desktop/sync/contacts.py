@@ -21,7 +21,7 @@ from ..store.models import Customer, Link, Watermark
 from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
 from .exceptions import contact_archived_conflict, raise_conflict
-from .links import LinkBook, snapshot, updated_utc
+from .links import LinkBook, updated_utc
 from .payloads import contact_content, contact_element
 
 ARCHIVED = ("ARCHIVED", "GDPRREQUEST")
@@ -118,10 +118,13 @@ class ContactPhase:
             upd = updated_utc(c)
             if upd and (latest is None or upd > latest):
                 latest = upd
-        # Keep what we learnt about linked contacts (archived?) on their links.
+        # Keep what we learnt about linked contacts (archived? merged?) on their links, raising the
+        # change as the pull would: this refresh comes first, so the pull would no longer see it.
+        from .reconcile.contacts import reconcile_contact
+
         for lk in self.links.by_entity("contact"):
-            if lk.xero_id and lk.xero_id in d.by_id:
-                lk.xero_snapshot = snapshot(d.by_id[lk.xero_id])
+            if lk.xero_id and lk.xero_id in d.by_id and lk.state != "sending":
+                reconcile_contact(ctx, d.by_id[lk.xero_id], lk)
         if latest is not None:
             _set_watermark(ctx, "push_contacts", latest)
         return d

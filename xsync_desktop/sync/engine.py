@@ -264,10 +264,12 @@ class SyncEngine:
         sender = BatchSender(ctx, links, items)
         book = MappingBook(session, self.tenant_id)
         ContactPhase(ctx, links, items, sender).run(needed_customers(ctx, links, scope))
+        payments = PaymentPhase(ctx, links, items, sender, book, scope)
+        payments.run_deletions()  # refunds before voids: Xero voids only an invoice with no payment
         DocumentPhase(ctx, links, items, sender, book, scope, INVOICE).run()
         DocumentPhase(ctx, links, items, sender, book, scope, CREDIT_NOTE).run()
         AllocationPhase(ctx, links, items, sender, scope).run()
-        PaymentPhase(ctx, links, items, sender, book, scope).run()
+        payments.run()
         session.commit()
         checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small
         if trigger != "retry":

@@ -32,6 +32,9 @@ def snapshot(data: dict[str, Any]) -> dict[str, Any]:
     contact = data.get("Contact")
     if isinstance(contact, dict) and contact.get("ContactID"):
         out["ContactID"] = contact["ContactID"]
+    account = data.get("Account")  # a payment's bank account: the checklist compares it with the mapping
+    if isinstance(account, dict) and account.get("Code"):
+        out["AccountCode"] = str(account["Code"])
     return out
 
 

@@ -92,7 +92,17 @@ class PaymentPhase:
         self.ctx, self.links, self.items, self.sender = ctx, links, items, sender
         self.book, self.scope = book, scope
 
-    def run(self) -> None:
+    def run_deletions(self) -> None:
+        """Payments reversed in the ledger are deleted in Xero *before* the document phase, so a
+        refund and a void in one run go in that order: Xero voids only an invoice with no payment,
+        and the void's message must not ask a person to remove a payment this run removes."""
+        self.run(creates=False)
+
+    def run(self, *, creates: bool = True) -> None:
+        """Send new ledger payments (and any deletion run_deletions did not already send)."""
+        self._run(creates)
+
+    def _run(self, send_creates: bool) -> None:
         ctx, links, scope = self.ctx, self.links, self.scope
         creates: list[Work] = []
         deletes: list[tuple[Payment, str]] = []
@@ -112,6 +122,8 @@ class PaymentPhase:
             if p.reversed_at is not None:
                 if lk is not None and lk.xero_id and lk.pushed_hash != deleted_hash(p):
                     deletes.append((p, lk.xero_id))
+                continue
+            if not send_creates:
                 continue
             if inv.status != "authorised":
                 continue

@@ -242,21 +242,25 @@ def _contact_ids(ctx: RunContext, invoices: list[Invoice]) -> dict[int, str]:
 def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     pay_links = links_by_xero_id(ctx.session, ctx.tenant_id, "payment", [str(p.get("PaymentID")) for p in items])
     inv_ids = [str((p.get("Invoice") or {}).get("InvoiceID") or "") for p in items]
-    inv_links = {
-        k: v
-        for k, v in links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids).items()
-        if v.state != "sending"
-    }
+    all_inv_links = links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids)
+    inv_links = {k: v for k, v in all_inv_links.items() if v.state != "sending"}
+    # Invoices whose last send is not settled: their payments wait (see reconcile_payment).
+    unsettled = {k for k, v in all_inv_links.items() if v.state == "sending"}
     pays = _preload(ctx, Payment, [lk.local_id for lk in pay_links.values()])
     invs = _preload(ctx, Invoice, [lk.local_id for lk in inv_links.values()] + [p.invoice_id for p in pays])
     failures = 0
+    parked: list[str] = []
     for xp in items:
         pid = str(xp.get("PaymentID") or "")
         failures += _guarded(
             ctx, "payment", f"Xero payment {pid}", pid,
-            lambda xp=xp: reconcile_payment(ctx, xp, pay_links, inv_links),  # type: ignore[misc]
+            lambda xp=xp: reconcile_payment(ctx, xp, pay_links, inv_links, unsettled, parked),  # type: ignore[misc]
         )
     ctx.commit()
+    if parked:
+        # Never move the bookmark past a payment not applied yet: it is read again next run.
+        log.info("pull_payments: %d payment(s) wait for their invoice's send to settle", len(parked))
+        failures += len(parked)
     del pays, invs
     return failures
 

@@ -233,12 +233,19 @@ def _file(ctx: RunContext, diffs: list[Difference], customer_of: dict[int, int])
     return findings
 
 
-def _covering_exceptions(session: Session, tenant_id: str) -> dict[tuple[str, Any], int]:
-    """Open exceptions by (entity, local id) and by ("xero", xero id)."""
-    out: dict[tuple[str, Any], int] = {}
-    for exc in session.scalars(select(ReconException).where(ReconException.tenant_id == tenant_id,
-                                                            ReconException.status == "open",
-                                                            ReconException.kind.notin_((DIFFERS, WRONG_LINK)))):
+def _covering_exceptions(session: Session, tenant_id: str) -> dict[tuple[Any, ...], int]:
+    """Open exceptions by (entity, local id) and by ("xero", xero id); dismissed ones by
+    (entity, local id, field, ledger value, Xero value): a person chose to leave that very
+    difference as it is ("leave both as they are")."""
+    out: dict[tuple[Any, ...], int] = {}
+    rows = session.scalars(select(ReconException).where(ReconException.tenant_id == tenant_id,
+                                                        ReconException.status.in_(("open", "dismissed")),
+                                                        ReconException.kind.notin_((DIFFERS, WRONG_LINK))))
+    for exc in rows:
+        if exc.status == "dismissed":
+            out.setdefault((exc.entity, exc.local_id, exc.field, exc.ledger_value or "", exc.xero_value or ""),
+                           exc.id)
+            continue
         if exc.local_id is not None:
             out.setdefault((exc.entity, exc.local_id), exc.id)
         if exc.xero_id:
@@ -246,9 +253,11 @@ def _covering_exceptions(session: Session, tenant_id: str) -> dict[tuple[str, An
     return out
 
 
-def _cover(covering: dict[tuple[str, Any], int], d: Difference, customer_of: dict[int, int]) -> int | None:
-    """An open exception about the same record (or, for a payment, its invoice) explains it."""
-    for key in ((d.entity, d.local_id), ("xero", (d.xero_id or "").lower())):
+def _cover(covering: dict[tuple[Any, ...], int], d: Difference, customer_of: dict[int, int]) -> int | None:
+    """An open exception about the same record (or, for a payment, its invoice), or the same
+    difference dismissed by a person, explains it."""
+    for key in ((d.entity, d.local_id), ("xero", (d.xero_id or "").lower()),
+                (d.entity, d.local_id, d.field, d.ledger_value, d.xero_value)):
         if key in covering:
             return covering[key]
     if d.field == "payment" and d.xero_value.startswith("payment "):

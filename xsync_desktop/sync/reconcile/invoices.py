@@ -106,7 +106,9 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
             ledger_text = inv.due_date.isoformat() if attr == "due_date" else (inv.reference or "")
             if new[key] == ledger_text:
                 pass  # both sides already agree
-            elif ledger_unchanged:
+            elif ledger_unchanged or ledger_text == (base.get(key) or ""):
+                # The ledger did not change *this* field (it still holds what Xero had): Xero's edit
+                # is applied, and a ledger edit of another field still goes out (both merge).
                 value: Any = date.fromisoformat(new[key]) if attr == "due_date" else (new[key] or None)
                 with refresh_pushed_hash(session, link, inv):
                     write_back(session, inv, "invoice", attr, value, reason, ctx.run.id)
@@ -151,6 +153,38 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
 # it would overwrite the very Xero value the exception keeps for them.
 HOLDING_KINDS = ("due_date_conflict", "reference_conflict", "amounts_changed", "currency_changed",
                  "contact_changed", "invoice_deleted", "void_with_payments")
+
+
+# Dismissed both-sides conflicts on these fields: "leave both as they are". While the ledger still
+# holds the value it had when the person dismissed, the update sends Xero's value for that field.
+DISMISSED_FIELDS = {"due_date_conflict": "due_date", "reference_conflict": "reference"}
+# Dismissed conflicts that cannot be left field by field: the ledger's update stays held while the
+# ledger's value is still the dismissed one (the checklist shows the invoice as not sent).
+DISMISSED_HOLDS = ("amounts_changed", "currency_changed", "contact_changed")
+
+
+def dismissed_overrides(session: Session, tenant_id: str, inv: Invoice) -> tuple[dict[str, str], bool]:
+    """For an invoice about to be updated: the fields to send with Xero's value (a dismissed
+    both-sides conflict whose ledger value is unchanged), and whether the update is held."""
+    overrides: dict[str, str] = {}
+    held = False
+    rows = session.scalars(select(ReconException).where(
+        ReconException.tenant_id == tenant_id, ReconException.entity == "invoice",
+        ReconException.local_id == inv.id, ReconException.status == "dismissed",
+        ReconException.kind.in_(tuple(DISMISSED_FIELDS) + DISMISSED_HOLDS)).order_by(ReconException.id))
+    for exc in rows:
+        if exc.kind in DISMISSED_FIELDS:
+            field = DISMISSED_FIELDS[exc.kind]
+            ledger_now = inv.due_date.isoformat() if field == "due_date" else (inv.reference or "")
+            if ledger_now == (exc.ledger_value or ""):
+                overrides[field] = exc.xero_value or ""
+        elif exc.kind == "amounts_changed" and (exc.ledger_value or "") == money_text(inv.total):
+            held = True
+        elif exc.kind == "currency_changed" and (exc.ledger_value or "") == inv.currency:
+            held = True
+        elif exc.kind == "contact_changed":
+            held = True
+    return overrides, held
 
 
 def held_invoices(session: Session, tenant_id: str, invoice_ids: list[int]) -> set[int]:

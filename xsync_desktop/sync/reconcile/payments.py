@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from ..context import RunContext
 
 def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[str, Link],
-                      invoice_links: dict[str, Link]) -> None:
-    """One Xero payment from the pull: import, reverse, raise, skip or ignore."""
+                      invoice_links: dict[str, Link], unsettled: set[str] | None = None,
+                      parked: list[str] | None = None) -> None:
+    """One Xero payment from the pull: import, reverse, raise, skip, park or ignore.
+
+    ``unsettled``: Xero ids of invoices whose last send is not settled; a payment on one is
+    *parked* (its id appended to ``parked``): the pull keeps its bookmark before it, and the run
+    after the invoice settles imports it. Skipping it would lose it for good.
+    """
     session = ctx.session
     pid = str(xp.get("PaymentID") or "")
     if not pid:
@@ -77,6 +83,10 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     ilink = invoice_links.get(inv_id)
     number = xinv.get("InvoiceNumber") or inv_id
     if ilink is None:
+        if unsettled is not None and inv_id in unsettled:
+            if parked is not None:
+                parked.append(pid)
+            return
         _skip_unlinked_payment(ctx, pid, number, _amount_text(xp, amount))
         return
     inv = session.get(Invoice, ilink.local_id)
@@ -86,8 +96,8 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     if amount is None or day is None:
         _unreadable_payment(ctx, inv, pid, xp, "Amount" if amount is None else "Date")
         return
-    if _pending_own_payment(ctx, inv, amount):
-        return  # our own push whose outcome is not settled yet: the push phase settles it
+    # Our own pushes are told apart by their Reference only (checked above), never by amount: a
+    # bookkeeper's payment of the same amount as an unsettled ledger payment is theirs.
     label = f"Payment {format(amount, 'f')} on {inv.number}"
     outstanding = inv.amount_due
     if inv.status == "void" or amount > outstanding:
@@ -157,22 +167,6 @@ def _unreadable_payment(ctx: RunContext, inv: Invoice, pid: str, xp: dict[str, A
 def _is_own_reference(xp: dict[str, Any]) -> bool:
     """The push phase tags every payment it sends with its natural key in Reference."""
     return str(xp.get("Reference") or "").startswith(PAYMENT_REF_PREFIX)
-
-
-def _pending_own_payment(ctx: RunContext, inv: Invoice, amount: Decimal) -> bool:
-    """A ledger payment on this invoice, same amount, whose push outcome is still unknown."""
-    rows = ctx.session.execute(
-        select(Link.state, Link.xero_id)
-        .join(Payment, Payment.id == Link.local_id)
-        .where(
-            Link.tenant_id == ctx.tenant_id,
-            Link.entity == "payment",
-            Payment.invoice_id == inv.id,
-            Payment.amount == amount,
-            Payment.source == "ledger",
-        )
-    ).all()
-    return any(state == "sending" for state, _xero_id in rows)
 
 
 def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: str) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ...ledger.apply import derived_amounts, lock_invoice_amounts
 from ...store.models import ChangeLog, Invoice, Link, Payment, ReconException
 from ...store.settings import get_setting
 from ...store.types import utcnow
@@ -114,10 +116,29 @@ def reverse_payment(session: Session, tenant_id: str, pay: Payment, reason: str,
     inv = session.get(Invoice, pay.invoice_id)
     write_back(session, pay, "payment", "reversed_at", utcnow(), reason, run_id)
     if inv is not None:
-        link = find_link(session, tenant_id, "invoice", inv.id)
-        with refresh_pushed_hash(session, link, inv):
-            write_back(session, inv, "invoice", "amount_paid", inv.amount_paid - pay.amount, reason, run_id)
+        settle_amounts(session, tenant_id, inv, reason, run_id)
     return True
+
+
+def settle_amounts(session: Session, tenant_id: str, inv: Invoice, reason: str, run_id: int | None) -> None:
+    """Set the invoice's paid and credited amounts from its payments and allocations as they are
+    in the database now, never from this session's copy: a run holds its copy for a while, and
+    an import or a GUI decision may have added a payment since (the lost update of issue 13).
+
+    The invoice's row is locked first (ledger/apply.py), so a concurrent writer waits and then
+    sums with this payment in; the change is logged like any write-back.
+    """
+    session.flush()  # this session's own new or reversed payment counts
+    stored = lock_invoice_amounts(session, [inv.id]).get(inv.id)
+    if stored is not None:
+        # What the database holds, not this session's possibly stale copy (no change is logged).
+        set_committed_value(inv, "amount_paid", stored[0])
+        set_committed_value(inv, "amount_credited", stored[1])
+    paid, credited = derived_amounts(session, [inv.id])[inv.id]
+    link = find_link(session, tenant_id, "invoice", inv.id)
+    with refresh_pushed_hash(session, link, inv):
+        write_back(session, inv, "invoice", "amount_paid", paid, reason, run_id)
+        write_back(session, inv, "invoice", "amount_credited", credited, reason, run_id)
 
 
 def import_payment(
@@ -162,9 +183,7 @@ def import_payment(
             run_id=run_id,
         )
     )
-    inv_link = find_link(session, tenant_id, "invoice", inv.id)
-    with refresh_pushed_hash(session, inv_link, inv):
-        write_back(session, inv, "invoice", "amount_paid", inv.amount_paid + amount, reason, run_id)
+    settle_amounts(session, tenant_id, inv, reason, run_id)
     session.add(
         Link(
             tenant_id=tenant_id,

@@ -34,7 +34,7 @@ from .records_models import Column, RowTableModel, fit_columns
 
 _GREEN, _RED = "#1b7f3b", "#b3261e"
 _ENTITY_TITLES = {"invoice": "Invoice", "payment": "Payment", "contact": "Customer", "credit_note": "Credit note",
-                  "pull": "Xero pull", "compare": "Compare"}
+                  "pull": "Xero pull", "compare": "Compare", "allocation": "Credit applied"}
 
 
 def months_to_offer(first: date | None, today: date) -> list[str]:
@@ -352,11 +352,14 @@ class ChecklistView(QtWidgets.QWidget):
             self.record_model.set_rows([])
             self.records_title.setText("Click a check to see the records behind it.")
             return
-        self.record_model.set_rows(check.records)
+        # Excluded records are listed after the blocking ones, marked, never counted.
+        excluded = [RecordRef(r.entity, r.local_id, r.label, f"Excluded: {r.reason}") for r in check.excluded]
+        self.record_model.set_rows(list(check.records) + excluded)
         fit_columns(self.record_table, 320)
+        tail = f"; {len(excluded)} excluded" if excluded else ""
         self.records_title.setText(
-            f"<b>{check.title}</b>: " + (f"{check.count} record(s) block it" if check.records
-                                          else f"passes ({check.checked} records checked)"))
+            f"<b>{check.title}</b>: " + (f"{check.count} record(s) block it{tail}" if check.records
+                                          else f"passes ({check.checked} records checked{tail})"))
         self._record_selected()
 
     def selected_record(self) -> RecordRef | None:

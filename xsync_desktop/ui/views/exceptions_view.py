@@ -76,6 +76,12 @@ def _value_box(title: str) -> tuple[QtWidgets.QGroupBox, QtWidgets.QLabel]:
     return box, label
 
 
+# What dismissing does (issue 13): it is not "keep the ledger's value".
+DISMISS_MEANS = ("Dismiss leaves both sides as they are: the ledger keeps its value and Xero keeps its own. "
+                 "Nothing is sent to Xero for this field until someone decides (accept Xero's value or keep the "
+                 "ledger's in a later exception, or change it in the ledger again).")
+
+
 class ExceptionsView(QtWidgets.QWidget):
     """Open exceptions and their history; resolve with the actions that fit."""
 
@@ -326,7 +332,8 @@ class ExceptionsView(QtWidgets.QWidget):
             return
         if action == "dismiss":
             note, ok = QtWidgets.QInputDialog.getMultiLineText(
-                self, "Dismiss exception", f"Why is \u201c{row.kind_title}\u201d on {row.record} dismissed?")
+                self, "Dismiss exception", f"Why is \u201c{row.kind_title}\u201d on {row.record} dismissed?\n\n"
+                f"{DISMISS_MEANS}")
             if not ok:
                 return
             if not note.strip():
