@@ -302,3 +302,70 @@ def test_ledger_edit_of_one_field_and_xero_edit_of_another_merge(world: World) -
     after = world.invoice("INV-0002")
     assert (after.due_date, after.reference) == (xero_due, "Unit A2 (moved to B7)")
     assert world.engine.verify(None).extra["compare"].differences == 0
+
+
+# -- case 6: credit allocations never drift --------------------------------------------------------
+def _credit_note(w: World, number: str, customer_ext: str, total: str) -> int:
+    from xsync_desktop.store.models import CreditNote, CreditNoteLine, Customer
+
+    with session_scope(w.store.sessions) as s:
+        cust = s.scalars(select(Customer).where(Customer.external_id == customer_ext)).one()
+        inv = s.scalars(select(Invoice).where(Invoice.customer_id == cust.id)).first()
+        cn = CreditNote(external_id=number, number=number, customer_id=cust.id, issue_date=TODAY,
+                        currency=inv.currency, status="authorised", subtotal=Decimal(total),
+                        tax_total=Decimal("0.00"), total=Decimal(total))
+        cn.lines.append(CreditNoteLine(line_no=1, charge_type="rent", description="Goodwill credit",
+                                       quantity=Decimal("1"), unit_amount=Decimal(total), tax_amount=Decimal("0.00"),
+                                       line_amount=Decimal(total)))
+        s.add(cn)
+        s.flush()
+        return cn.id
+
+
+def test_credit_the_bookkeeper_applies_or_removes_in_xero_reaches_the_ledger(world: World) -> None:  # noqa: F811
+    from xsync_desktop.store.models import CreditAllocation
+
+    cn_id = _credit_note(world, "CN-L1", "C1", "30.00")
+    assert world.sync().counts["credit_notes_pushed"] == 1
+    inv = world.invoice("INV-0001")
+    applied = world.admin.allocate_credit(world.tenant, world.xero_id("credit_note", cn_id),
+                                          world.xero_id("invoice", inv.id), "25.00", TODAY.isoformat())
+    world.sync()
+    with session_scope(world.store.sessions) as s:
+        (alloc,) = s.scalars(select(CreditAllocation).where(CreditAllocation.credit_note_id == cn_id)).all()
+        assert (alloc.invoice_id, alloc.amount, alloc.external_id) == (inv.id, Decimal("25.00"),
+                                                                       f"xero:{applied['AllocationID']}")
+    assert world.invoice("INV-0001").amount_credited == Decimal("25.00")
+    assert world.engine.verify(None).extra["compare"].differences == 0
+    world.admin.remove_allocation(world.tenant, world.xero_id("credit_note", cn_id), applied["AllocationID"])
+    world.sync()
+    assert world.invoice("INV-0001").amount_credited == Decimal("0.00")
+    with session_scope(world.store.sessions) as s:
+        assert s.scalars(select(CreditAllocation)).all() == []
+    assert world.exceptions() == []
+
+
+def test_ledger_allocation_removed_in_xero_or_edited_in_the_ledger_is_raised(world: World) -> None:  # noqa: F811
+    from xsync_desktop.store.models import CreditAllocation
+    from xsync_desktop.store.types import utcnow
+
+    cn_id = _credit_note(world, "CN-L2", "C1", "30.00")
+    inv = world.invoice("INV-0002")
+    with session_scope(world.store.sessions) as s:
+        s.add(CreditAllocation(external_id="AL-1", credit_note_id=cn_id, invoice_id=inv.id, date=TODAY,
+                               amount=Decimal("20.00")))
+        s.get(Invoice, inv.id).amount_credited = Decimal("20.00")
+    world.sync()
+    with session_scope(world.store.sessions) as s:
+        alloc = s.scalars(select(CreditAllocation).where(CreditAllocation.external_id == "AL-1")).one()
+    # The ledger edits the allocation that is already in Xero: raised, not silently kept apart.
+    with session_scope(world.store.sessions) as s:
+        row = s.get(CreditAllocation, alloc.id)
+        row.amount, row.changed_at = Decimal("15.00"), utcnow()
+    world.sync()
+    assert [(e.kind, e.local_id) for e in world.exceptions()] == [("allocation_changed", alloc.id)]
+    # The bookkeeper removes the ledger's allocation in Xero: raised too.
+    xa = world.xero_id("allocation", alloc.id)
+    world.admin.remove_allocation(world.tenant, world.xero_id("credit_note", cn_id), xa)
+    world.sync()
+    assert {e.kind for e in world.exceptions()} == {"allocation_changed", "allocation_removed"}

@@ -64,6 +64,9 @@ class Admin:
         add("POST", r"/__admin/(?P<tid>[^/]+)/invoices/(?P<iid>[^/]+)", self.edit_invoice)
         add("POST", r"/__admin/(?P<tid>[^/]+)/contacts/(?P<cid>[^/]+)/archive", self.archive_contact)
         add("POST", r"/__admin/(?P<tid>[^/]+)/contacts/(?P<cid>[^/]+)/merge", self.merge_contact)
+        add("POST", r"/__admin/(?P<tid>[^/]+)/credit-notes/(?P<cnid>[^/]+)/allocations", self.allocate_credit)
+        add("DELETE", r"/__admin/(?P<tid>[^/]+)/credit-notes/(?P<cnid>[^/]+)/allocations/(?P<aid>[^/]+)",
+            self.remove_allocation)
         add("POST", r"/__admin/(?P<tid>[^/]+)/contacts", self.create_contact)
         add("POST", r"/__admin/(?P<tid>[^/]+)/accounts/(?P<code>[^/]+)/archive", self.archive_account)
         add("POST", r"/__admin/(?P<tid>[^/]+)/organisation", self.organisation)
@@ -203,6 +206,27 @@ class Admin:
             contact["MergedToContactID"] = into["ContactID"]
             contact["updated"] = into["updated"] = led.now
             return 200, render.contact(contact)
+        return self._mutate(req, run)
+
+    def allocate_credit(self, req: Request, body: Any) -> tuple[int, Any]:
+        """The bookkeeper applies a credit note to an invoice (Xero: the credit note's "Allocate
+        credit"), under the same rules as the API's PUT Allocations."""
+        def run(led: Ledger) -> tuple[int, Any]:
+            cn = led.t["credit_notes"].get(req.params["cnid"].lower())
+            if cn is None:
+                raise _err(404, "unknown credit note")
+            alloc = led.allocate(cn, {"Invoice": {"InvoiceID": body.get("InvoiceID")}, "Amount": body.get("Amount"),
+                                      "Date": body.get("Date")})
+            return 200, render.allocation(led, alloc)
+        return self._mutate(req, run)
+
+    def remove_allocation(self, req: Request, body: Any) -> tuple[int, Any]:
+        """The bookkeeper removes an allocation (Xero: the allocation's "Remove")."""
+        def run(led: Ledger) -> tuple[int, Any]:
+            alloc = led.t["allocations"].get(req.params["aid"].lower())
+            if alloc is None or alloc["CreditNoteID"] != req.params["cnid"].lower() or alloc["IsDeleted"]:
+                raise _err(404, "unknown allocation")
+            return 200, render.allocation(led, led.delete_allocation(alloc))
         return self._mutate(req, run)
 
     def create_contact(self, req: Request, body: Any) -> tuple[int, Any]:

@@ -55,6 +55,15 @@ class SandboxAdmin:
     def archive_contact(self, tid: str, contact_id: str) -> dict:
         return self._call("POST", f"/{tid}/contacts/{contact_id}/archive")
 
+    def allocate_credit(self, tid: str, credit_note_id: str, invoice_id: str, amount: Any, day: str) -> dict:
+        """The bookkeeper applies a credit note to an invoice in Xero."""
+        return self._call("POST", f"/{tid}/credit-notes/{credit_note_id}/allocations",
+                          {"InvoiceID": invoice_id, "Amount": amount, "Date": day})
+
+    def remove_allocation(self, tid: str, credit_note_id: str, allocation_id: str) -> dict:
+        """The bookkeeper removes an allocation in Xero."""
+        return self._call("DELETE", f"/{tid}/credit-notes/{credit_note_id}/allocations/{allocation_id}")
+
     def merge_contact(self, tid: str, contact_id: str, into: str) -> dict:
         """The bookkeeper merges ``contact_id`` into ``into`` (Xero: Contacts > Merge)."""
         return self._call("POST", f"/{tid}/contacts/{contact_id}/merge", {"Into": into})

@@ -51,6 +51,10 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "invoice_deleted": ("Invoice deleted in Xero", ("keep_ledger", "link", "dismiss")),
     "contact_archived": ("Contact archived in Xero", ("link", "dismiss")),
     "contact_merged": ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
+    "credit_overapplied": ("Credit applied in Xero would over-credit the invoice", ("dismiss",)),
+    "allocation_removed": ("Credit allocation removed in Xero", ("keep_ledger", "dismiss")),
+    "allocation_changed": ("Credit allocation changed in the ledger after it was applied in Xero",
+                           ("keep_ledger", "dismiss")),
     # Found by Compare with Xero (sync/verify.py): no reconcile rule saw it happen.
     "xero_differs": ("Xero differs from the ledger", ("keep_ledger", "dismiss")),
     "wrong_link": ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
@@ -307,6 +311,11 @@ def _accept_xero(session: Session, exc: ReconException, _xero_id: str | None) ->
 
 def _keep_ledger(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
     """Make the push phase send the ledger's version again, then a run does it."""
+    if exc.kind in ("allocation_removed", "allocation_changed"):
+        link = _link_for(session, exc)
+        if link is not None:
+            unlink_for_resend(link)  # the push phase applies the ledger's allocation afresh
+        return True
     if exc.kind == "payment_deleted":
         link = _link_for(session, exc)
         if link is not None:

@@ -21,7 +21,8 @@ from .documents import Scope, lock_message
 from .hashing import canonical_hash
 from .links import LinkBook
 from .mapping_check import MappingBook
-from .payloads import allocation_element, payment_element, payment_reference
+from .payloads import allocation_content, allocation_element, payment_element, payment_reference
+from .reconcile.credits import allocation_changed
 
 
 def payment_label(p: Payment, inv: Invoice | None) -> str:
@@ -55,11 +56,14 @@ class AllocationPhase:
                                           or inv.issue_date < self.scope.start_date):
                 continue
             lk = links.get("allocation", a.id)
+            label = f"Credit {cn.number} applied to invoice {inv.number}"
+            built_hash = canonical_hash(allocation_content(a))
+            if lk is not None and lk.xero_id and lk.state == "linked" and lk.pushed_hash \
+                    and lk.pushed_hash != built_hash:
+                allocation_changed(ctx, a, lk, label)  # Xero cannot edit an allocation: a person decides
+                continue
             if lk is not None and (lk.xero_id or lk.state == "sending"):
                 continue
-            label = f"Credit {cn.number} applied to invoice {inv.number}"
-            built_hash = canonical_hash({"credit_note": a.credit_note_id, "invoice": a.invoice_id,
-                                         "date": a.date, "amount": a.amount})
             if lk is not None and lk.state == "skipped" and lk.pending_hash == built_hash:
                 continue
             cn_x = links.xero_id("credit_note", cn.id)

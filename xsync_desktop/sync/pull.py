@@ -1,8 +1,8 @@
 """Pull: what changed in Xero since the last watermark, handed to reconcile.
 
-Three phases, each with its own watermark: payments first (so a bookkeeper who deleted
-payments and then voided the invoice is seen in that order), then invoices, then
-contacts. Each phase:
+Four phases, each with its own watermark: payments first (so a bookkeeper who deleted
+payments and then voided the invoice is seen in that order), then invoices, then credit
+notes (credit applied or removed in Xero), then contacts. Each phase:
 
 - asks with If-Modified-Since = the watermark and pageSize 1000 (one call when nothing
   changed);
@@ -35,6 +35,7 @@ from ..store.types import utcnow
 from .context import RunContext
 from .links import updated_utc
 from .reconcile.contacts import reconcile_contact
+from .reconcile.credits import reconcile_credit_note
 from .reconcile.invoices import reconcile_invoice
 from .reconcile.payments import reconcile_payment
 from .reconcile.write_backs import links_by_xero_id
@@ -63,6 +64,7 @@ def pull_and_reconcile(ctx: RunContext) -> None:
         return
     _pull_phase(ctx, "pull_payments", "Payments", {}, "invoice", _handle_payments)
     _pull_phase(ctx, "pull_invoices", "Invoices", {}, "invoice", _handle_invoices)
+    _pull_phase(ctx, "pull_credit_notes", "CreditNotes", {}, "credit_note", _handle_credit_notes)
     _pull_phase(ctx, "pull_contacts", "Contacts", {"includeArchived": "true"}, "contact", _handle_contacts)
 
 
@@ -285,6 +287,23 @@ def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     ctx.commit()
     del invs
     return failures
+
+
+def _handle_credit_notes(ctx: RunContext, items: list[dict[str, Any]]) -> int:
+    """Credit applied or removed in Xero on linked credit notes (reconcile/credits.py)."""
+    links = links_by_xero_id(ctx.session, ctx.tenant_id, "credit_note", [str(c.get("CreditNoteID")) for c in items])
+    failures = 0
+    parked: list[str] = []
+    for xc in items:
+        link = links.get(str(xc.get("CreditNoteID")))
+        if link is None or link.state == "sending":
+            continue
+        failures += _guarded(
+            ctx, "credit_note", f"Credit note {xc.get('CreditNoteNumber') or ''}", link.xero_id,
+            lambda xc=xc, link=link: reconcile_credit_note(ctx, xc, link, parked),  # type: ignore[misc]
+        )
+    ctx.commit()
+    return failures + len(parked)  # a parked credit note holds the bookmark: read again next run
 
 
 def _handle_contacts(ctx: RunContext, items: list[dict[str, Any]]) -> int:

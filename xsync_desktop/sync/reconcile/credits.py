@@ -1,0 +1,133 @@
+"""Reconcile rules for credit applied in Xero: allocations on linked credit notes.
+
+The pull reads credit notes changed in Xero (their Allocations come with them) and compares
+each one's live allocations with the ledger's linked ones:
+
+- an allocation the bookkeeper made in Xero on a linked invoice is imported into the ledger
+  (external id ``xero:<AllocationID>``), unless it credits more than the ledger has due: then
+  an exception, as an overpaying payment is;
+- an allocation removed in Xero is removed from the ledger when it came from Xero, and raised
+  when the ledger's own (pushed) allocation was removed: amounts are the ledger's;
+- while one of the credit note's allocations is still being sent (outcome unknown), the credit
+  note is parked: the pull's bookmark stays before it and the next run looks again.
+
+Paid and credited amounts are re-derived from the rows (write_backs.settle_amounts).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ...store.models import ChangeLog, CreditAllocation, CreditNote, Invoice, Link
+from ...store.types import utcnow
+from ..exceptions import Conflict, conflict_item
+from ..hashing import canonical_hash
+from ..payloads import allocation_content
+from .snapshots import parse_day, to_decimal
+from .write_backs import find_link, links_by_xero_id, settle_amounts
+
+if TYPE_CHECKING:
+    from ..context import RunContext
+
+XERO_PREFIX = "xero:"
+
+
+def reconcile_credit_note(ctx: RunContext, xc: dict[str, Any], link: Link, parked: list[str]) -> None:
+    """One linked Xero credit note: its allocations against the ledger's."""
+    session = ctx.session
+    cn = session.get(CreditNote, link.local_id)
+    if cn is None:
+        return
+    ledger = list(session.scalars(select(CreditAllocation).where(CreditAllocation.credit_note_id == cn.id)
+                                  .order_by(CreditAllocation.id)))
+    alloc_links = {lk.local_id: lk for lk in session.scalars(select(Link).where(
+        Link.tenant_id == ctx.tenant_id, Link.entity == "allocation",
+        Link.local_id.in_([a.id for a in ledger] or [-1])))}
+    if any(lk.state == "sending" for lk in alloc_links.values()):
+        parked.append(str(link.xero_id))  # our own allocation's outcome is unknown: decide next run
+        return
+    live = {str(a.get("AllocationID") or "").lower(): a for a in xc.get("Allocations") or []
+            if a.get("AllocationID") and not a.get("IsDeleted")}
+    known = {(lk.xero_id or "").lower(): local_id for local_id, lk in alloc_links.items() if lk.xero_id}
+    for aid, xa in live.items():
+        if aid not in known:
+            _credit_applied_in_xero(ctx, cn, xa)
+    by_id = {a.id: a for a in ledger}
+    for xid, local_id in known.items():
+        if xid not in live and local_id in by_id:
+            _allocation_removed_in_xero(ctx, cn, by_id[local_id], alloc_links[local_id])
+
+
+def _credit_applied_in_xero(ctx: RunContext, cn: CreditNote, xa: dict[str, Any]) -> None:
+    session = ctx.session
+    aid = str(xa["AllocationID"])
+    inv_xero = str((xa.get("Invoice") or {}).get("InvoiceID") or "")
+    inv_link = links_by_xero_id(session, ctx.tenant_id, "invoice", [inv_xero]).get(inv_xero)
+    amount = to_decimal(xa.get("Amount")) or Decimal("0.00")
+    label = f"Credit {cn.number}: {format(amount, 'f')} applied in Xero"
+    inv = session.get(Invoice, inv_link.local_id) if inv_link is not None else None
+    if inv is None:
+        return  # applied to an invoice this app never sent: not the ledger's money
+    day = parse_day(xa.get("Date")) or utcnow().date()
+    if inv.status == "void" or amount > inv.amount_due:
+        conflict_item(ctx, Conflict(
+            "credit_overapplied", "invoice", inv.id, aid, f"{label} to {inv.number}", "credit",
+            format(inv.amount_due, "f"), f"{format(amount, 'f')} on {day.isoformat()}",
+            f"Credit note {cn.number} was applied to invoice {inv.number} in Xero for {format(amount, 'f')}, but "
+            f"only {format(inv.amount_due, 'f')} is due in the ledger. It was not imported."), "pull")
+        return
+    item = ctx.start_item("allocation", None, "pull", f"{label} to {inv.number}", xero_id=aid)
+    now = utcnow()
+    alloc = CreditAllocation(external_id=f"{XERO_PREFIX}{aid}"[:64], credit_note_id=cn.id, invoice_id=inv.id,
+                             date=day, amount=amount, changed_at=now)
+    session.add(alloc)
+    session.flush()
+    session.add(ChangeLog(at=now, entity="allocation", local_id=alloc.id, field="created", old_value=None,
+                          new_value=f"{format(amount, 'f')} of {cn.number} to {inv.number}",
+                          reason="Credit applied in Xero", run_id=ctx.run.id))
+    session.add(Link(tenant_id=ctx.tenant_id, entity="allocation", local_id=alloc.id, xero_id=aid,
+                     natural_key=f"{cn.number}>{inv.number}", state="linked", pushed_at=now,
+                     pushed_hash=canonical_hash(allocation_content(alloc)), last_synced_at=now))
+    settle_amounts(session, ctx.tenant_id, inv, "Credit applied in Xero", ctx.run.id)
+    item.local_id = alloc.id
+    ctx.finish_item(item, "succeeded", f"Applied in Xero: imported to invoice {inv.number}.")
+
+
+def _allocation_removed_in_xero(ctx: RunContext, cn: CreditNote, alloc: CreditAllocation, link: Link) -> None:
+    session = ctx.session
+    inv = session.get(Invoice, alloc.invoice_id)
+    number = inv.number if inv is not None else "?"
+    label = f"Credit {cn.number}: {format(alloc.amount, 'f')} to {number}"
+    if alloc.external_id.startswith(XERO_PREFIX):
+        item = ctx.start_item("allocation", alloc.id, "reverse", label, xero_id=link.xero_id)
+        session.add(ChangeLog(at=utcnow(), entity="allocation", local_id=alloc.id, field="deleted",
+                              old_value=f"{format(alloc.amount, 'f')} to {number}", new_value=None,
+                              reason="Credit allocation removed in Xero", run_id=ctx.run.id))
+        session.delete(link)
+        session.delete(alloc)
+        if inv is not None:
+            settle_amounts(session, ctx.tenant_id, inv, "Credit allocation removed in Xero", ctx.run.id)
+        ctx.finish_item(item, "succeeded", "Removed in Xero: removed from the ledger.", xero_id=link.xero_id)
+        return
+    conflict_item(ctx, Conflict(
+        "allocation_removed", "allocation", alloc.id, link.xero_id, label, "status",
+        f"{format(alloc.amount, 'f')} on {alloc.date.isoformat()}", "REMOVED",
+        f"The ledger applies {format(alloc.amount, 'f')} of credit note {cn.number} to invoice {number}, and the app "
+        "sent it; someone removed it in Xero. Keep the ledger's to apply it again, or correct the ledger."), "pull")
+
+
+def allocation_changed(ctx: RunContext, alloc: CreditAllocation, link: Link, label: str) -> bool:
+    """A ledger edit of an allocation already in Xero (Xero cannot edit one): raised, never lost."""
+    conflict = Conflict(
+        "allocation_changed", "allocation", alloc.id, link.xero_id, label, "amount",
+        f"{format(alloc.amount, 'f')} on {alloc.date.isoformat()}", link.xero_id,
+        "This credit allocation changed in the ledger after it was applied in Xero, and Xero cannot change one. "
+        "Remove the allocation in Xero (the credit note's allocations), then choose Keep ledger's to apply the "
+        "ledger's version.")
+    return conflict_item(ctx, conflict, "allocate")
+
+
+__all__ = ["allocation_changed", "find_link", "reconcile_credit_note"]
