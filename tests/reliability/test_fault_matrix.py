@@ -187,6 +187,27 @@ def test_5xx_past_the_retries_fails_items_then_the_next_run_sends_them_once(sync
     assert_no_duplicates(sync_rig)
 
 
+def test_503_to_everything_on_the_demo_first_sync_says_what_a_configured_profile_says(cli_rig: CliRig) -> None:
+    """Issue 15 case 4: the demo's first sync (no mapping yet) with every Xero call answered 503."""
+    from xsync_desktop.sync import messages
+
+    cli_rig.admin.faults("status", status=503)  # every accounting call, until cleared
+    first = cli_rig.sync(timeout=300)
+    _no_traceback(first)
+    assert first.returncode == ExitCode.FAILURES, first.stdout + first.stderr
+    assert messages.UNAVAILABLE in first.stdout
+    cli_rig.admin.clear_faults()
+    configured = cli_rig.sync()
+    assert configured.returncode == ExitCode.OK, configured.stdout + configured.stderr
+    cli_rig.admin.faults("status", status=503)
+    again = cli_rig.sync(timeout=300)
+    _no_traceback(again)
+    assert again.returncode == first.returncode
+    assert messages.UNAVAILABLE in again.stdout
+    cli_rig.admin.clear_faults()
+    cli_rig.assert_consistent()
+
+
 # -- slow answers and lost answers ---------------------------------------------------------------
 def test_delay_past_the_client_timeout_is_retried_without_duplicate(sync_rig: SyncRig) -> None:
     from xsync_desktop.sync.engine import SyncEngine

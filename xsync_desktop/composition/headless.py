@@ -12,6 +12,7 @@ sync/cli.py receives the result as a `Connector` and never learns which Xero it 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from ..xero.login import LoopbackLogin, redirect_uris
 from ..xero.session import XeroSession
 from ..xero.token_store import KeyringTokenStore
 from . import demo as demo_kit
+
+log = logging.getLogger(__name__)
 
 DEMO_ENV = "XSYNC_DEMO_SANDBOX"
 DEMO_CLIENT_ID = "xsync-desktop-demo"
@@ -188,5 +191,10 @@ def _demo_first_time(store: Store, connection: Connection) -> None:
                 for m in suggest_mappings(s, connection.tenant_id):
                     s.add(m)
                 s.commit()
+            except XeroError as exc:
+                # Xero refusing now (503, offline, limits) is the run's to report, in the same words
+                # and exit code as for a configured profile; the mapping is suggested on a later run.
+                s.rollback()
+                log.info("demo mapping suggestion postponed: %s", exc.user_message)
             finally:
                 client.close()
