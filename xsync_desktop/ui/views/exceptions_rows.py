@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from ...store.models import ReconException
+from ...store.models import ReconException, SyncItem, SyncRun
 from ...store.types import utcnow
 from ...sync.exceptions import available_actions, kind_title, record_label
 
@@ -24,7 +24,12 @@ ACTION_TITLES = {
     "keep_ledger": "Keep the ledger's value (re-push)",
     "link": "Link to a Xero object\u2026",
     "dismiss": "Dismiss with a note\u2026",
+    "retry": "Retry now",
+    "skip": "Skip with a reason\u2026",
 }
+#: a ledger change the sync held back ("needs review"), listed beside the exceptions
+HELD_KIND = "needs_review"
+HELD_TITLE = "Held: needs review in Xero"
 STATUS_TITLES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
 
 
@@ -49,6 +54,8 @@ class ExceptionRow:
     resolution_note: str | None
     resolved_by: str | None
     resolved_at: datetime | None
+    #: for a held change: the run item to retry or skip (the row's id is then -item_id)
+    item_id: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -77,13 +84,42 @@ def load_exceptions(session: Session, tenant_id: str | None, limit: int = 5000) 
                                         ReconException.id).limit(limit)
     if tenant_id:
         q = q.where((ReconException.tenant_id == tenant_id) | ReconException.tenant_id.is_(None))
-    rows = []
+    rows = held_changes(session, tenant_id)
     for exc in session.scalars(q):
         rows.append(ExceptionRow(
             exc.id, exc.kind, kind_title(exc.kind), exc.entity, exc.local_id, exc.xero_id,
             record_label(session, exc), exc.field, exc.ledger_value, exc.xero_value, exc.detail, exc.status,
             exc.first_seen, exc.last_seen, tuple(available_actions(exc)), exc.resolution, exc.resolution_note,
             exc.resolved_by, exc.resolved_at,
+        ))
+    return rows
+
+
+def held_changes(session: Session, tenant_id: str | None) -> list[ExceptionRow]:
+    """Ledger changes the sync held back as "needs review" that no open exception already shows.
+
+    E.g. an edited invoice that has a payment in Xero: Xero refuses the update until the
+    payment is removed there. Nothing else lists it where the bookkeeper looks, so it is an
+    open row here, with the run item's own actions: retry (after fixing it in Xero) or skip.
+    """
+    q = (select(SyncItem).join(SyncRun, SyncRun.id == SyncItem.run_id)
+         .where(SyncItem.outcome == "needs_review", SyncItem.superseded_by_id.is_(None),
+                SyncItem.local_id.is_not(None))
+         .order_by(SyncItem.started_at, SyncItem.id))
+    if tenant_id:
+        q = q.where((SyncRun.tenant_id == tenant_id) | SyncRun.tenant_id.is_(None))
+    shown = {(e, i) for e, i in session.execute(
+        select(ReconException.entity, ReconException.local_id).where(ReconException.status == "open"))}
+    rows = []
+    for item in session.scalars(q):
+        if (item.entity, item.local_id) in shown:
+            continue  # the open exception on this record is where it is decided
+        shown.add((item.entity, item.local_id))
+        rows.append(ExceptionRow(
+            -item.id, HELD_KIND, HELD_TITLE, item.entity, item.local_id, item.xero_id, item.label,
+            item.action, "changed in the ledger", "not changed in Xero", item.message, "open",
+            item.started_at, item.finished_at or item.started_at, ("retry", "skip"), None, None, None, None,
+            item_id=item.id,
         ))
     return rows
 

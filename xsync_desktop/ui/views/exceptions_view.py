@@ -344,9 +344,50 @@ class ExceptionsView(QtWidgets.QWidget):
         if action == "link":
             self._open_link_dialog(row, who)
             return
+        if row.item_id is not None:
+            self._act_on_held(row, action)
+            return
         if not self._confirm(row, action):
             return
         self._resolve(row, action, who)
+
+    def _act_on_held(self, row: ExceptionRow, action: str) -> None:
+        """A held ledger change: retry it (after fixing it in Xero) or skip it with a reason.
+
+        The same run-item actions as the Runs view, through the app's one sync controller;
+        the list reloads when that run ends (its "runs"/"exceptions" notices).
+        """
+        assert row.item_id is not None
+        sync = self.services.sync
+        if sync is None:
+            return
+        if action == "skip":
+            reason, ok = QtWidgets.QInputDialog.getText(
+                self, "Skip", f"Why skip the held change to {row.record}? (kept in the run log)")
+            if not ok or not reason.strip():
+                self.message_label.setText("Skipping needs a reason. Nothing was changed.")
+                return
+            started = sync.skip_item(row.item_id, reason.strip())
+        else:
+            started = sync.retry_item(row.item_id)
+        if not started:
+            self.message_label.setText("A sync is running: try again when it has finished.")
+            return
+        self.message_label.setText(f"{ACTION_TITLES[action].rstrip(chr(0x2026))}: {row.record}\u2026")
+        sync.busy_changed.connect(self._held_done(row, action))
+
+    def _held_done(self, row: ExceptionRow, action: str) -> Callable[[bool], None]:
+        sync = self.services.sync
+
+        def done(busy: bool) -> None:
+            if busy:
+                return
+            sync.busy_changed.disconnect(done)
+            self.message_label.setText(f"{row.record}: {ACTION_TITLES[action].rstrip(chr(0x2026)).lower()} "
+                                       "\u2014 done. The Runs view has the details.")
+            self.refresh(then=lambda: self.resolved.emit(row.id, action))
+
+        return done
 
     def _confirm(self, row: ExceptionRow, action: str, xero_id: str | None = None) -> bool:
         text = _CONFIRM[action].format(record=row.record, ledger=row.ledger_value or "(none)",
