@@ -369,3 +369,33 @@ def test_ledger_allocation_removed_in_xero_or_edited_in_the_ledger_is_raised(wor
     world.admin.remove_allocation(world.tenant, world.xero_id("credit_note", cn_id), xa)
     world.sync()
     assert {e.kind for e in world.exceptions()} == {"allocation_changed", "allocation_removed"}
+
+
+def test_credit_note_changed_on_both_sides_is_held_and_raised(world: World) -> None:  # noqa: F811
+    from xsync_desktop.store.models import CreditNote
+    from xsync_desktop.store.types import utcnow
+    from xsync_desktop.sync.exceptions import resolve_exception
+
+    cn_id = _credit_note(world, "CN-L3", "C1", "30.00")
+    world.sync()
+    xid = world.xero_id("credit_note", cn_id)
+    client = world.rig.new_client()  # the bookkeeper edits the credit note in Xero (public API)
+    try:
+        client.post(f"/CreditNotes/{xid}", {"CreditNotes": [{"CreditNoteID": xid, "Reference": "Xero ref"}]},
+                    idempotency_key="bookkeeper-edit-cn-l3")
+    finally:
+        client.close()
+    with session_scope(world.store.sessions) as s:
+        row = s.get(CreditNote, cn_id)
+        row.reference, row.changed_at = "Ledger ref", utcnow()
+    world.sync()
+    xcn = next(c for c in world.admin.objects(world.tenant, "CreditNotes") if c["CreditNoteNumber"] == "CN-L3")
+    assert xcn["Reference"] == "Xero ref"  # not overwritten
+    (exc,) = [e for e in world.exceptions() if e.kind == "credit_note_both_sides"]
+    assert (exc.field, exc.ledger_value, exc.xero_value) == ("reference", "Ledger ref", "Xero ref")
+    world.sync()
+    xcn = next(c for c in world.admin.objects(world.tenant, "CreditNotes") if c["CreditNoteNumber"] == "CN-L3")
+    assert xcn["Reference"] == "Xero ref"  # still held while the exception is open
+    resolve_exception(world.store, world.engine, exc.id, "keep_ledger", "Ana")
+    xcn = next(c for c in world.admin.objects(world.tenant, "CreditNotes") if c["CreditNoteNumber"] == "CN-L3")
+    assert xcn["Reference"] == "Ledger ref"

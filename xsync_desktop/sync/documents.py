@@ -259,6 +259,8 @@ class DocumentPhase:
         x = current.get(xero_id)
         if x is not None and self.kind is INVOICE and not self._xero_side_settled(doc, x):
             return None
+        if x is not None and self.kind is CREDIT_NOTE and self._credit_note_held(doc, x):
+            return None
         if x is None or x.get("Status") in ("VOIDED", "DELETED"):
             self.items.fail_now(self.kind.entity, doc.id, "update", label,
                                 f"{label} changed in the ledger, but Xero's copy is voided or deleted, so the change "
@@ -288,6 +290,20 @@ class DocumentPhase:
                 element = {**element, "Reference": overrides["reference"]}
         return Work(self.kind.entity, doc.id, "update", label, element, built.content_hash,
                     natural_key=doc.number, count_field=self.kind.count_field)
+
+    def _credit_note_held(self, doc: Any, x: dict[str, Any]) -> bool:
+        """Credit notes get the invoices' both-sides rule (reconcile/credits.py): held, raised."""
+        from .reconcile.credits import credit_note_held
+
+        lk = self.links.get(CREDIT_NOTE.entity, doc.id)
+        if lk is None or not credit_note_held(self.ctx, doc, lk, x):
+            return False
+        label = self.label(doc)
+        self.items.fail_now(self.kind.entity, doc.id, "update", label,
+                            f"{label} changed in the ledger, but someone changed it in Xero too, so the ledger's "
+                            "change was not sent and Xero's values are kept. Decide in Exceptions.",
+                            outcome="needs_review", xero_id=lk.xero_id)
+        return True
 
     def _xero_side_settled(self, doc: Any, x: dict[str, Any]) -> bool:
         """Did Xero change this invoice too since we last saw it? Then never overwrite it blindly.

@@ -52,6 +52,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "contact_archived": ("Contact archived in Xero", ("link", "dismiss")),
     "contact_merged": ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
     "credit_overapplied": ("Credit applied in Xero would over-credit the invoice", ("dismiss",)),
+    "credit_note_both_sides": ("Credit note changed in Xero and in the ledger", ("keep_ledger", "dismiss")),
     "allocation_removed": ("Credit allocation removed in Xero", ("keep_ledger", "dismiss")),
     "allocation_changed": ("Credit allocation changed in the ledger after it was applied in Xero",
                            ("keep_ledger", "dismiss")),

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from ...store.models import ChangeLog, CreditAllocation, CreditNote, Invoice, Link
+from ...store.models import ChangeLog, CreditAllocation, CreditNote, Invoice, Link, ReconException
 from ...store.types import utcnow
-from ..exceptions import Conflict, conflict_item
+from ..exceptions import Conflict, conflict_item, raise_conflict
 from ..hashing import canonical_hash
 from ..payloads import allocation_content
 from .snapshots import parse_day, to_decimal
@@ -117,6 +117,50 @@ def _allocation_removed_in_xero(ctx: RunContext, cn: CreditNote, alloc: CreditAl
         f"{format(alloc.amount, 'f')} on {alloc.date.isoformat()}", "REMOVED",
         f"The ledger applies {format(alloc.amount, 'f')} of credit note {cn.number} to invoice {number}, and the app "
         "sent it; someone removed it in Xero. Keep the ledger's to apply it again, or correct the ledger."), "pull")
+
+
+HELD_KIND = "credit_note_both_sides"
+
+
+def credit_note_held(ctx: RunContext, cn: CreditNote, link: Link, xc: dict[str, Any]) -> bool:
+    """Before a ledger edit of a credit note is sent: the same both-sides rule invoices get.
+
+    A field Xero changed since the app last saw it (reference, total, contact, a void or delete)
+    is raised with both values and the ledger's update is held, not sent over it; it stays held
+    while such an exception is open. Xero's values are absorbed into the link's snapshot, so the
+    open exception, not the next pull, carries the conflict.
+    """
+    from ..links import snapshot
+    from .snapshots import money_text
+
+    old = dict(link.xero_snapshot or {})
+    contact = str((xc.get("Contact") or {}).get("ContactID") or xc.get("ContactID") or "")
+    status = str(xc.get("Status") or "").upper()
+    now = {"reference": (xc.get("Reference") or ""), "total": money_text(xc.get("Total")), "contact": contact,
+           "status": status if status in ("VOIDED", "DELETED") else ""}
+    before = {"reference": (old.get("Reference") or ""), "total": money_text(old.get("Total")),
+              "contact": str(old.get("ContactID") or ""),
+              "status": str(old.get("Status") or "").upper() if str(old.get("Status") or "").upper()
+              in ("VOIDED", "DELETED") else ""}
+    ledger = {"reference": cn.reference or "", "total": money_text(cn.total), "contact": before["contact"],
+              "status": cn.status.upper()}
+    label = f"Credit note {cn.number}"
+    for field, value in now.items():
+        if field not in old and field != "status" and {"reference": "Reference", "total": "Total",
+                                                       "contact": "ContactID"}[field] not in old:
+            continue  # nothing seen before: nothing to compare with
+        if value != before[field] and value != ledger[field]:
+            raise_conflict(ctx, Conflict(
+                HELD_KIND, "credit_note", cn.id, link.xero_id, label, field, ledger[field], value or "blank",
+                f"The credit note's {field} was changed in Xero ({value or 'blank'}) while the ledger changed the "
+                "credit note too; the ledger's change was not sent. Keep the ledger's to send it, or change the "
+                "ledger to match Xero."))
+    link.xero_snapshot = {**old, **snapshot(xc)}
+    held = ctx.session.scalar(select(ReconException.id).where(
+        ReconException.tenant_id == ctx.tenant_id, ReconException.entity == "credit_note",
+        ReconException.local_id == cn.id, ReconException.kind == HELD_KIND,
+        ReconException.status == "open").limit(1))
+    return held is not None
 
 
 def allocation_changed(ctx: RunContext, alloc: CreditAllocation, link: Link, label: str) -> bool:
