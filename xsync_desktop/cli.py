@@ -12,8 +12,10 @@ and which database each command uses is decided by the composition root
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 
@@ -59,6 +61,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
 
+    if args.command in ("import", "sync", "verify"):
+        handler = _open_activity_log(args)
+        try:
+            return _dispatch(args)
+        finally:
+            if handler is not None:
+                from .activity import close_activity_log
+
+                close_activity_log(handler)
+    return _dispatch(args)
+
+
+def _open_activity_log(args: Any) -> logging.Handler | None:
+    """Headless syncs and imports tell the same story in the profile's activity log as the app."""
+    from .activity import open_activity_log
+    from .profile import resolve_profile
+
+    try:
+        profile = resolve_profile(getattr(args, "profile", None), demo=bool(getattr(args, "demo", False)))
+        return open_activity_log(profile.logs_dir)
+    except OSError:  # an unwritable log folder must not stop the command; it reports its own problems
+        return None
+
+
+def _dispatch(args: Any) -> int:
     if args.command == "import":
         from .ledger.cli import run_import
 

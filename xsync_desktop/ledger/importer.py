@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from xsync_desktop.store.models import ImportBatch
 from xsync_desktop.store.types import utcnow
 
+from .. import activity
 from .apply import apply_plan
 from .checks import check
 from .existing import Existing, load_existing
@@ -57,7 +58,19 @@ def import_files(
         except BaseException:
             session.rollback()
             raise
+    if not dry_run:
+        _log_import(report)
     return report
+
+
+def _log_import(report: ImportReport) -> None:
+    files = ", ".join(Path(f).name for f in report.files)
+    if report.committed:
+        activity.log.info("Imported %s: %s added, %s updated.", files, f"{report.added:,}", f"{report.updated:,}")
+    else:
+        rows = len({(r.file, r.row) for r in report.rejected})
+        activity.log.warning("Import of %s refused: %s rejected (%s), nothing written.", files,
+                             activity.plural(rows, "row"), activity.plural(len(report.rejected), "problem"))
 
 
 def validate_files(paths: Iterable[Path], store_or_sessionmaker: Any = None) -> ImportReport:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from .. import activity
 from ..store.models import (
     ChecklistSignoff,
     CreditAllocation,
@@ -467,6 +468,8 @@ def sign_off(
     )
     session.add(row)
     session.flush()
+    activity.log.info("Month %s signed off by %s%s.", month, row.signed_by,
+                      f", although checks failed, because: {override_reason.strip()}" if row.override_reason else "")
     return row
 
 

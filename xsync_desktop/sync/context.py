@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import activity
 from ..store.models import ReconException, SyncItem, SyncRun
 from ..store.types import utcnow
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -139,6 +140,10 @@ class RunContext:
         counter = _OUTCOME_COUNTERS.get(outcome)
         if counter:
             self.count(counter)
+        if outcome in ("failed", "needs_review"):
+            words = " Xero said: " + "; ".join(item.xero_messages) if item.xero_messages else ""
+            activity.log.warning("%s %s: %s%s", item.label or item.entity,
+                                 "failed" if outcome == "failed" else "needs review", message or "", words)
         if self._on_item is not None:
             self._on_item(item)
         if commit:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import activity
 from ..store.database import checkpoint
 from ..store.disk_full import disk_full_message, is_disk_full
 from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
@@ -67,6 +68,28 @@ class RunResult:
     problem: str | None = None
     # What the run left for its caller beyond counts (e.g. "compare": a verify's CompareReport).
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+_TRIGGER_WORDS = {"manual": "started by a person", "scheduled": "on schedule", "retry": "a retry",
+                  "resolve": "to carry out a decision on an exception", "cli": "from the command line",
+                  "verify": "a compare with Xero"}
+
+
+def _log_end(result: RunResult) -> None:
+    """One line for the end of a run: its outcome, counts, and when Xero did not answer."""
+    c = result.counts
+    sent = ", ".join(activity.plural(c.get(k, 0), word) for k, word in (
+        ("contacts_synced", "contact"), ("invoices_pushed", "invoice"), ("credit_notes_pushed", "credit note"),
+        ("payments_pushed", "payment")))
+    pulled = activity.plural(c.get("payments_pulled", 0), "payment")
+    failed = c.get("failed", 0)
+    line = (f"Sync {result.run_id} ended: {result.outcome}. Sent {sent}; pulled {pulled}; "
+            f"{activity.plural(failed, 'item')} failed.")
+    if result.problem == "network":
+        line += f" Xero unreachable: {result.message}"
+    elif result.outcome != "succeeded" and result.message and not result.message.startswith("Finished"):
+        line += f" {result.message}"
+    (activity.log.warning if result.outcome != "succeeded" else activity.log.info)("%s", line)
 
 
 class SyncEngine:
@@ -121,11 +144,15 @@ class SyncEngine:
         return self._run("retry", progress, cancel, False, only=only, retry_of=retry_of)
 
     def skip_item(self, item_id: int, reason: str) -> None:
+        from ..store.models import SyncItem
         from .retry import skip_item
 
         with self.store.sessions() as s:
             skip_item(s, self.tenant_id, item_id, reason)
             s.commit()
+            item = s.get(SyncItem, item_id)
+            label = item.label if item is not None else "an item"
+        activity.log.info("Skipped %s: %s", label, reason.strip())
 
     def refresh_settings(self, force: bool = False) -> bool:
         client = self.client_factory()
@@ -167,6 +194,8 @@ class SyncEngine:
                       dry_run=dry_run)
         session.add(run)
         session.commit()
+        activity.log.info("Sync %s started (%s%s).", run.id, _TRIGGER_WORDS.get(trigger, trigger),
+                          ", a dry run that sends nothing" if dry_run else "")
         calls = [0]
         client = None
         ctx = RunContext(session, None, self.tenant_id, run, progress, cancel, dry_run, only,
@@ -226,6 +255,7 @@ class SyncEngine:
                 run.finished_at = utcnow()
                 session.commit()
                 result.counts = {k: int(getattr(run, k) or 0) for k in COUNT_KEYS}
+                _log_end(result)
             except Exception as exc:
                 # No room even to record the end: the run stays "running" in the database and the
                 # next run closes it (orphans.py); what was sent is settled by its natural key.

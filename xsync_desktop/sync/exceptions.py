@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import activity
 from ..store.database import session_scope
 from ..store.models import Customer, Invoice, Link, Payment, ReconException
 from ..store.types import utcnow
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from .context import RunContext
 
 ACTIONS = ("accept_xero", "keep_ledger", "link", "dismiss")
+#: each action as the activity log says it
+ACTION_WORDS = {"accept_xero": "accept Xero's value", "keep_ledger": "keep the ledger's value (re-push)",
+                "link": "link to another Xero object", "dismiss": "dismiss"}
 
 # kind -> (title for people, actions that fit it)
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -193,10 +197,13 @@ def resolve_exception(
             raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
         handler = _HANDLERS[action]
         needs_push = handler(session, exc, xero_id)
-        entity, local_id = exc.entity, exc.local_id
+        entity, local_id, label = exc.entity, exc.local_id, exc.label or kind_title(exc.kind)
+        decided = (f"Decision on exception \u201c{kind_title(exc.kind)}\u201d for {label}: "
+                   f"{ACTION_WORDS.get(action, action)}, by {who.strip()}" + (f" ({note.strip()})" if note else ""))
         # Closed before the run: an open exception holds its invoice's update back.
         _close(exc, action, who, note)
     if not (needs_push and engine is not None):
+        activity.log.info("%s.", decided)
         return
     result = engine.run(trigger="resolve")
     failure = push_failure(store, result, entity, local_id)
@@ -205,11 +212,13 @@ def resolve_exception(
         if exc is None:
             raise ResolveError(f"Exception {exception_id} does not exist.")
         if failure is None:
+            activity.log.info("%s; Xero now has the ledger's value.", decided)
             return
         # Xero still holds its own value: the conflict is not settled. It is open again,
         # saying why, and the same decision can be made once the cause is fixed.
         exc.status, exc.resolution, exc.resolved_by, exc.resolved_at = "open", None, None, None
         exc.resolution_note = f"re-push failed: {failure}"[:4000]
+    activity.log.warning("%s; the re-push failed, the exception stays open: %s", decided, failure)
     raise RepushFailed(failure)
 
 

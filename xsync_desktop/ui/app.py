@@ -85,6 +85,9 @@ def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
         app.setOrganizationName("xsync")
         app.setApplicationDisplayName("xsync desktop")
         handler = setup_logging(profile.logs_dir)
+        from ..activity import close_activity_log, open_activity_log
+
+        activity_handler = open_activity_log(profile.logs_dir)
         from . import qt_messages
         from .icons import app_icon
 
@@ -112,6 +115,7 @@ def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
             restore_qt_messages()
             logging.getLogger().removeHandler(handler)
             handler.close()
+            close_activity_log(activity_handler)
     finally:
         if tmp is not None:
             tmp.cleanup()

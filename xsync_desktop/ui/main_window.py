@@ -115,6 +115,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.view_actions.append(act)
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&User guide", self._user_guide)
+        help_menu.addAction("Open &log folder", lambda: self._open_folder(self.services.profile.logs_dir))
+        help_menu.addAction("&Copy diagnostics", self.copy_diagnostics)
+        help_menu.addSeparator()
         help_menu.addAction("&About xsync desktop", self._about)
 
     def _status(self) -> None:
@@ -186,6 +190,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _open_folder(self, path: object) -> None:
         QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
+
+    def _user_guide(self) -> None:
+        from .help import USER_GUIDE
+
+        if not QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(USER_GUIDE))):
+            self.statusBar().showMessage(f"The user guide is at {USER_GUIDE}", 15_000)
+
+    def copy_diagnostics(self) -> str:
+        """Version, profile, database revision and the last runs, on the clipboard for a support call."""
+        from .help import diagnostics
+
+        text = diagnostics(self.services.profile.root, self.services.profile.logs_dir, self.services.store)
+        QtWidgets.QApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Diagnostics copied: paste them into your support message.", 10_000)
+        return text
 
     def _about(self) -> None:
         from .. import __version__

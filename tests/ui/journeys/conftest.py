@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.fixtures.ui import UI_DEMO_INVOICES, start_ui_sandbox
+from xsync_desktop.activity import close_activity_log, open_activity_log
 from xsync_desktop.profile import Profile
 
 SIGNED_BY = "Mere Bookkeeper"
@@ -65,6 +66,7 @@ def build_month(root: Path) -> MonthFacts:
 
     profile = Profile(root).ensure()
     sandbox = start_ui_sandbox(profile)
+    activity_log = open_activity_log(profile.logs_dir)  # as the app opens it (ui/app.py)
     services, window = build_app(profile, demo=True, sandbox=sandbox, show_dialogs=False)
     services.xero.client_options = {"backoff_base": 0.01, "backoff_cap": 0.05}
     try:
@@ -119,6 +121,7 @@ def build_month(root: Path) -> MonthFacts:
         services.close()
         services.store.close()
         sandbox.stop()
+        close_activity_log(activity_log)
     return facts
 
 
@@ -169,12 +172,14 @@ def journey(month_profile: MonthFacts, tmp_path: Path, qtbot: Any) -> Iterator[C
     from xsync_desktop.composition.gui import build_app
 
     made: list[Journey] = []
+    logs: list[Any] = []
 
     def start(online: bool = True) -> Journey:
         root = tmp_path / "profile"
         shutil.copytree(month_profile.root, root)
         profile = Profile(root).ensure()
         sandbox = start_ui_sandbox(profile)
+        logs.append(open_activity_log(profile.logs_dir))
         services, window = build_app(profile, demo=True, sandbox=sandbox, show_dialogs=False)
         services.xero.client_options = {"backoff_base": 0.01, "backoff_cap": 0.05}
         services.xero.token_store.save(profile.profile_id, month_profile.grant)
@@ -195,3 +200,5 @@ def journey(month_profile: MonthFacts, tmp_path: Path, qtbot: Any) -> Iterator[C
         j.services.close()
         j.services.store.close()
         j.go_offline()
+    for handler in logs:
+        close_activity_log(handler)

@@ -14,7 +14,7 @@ from ..models.loader import background
 from ..models.run_items_model import ItemFilter, ItemRow, RunItemsModel, all_rows, outcome_text
 from ..models.runs_model import RunIdRole, RunsModel
 from ..models.style import ENTITY_LABELS, OUTCOME_LABELS, local_time
-from ..qt import Qt, QtCore, QTimer, QtWidgets
+from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ..refresh import RefreshCoalescer
 from ..services import AppServices
 
@@ -140,7 +140,12 @@ class RunsView(QtWidgets.QWidget):
         self.open_button.clicked.connect(self.open_in_xero)
         self.export_button = QtWidgets.QPushButton("Export CSV…")
         self.export_button.clicked.connect(lambda: self.export_csv())
-        for b in (self.retry_button, self.retry_all_button, self.skip_button, self.open_button, self.export_button):
+        self.activity_button = QtWidgets.QPushButton("Activity log")
+        self.activity_button.setToolTip("Every sync, failure, import, retry, skip, decision and sign-off, "
+                                        "in plain words (readable offline)")
+        self.activity_button.clicked.connect(self.open_activity_log)
+        for b in (self.retry_button, self.retry_all_button, self.skip_button, self.open_button, self.export_button,
+                  self.activity_button):
             buttons.addWidget(b)
         ll.addLayout(buttons)
         split.addWidget(lower)
@@ -293,6 +298,12 @@ class RunsView(QtWidgets.QWidget):
     def open_in_xero(self) -> bool:
         r = self.selected_item()
         return r is not None and self.services.open_in_xero(r.entity, self._xero_id(r))
+
+    def open_activity_log(self) -> bool:
+        from ...activity import FILE_NAME
+
+        path = self.services.profile.logs_dir / FILE_NAME
+        return bool(QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path))))
 
     def _xero_id(self, r: ItemRow) -> str | None:
         """The item's Xero object: its own id (a create), else its record's link (an update, a void)."""
