@@ -67,14 +67,24 @@ class RunContext:
     only_records: set[tuple[str, int]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _on_item: Callable[[SyncItem], None] | None = None
+    #: where the run last said it was (a retry notice repeats it with its own message)
+    last_progress: Progress | None = None
 
     # -- progress and cancel -------------------------------------------------
     def report(self, phase: str, done: int, total: int, current: str = "", message: str = "") -> None:
         """Tell the UI/CLI where we are; never lets a broken callback stop the run."""
+        self.last_progress = Progress(phase, done, total, current, message)
         try:
-            self.progress(Progress(phase, done, total, current, message))
+            self.progress(self.last_progress)
         except Exception:  # noqa: BLE001 - a display problem must not fail a sync
             pass
+
+    def report_retry(self, attempt: int, attempts: int) -> None:
+        """Xero did not answer (or answered 5xx) and the client waits to try again: say so,
+        where the run is, so a long wait is not mistaken for a hang."""
+        last = self.last_progress
+        self.report(last.phase if last else "settings", last.done if last else 0, last.total if last else 0,
+                    last.current if last else "", f"Xero not answering, retrying (attempt {attempt} of {attempts})")
 
     def check_cancel(self) -> None:
         """Raise Cancelled if the user asked to stop; call between requests only."""

@@ -205,6 +205,7 @@ class SyncEngine:
             try:
                 client = self.client_factory()
                 _count_calls(client, calls)
+                _report_retries(client, ctx)
                 ctx.client = client
                 if body is not None:
                     body(ctx)
@@ -344,6 +345,21 @@ def _count_calls(client: XeroClient, calls: list[int]) -> None:
         calls[0] += 1
         if previous is not None:
             previous(event)
+
+    client.on_request = hook
+
+
+def _report_retries(client: XeroClient, ctx: RunContext) -> None:
+    """The client's retry loop, seen in the progress: an attempt that got no answer (or a 5xx)
+    is followed by a wait and attempt n+1 of max_retries+1 (issue 14: 24 s of "0 of 1")."""
+    previous = client.on_request
+    attempts = client.max_retries + 1
+
+    def hook(event: RequestEvent) -> None:
+        if previous is not None:
+            previous(event)
+        if (event.status is None or event.status >= 500) and event.attempt < attempts:
+            ctx.report_retry(event.attempt + 1, attempts)
 
     client.on_request = hook
 

@@ -237,8 +237,18 @@ class MainWindow(QtWidgets.QMainWindow):
                 last = s.scalars(select(SyncRun).where(SyncRun.outcome != "running")
                                  .order_by(SyncRun.id.desc()).limit(1)).first()
                 when = last.finished_at or last.started_at if last is not None else None
+                good = s.scalars(select(SyncRun).where(SyncRun.outcome == "succeeded", SyncRun.dry_run.is_(False))
+                                 .order_by(SyncRun.id.desc()).limit(1)).first()
+                good_when = good.finished_at or good.started_at if good is not None else None
         except Exception as exc:  # noqa: BLE001 - a locked database must not break the status bar
             self.statusBar().showMessage(str(exc), 10_000)
+            return
+        since = self.sync.unreachable_since
+        if tenant_id and since is not None:  # the runs failed because nobody answered
+            self.connection_label.setText(f"Xero: {name or tenant_id} · Xero unreachable since {local_time(since)}")
+            self.last_sync_label.setText("Last successful sync: "
+                                         + (relative_time(good_when) if good_when is not None else "never"))
+            self.last_sync_label.setToolTip(local_time(good_when) if good_when is not None else "")
             return
         self.connection_label.setText(f"Xero: {name or tenant_id}" if tenant_id else "Not connected")
         if when is None:

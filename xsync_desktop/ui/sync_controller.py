@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from ..sync.progress import Progress
@@ -45,6 +46,8 @@ class SyncController(QObject):
         self.last_result: Any = None
         self.last_error: str | None = None
         self.last_progress: Progress | None = None
+        #: when a run first found Xero not answering (cleared by a run that reached it)
+        self.unreachable_since: datetime | None = None
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -123,6 +126,10 @@ class SyncController(QObject):
 
     def _done(self, result: Any) -> None:
         self.last_result = result
+        if getattr(result, "problem", None) == "network":
+            self.unreachable_since = self.unreachable_since or datetime.now(UTC)
+        elif getattr(result, "outcome", None) in ("succeeded", "failed"):
+            self.unreachable_since = None
         self._end()
         if getattr(result, "problem", None) == "reconnect":
             self.reconnect_needed.emit(getattr(result, "message", "") or "")

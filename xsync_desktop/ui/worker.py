@@ -57,13 +57,18 @@ class _Worker(QObject):
         self._interval = interval
         self._last_emit = 0.0
         self._last_phase: str | None = None
+        self._last_message = ""
 
     def _report(self, p: Progress) -> None:
         """Runs in the worker thread: throttle, then hand over to the GUI thread by signal."""
         now = time.monotonic()
         final = p.total > 0 and p.done >= p.total
-        if p.phase != self._last_phase or final or now - self._last_emit >= self._interval:
+        # A new message ("Xero not answering, retrying...") is never dropped: it may be all
+        # the window shows during a long wait.
+        if (p.phase != self._last_phase or final or p.message != self._last_message
+                or now - self._last_emit >= self._interval):
             self._last_phase = p.phase
+            self._last_message = p.message
             self._last_emit = now
             self.progress.emit(p)
 

@@ -1,0 +1,43 @@
+"""Issue 14 point 4: while Xero does not answer, the progress says it is retrying (attempt
+n of N), and afterwards the status bar shows the last successful sync and since when Xero
+has been unreachable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xsync_desktop.sandbox.admin_client import SandboxAdmin
+from xsync_desktop.ui.qt import Qt, QtWidgets
+
+
+def _ctrl_r(j: Any) -> Any:
+    j.window.activateWindow()
+    j.qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is j.window, timeout=5_000)
+    with j.qtbot.waitSignal(j.window.sync.finished, timeout=60_000) as blocker:
+        j.qtbot.keyClick(QtWidgets.QApplication.focusWidget() or j.window, "r", Qt.KeyboardModifier.ControlModifier)
+    return blocker.args[0]
+
+
+def test_progress_says_xero_is_not_answering_and_which_attempt(journey: Any) -> None:
+    j = journey()
+    dashboard = j.shortcut(1)
+    seen: list[str] = []
+    j.window.sync.progress.connect(lambda _p: seen.append(dashboard.progress_detail.text()))  # after the view's own
+    with SandboxAdmin(j.sandbox.base_url) as admin:  # Xero answers 503 twice, then recovers
+        admin.faults("status", status=503, path="/api.xro/2.0/", count=2)
+        result = _ctrl_r(j)
+    assert any("Xero not answering, retrying (attempt 2 of 6)" in t for t in seen), seen
+    assert any("attempt 3 of 6" in t for t in seen), seen
+    assert result.problem is None
+
+
+def test_status_bar_after_xero_stopped_answering(journey: Any) -> None:
+    j = journey()
+    first = _ctrl_r(j)
+    assert first.outcome in ("succeeded", "failed") and first.problem is None
+    j.go_offline()
+    result = _ctrl_r(j)
+    assert result.problem == "network"
+    status = j.window.last_sync_label.text()
+    assert status.startswith("Last successful sync: "), status
+    assert "Xero unreachable since " in j.window.connection_label.text(), j.window.connection_label.text()
