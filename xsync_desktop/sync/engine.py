@@ -374,14 +374,15 @@ def _close(client: XeroClient) -> None:
 def _summary(run: SyncRun) -> str:
     if run.dry_run:
         return run.message or "Dry run: nothing sent."
-    sent = (f"{run.contacts_synced} contacts, {run.invoices_pushed} invoices, {run.credit_notes_pushed} credit "
-            f"notes, {run.payments_pushed} payments sent")
-    extra = f"; {run.payments_pulled} payments pulled" if run.payments_pulled else ""
+    p = activity.plural
+    sent = (f"{p(run.contacts_synced or 0, 'contact')}, {p(run.invoices_pushed or 0, 'invoice')}, "
+            f"{p(run.credit_notes_pushed or 0, 'credit note')}, {p(run.payments_pushed or 0, 'payment')} sent")
+    extra = f"; {p(run.payments_pulled, 'payment')} pulled" if run.payments_pulled else ""
     tail = ""
     if run.failed:
         tail += f"; {run.failed} failed (open them to see what to fix, then retry)"
     if run.needs_review:
-        tail += f"; {run.needs_review} need review"
+        tail += f"; {run.needs_review} need{'s' if run.needs_review == 1 else ''} review"
     return f"Finished: {sent}{extra}{tail}."
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from .. import activity
 from ..store.models import Invoice, Link, Payment, Watermark
 from ..store.types import utcnow
 from .context import RunContext
@@ -56,6 +57,9 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 Handler = Callable[[RunContext, list[dict[str, Any]]], int]
 
+
+#: a collection's records, as people say them ("1 credit note read from Xero")
+_RECORD_WORDS = {"CreditNotes": "credit note"}
 
 def pull_and_reconcile(ctx: RunContext) -> None:
     """The engine's pull/reconcile step, after its push phases (see module docstring)."""
@@ -150,7 +154,8 @@ def _pull_phase(
         if items:
             failures += handle(ctx, items)
             handled += len(items)
-        ctx.report(phase, handled, handled, message=f"{handled} {collection.lower()} read from Xero")
+        word = _RECORD_WORDS.get(collection, collection.lower().rstrip("s"))
+        ctx.report(phase, handled, handled, message=f"{activity.plural(handled, word)} read from Xero")
         pagination = body.get("pagination") or {}
         page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
         last = len(items) < PAGE_SIZE or (isinstance(page_count, int) and page >= page_count)

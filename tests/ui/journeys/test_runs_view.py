@@ -128,3 +128,19 @@ def test_open_in_xero_for_an_update_item(journey: Any, monkeypatch: Any) -> None
         xero_id = s.scalar(select(Link.xero_id).where(Link.entity == "invoice", Link.local_id == inv.id))
         assert s.get(SyncRun, result.run_id) is not None
     assert opened and xero_id in opened[0]
+
+
+def test_words_on_screen_are_plural_right_and_connect_is_off_while_connected(journey: Any) -> None:
+    """Issue 14 points 7 and 10 (part): "1 payment pulled", not "1 payments"; no raw names in
+    the run summary; Connect to Xero… is disabled while connected."""
+    j = journey()
+    view = j.shortcut(2)
+    result = _sync_now(j)
+    j.qtbot.waitUntil(lambda: view.runs_table.currentIndex().data(RunIdRole) == result.run_id, timeout=10_000)
+    summary = view.runs_model.index(view.runs_model.row_of(result.run_id), 8).data()
+    assert summary.startswith("Finished: ")
+    assert not re.search(r"\b1 (contacts|invoices|payments|credit notes)\b", summary), summary
+    assert "(s)" not in summary and "_" not in summary
+    connection = j.shortcut(7)
+    j.qtbot.waitUntil(lambda: connection.status.text().startswith("Connected to "), timeout=10_000)
+    assert not connection.connect_button.isEnabled()

@@ -150,6 +150,8 @@ class ConnectionView(QtWidgets.QWidget):
         self._set_banner()
         busy = self._login is not None
         self.connect_button.setVisible(not busy)
+        # connected and working: nothing to connect (Reconnect stays available when it is needed)
+        self.connect_button.setEnabled(not (tenant_id and connected) or self.reconnect_needed)
         self.connect_button.setText("Reconnect to Xero…" if (tenant_id and not connected) or self.reconnect_needed
                                      else "Connect to Xero…")
         self.cancel_button.setVisible(busy)
