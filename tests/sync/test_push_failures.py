@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.fixtures.sync import SyncRig, assert_no_duplicates
-from xsync_desktop.store.models import Customer, Invoice, InvoiceLine, Link, Payment, ReconException, SyncItem
+from tests.fixtures.sync import SyncRig, assert_no_duplicates, copy_invoice
+from xsync_desktop.store.models import Customer, Invoice, Link, Payment, ReconException, SyncItem
 
 INVOICES = "/api.xro/2.0/Invoices"
 PAYMENTS = "/api.xro/2.0/Payments"
@@ -35,23 +35,6 @@ def _invoiced_customers(s: object, n: int) -> list[Customer]:
     ids = s.scalars(select(Invoice.customer_id).where(Invoice.status == "authorised")  # type: ignore[attr-defined]
                     .distinct().order_by(Invoice.customer_id).limit(n)).all()
     return [s.get(Customer, i) for i in ids]  # type: ignore[attr-defined]
-
-
-def _copy_invoice(rig: SyncRig, customer_id: int | None = None, number: str = "NEW-0001") -> int:
-    """A new ledger invoice (like the billing system's next month)."""
-    with rig.store.sessions() as s:
-        src = s.scalars(select(Invoice).where(Invoice.status == "authorised").order_by(Invoice.id.desc())).first()
-        assert src is not None
-        inv = Invoice(external_id=f"x-{number}", number=number, customer_id=customer_id or src.customer_id,
-                      tenancy_id=src.tenancy_id, facility_id=src.facility_id, issue_date=src.issue_date,
-                      due_date=src.due_date, currency=src.currency, status="authorised", reference="copy",
-                      subtotal=src.subtotal, tax_total=src.tax_total, total=src.total)
-        inv.lines = [InvoiceLine(line_no=ln.line_no, charge_type=ln.charge_type, description=ln.description,
-                                 quantity=ln.quantity, unit_amount=ln.unit_amount, tax_amount=ln.tax_amount,
-                                 line_amount=ln.line_amount) for ln in src.lines]
-        s.add(inv)
-        s.commit()
-        return inv.id
 
 
 def test_validation_failure_fails_one_record_and_the_batch_goes_on(sync_rig: SyncRig) -> None:
@@ -96,8 +79,8 @@ def test_archived_contact_is_never_used_and_opens_an_exception(sync_rig: SyncRig
         link = s.scalars(select(Link).where(Link.entity == "contact", Link.local_id == cust.id)).one()
         cust_id, contact_id, other_cust = cust.id, link.xero_id, other.id
     sync_rig.admin.archive_contact(sync_rig.tenant_id, contact_id)
-    new_id = _copy_invoice(sync_rig, cust_id)
-    other_id = _copy_invoice(sync_rig, other_cust, number="NEW-0002")
+    new_id = copy_invoice(sync_rig, cust_id)
+    other_id = copy_invoice(sync_rig, other_cust, number="NEW-0002")
     result = sync_rig.run()
     items = {(i.entity, i.local_id): i for i in sync_rig.items(result.run_id)}
     held = items[("invoice", new_id)]

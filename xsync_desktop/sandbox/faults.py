@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-ACTIONS = {"status", "delay", "drop_after_commit", "rate_limit_minute", "rate_limit_day", "token_expired"}
+ACTIONS = {"status", "delay", "drop_after_commit", "rate_limit_minute", "rate_limit_day", "token_expired",
+           "answer_reversed", "answer_short"}
+# Faults that reshape a committed batch answer, as answers generated from Xero's own spec
+# examples do: elements in another order than sent, or one element left out.
+ANSWER_FAULTS = {"answer_reversed", "answer_short"}
+
+
+def reshape_answer(action: str, payload: Any) -> Any:
+    """The committed answer with its element list reversed, or its last element removed."""
+    if not isinstance(payload, dict):
+        return payload
+    for key, value in payload.items():
+        if isinstance(value, list) and len(value) > 1:
+            payload[key] = list(reversed(value)) if action == "answer_reversed" else value[:-1]
+            break
+    return payload
 
 
 @dataclass

@@ -32,14 +32,14 @@ from .errors import (
     problem,
     token_expired,
 )
-from .faults import FaultBook
+from .faults import ANSWER_FAULTS, FaultBook, reshape_answer
 from .httpio import Request, Response, error_response, json_response
 from .idempotency import KEY_REUSED, KEY_TOO_LONG, MAX_KEY_LENGTH, IdempotencyStore
 from .identity import Identity
 from .ledger import Ledger
 from .limits import RateLimiter
 from .state import SandboxState
-from .wire import is_guid
+from .wire import dumps, is_guid, loads
 
 API_PREFIX = "/api.xro/2.0"
 MAX_QUERY_STRING = 2048  # IIS default; Xero answers 404 beyond it (facts §6: 53 GUIDs in IDs -> 404)
@@ -220,6 +220,9 @@ class SandboxServer:
             if delay is not None:
                 time.sleep(delay.seconds)
             resp = self._run_idempotent(req, route, tenant_id)
+            reshape = self.faults.take(req.method, req.path, tenant_id, ANSWER_FAULTS)
+            if reshape is not None and resp.status == 200:
+                resp = Response(resp.status, dumps(reshape_answer(reshape.action, loads(resp.body))), resp.headers)
             drop = self.faults.take(req.method, req.path, tenant_id, {"drop_after_commit"})
             if drop is not None:
                 resp = Response(resp.status, resp.body, resp.headers, drop=True)

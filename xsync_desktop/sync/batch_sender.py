@@ -38,6 +38,40 @@ PUSH_ACTIONS = ("create", "update", "void", "allocate", "delete", "match", "sett
 MAX_UNANSWERED_BATCHES = 2
 
 
+# The natural key of each collection's elements: an answer element must carry the one sent.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "Invoices": ("InvoiceNumber",),
+    "CreditNotes": ("CreditNoteNumber",),
+    "Contacts": ("ContactNumber", "Name"),
+    "Payments": ("Reference",),
+}
+
+
+def _same(sent: Any, got: Any, key: str) -> bool:
+    a, b = str(sent).strip(), str(got).strip()
+    return a.lower() == b.lower() if key == "Name" else a == b
+
+
+def answered_for_another(collection: str, id_field: str, sent: dict[str, Any], got: dict[str, Any],
+                         ok: bool) -> str | None:
+    """What another record the answer element names (e.g. "InvoiceNumber INV-2"), or None when it
+    is the one sent. Xero's batch answers are matched by position; a position is not proof."""
+    sent_id, got_id = sent.get(id_field), got.get(id_field)
+    if sent_id and got_id and str(sent_id).lower() != str(got_id).lower():
+        return f"{id_field} {got_id}"
+    for key in NATURAL_KEYS.get(collection, ()):
+        if not sent.get(key):
+            continue
+        value = got.get(key)
+        if value is None:
+            if ok:
+                return f"no {key}"
+        elif not _same(sent[key], value, key):
+            return f"{key} {value}"
+        break  # the first key the request carries decides
+    return None
+
+
 class StopRun(Exception):
     """Raised to end the run early with a plain message (outcome failed)."""
 
@@ -199,14 +233,18 @@ class BatchSender:
             assert w.item is not None and w.link is not None
             res = by_index.get(i)
             if res is None:  # Xero said nothing about it: unknown, settle later
-                self.items.finish(w.item, "failed", msg.NETWORK)
+                self.items.finish(w.item, "failed", msg.LEFT_OUT)
+                continue
+            other = answered_for_another(collection, id_field, w.element, res.data, res.ok)
+            if other is not None:  # never linked by position: settled by natural key next run
+                self.items.finish(w.item, "failed", msg.ANSWER_MISMATCH.format(got=other))
                 continue
             if res.ok:
                 xero_id = str(res.data.get(id_field) or "") or None
                 if xero_id is None and w.link.xero_id:
                     xero_id = w.link.xero_id
                 if xero_id is None:
-                    self.items.finish(w.item, "failed", msg.NETWORK)
+                    self.items.finish(w.item, "failed", msg.LEFT_OUT)
                     continue
                 LinkBook.mark_linked(w.link, xero_id, w.content_hash, w.natural_key, res.data)
                 if w.after is not None:

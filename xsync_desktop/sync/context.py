@@ -159,6 +159,20 @@ class RunContext:
         if commit:
             self.session.commit()
 
+    def reclassify_item(self, item: SyncItem, outcome: str, message: str, xero_id: str | None = None) -> None:
+        """Change a finished item's outcome (what Xero refused turned out to be ours, or needs a
+        person), keeping the run's counters true."""
+        old = _OUTCOME_COUNTERS.get(item.outcome or "")
+        if old:
+            self.count(old, -1)
+        new = _OUTCOME_COUNTERS.get(outcome)
+        if new:
+            self.count(new)
+        item.outcome = outcome
+        item.message = message
+        if xero_id is not None:
+            item.xero_id = xero_id
+
     def count(self, field_name: str, n: int = 1) -> None:
         if field_name not in COUNT_FIELDS:
             raise ValueError(f"unknown run counter {field_name!r}")

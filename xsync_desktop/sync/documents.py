@@ -17,6 +17,16 @@ from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditNote, Customer, Invoice
 from ..store.settings import get_setting
+from .adopt import (
+    ADOPTED,
+    CREDIT_NOTE_KIND,
+    INVOICE_KIND,
+    adopt,
+    decide,
+    find_documents,
+    held_by_number,
+    number_taken,
+)
 from .batch_sender import BatchSender, Items, Work
 from .contacts import is_archived, open_archived_exception
 from .context import RunContext
@@ -143,6 +153,11 @@ class DocumentPhase:
             # exception says why), and costs no request.
             held = held_invoices(self.ctx.session, self.ctx.tenant_id, [d.id for d in updates])
             updates = [d for d in updates if d.id not in held]
+        if creates:
+            # Xero has another document with this number (exception open): nothing is sent
+            # until a person links it or renumbers the ledger record.
+            held_numbers = held_by_number(self.ctx, kind.entity)
+            creates = [d for d in creates if d.id not in held_numbers]
         total = len(creates) + len(updates) + len(voids)
         if total == 0:
             return
@@ -150,6 +165,7 @@ class DocumentPhase:
         works = [w for doc in creates if (w := self._create_work(doc)) is not None]
         self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, total=total)
         self._archived_from_rejections(works, {d.id: d for d in creates})
+        self._numbers_taken(works, {d.id: d for d in creates})
         current = self._xero_copies([d for d in updates + voids])
         upd = [w for doc in updates if (w := self._update_work(doc, current)) is not None]
         self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=len(creates),
@@ -172,6 +188,34 @@ class DocumentPhase:
                 snap["ContactStatus"] = "ARCHIVED"
                 lk.xero_snapshot = snap
                 open_archived_exception(self.ctx, doc.customer, lk.xero_id, str(snap.get("Name") or ""))
+        self.ctx.commit()
+
+    def _numbers_taken(self, works: list[Work], docs: dict[int, Any]) -> None:
+        """Xero refused a create because its number is taken: ours (a database older than Xero),
+        adopted; someone else's, a "number already used in Xero" exception. Costs calls only
+        when Xero refused a number."""
+        refused = [w for w in works if w.item is not None and w.item.outcome == "failed"
+                   and "must be unique" in " ".join(w.item.xero_messages or []).lower()]
+        if not refused:
+            return
+        kind = INVOICE_KIND if self.kind is INVOICE else CREDIT_NOTE_KIND
+        hits = find_documents(self.ctx, kind, [docs[w.local_id].number for w in refused])
+        claimed = self.links.claimed_xero_ids(kind.entity)
+        for w in refused:
+            doc = docs[w.local_id]
+            item = w.item
+            assert item is not None
+            d = decide(doc, hits.get(doc.number, []), self.links.xero_id("contact", doc.customer_id), claimed, (),
+                       kind.id_field)
+            if d.found is None:
+                continue
+            if d.ours:
+                xero_id = str(d.found.get(kind.id_field))
+                claimed.add(xero_id)
+                adopt(self.links, kind.entity, doc.id, xero_id, w.content_hash, doc.number, d.found)
+                self.ctx.reclassify_item(item, "succeeded", ADOPTED, xero_id)
+            else:
+                self.ctx.reclassify_item(item, "needs_review", number_taken(self.ctx, kind, doc, d.found, d.differences))
         self.ctx.commit()
 
     # -- checks shared by create and update -------------------------------------------------------

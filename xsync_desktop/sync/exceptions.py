@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import activity
 from ..store.database import session_scope
-from ..store.models import Customer, Invoice, Link, Payment, ReconException
+from ..store.models import CreditNote, Customer, Invoice, Link, Payment, ReconException
 from ..store.types import utcnow
 from .changelog import write_back
 from .reconcile.write_backs import (
@@ -37,10 +37,11 @@ if TYPE_CHECKING:
     from ..store.store import Store
     from .context import RunContext
 
-ACTIONS = ("accept_xero", "keep_ledger", "link", "dismiss")
+ACTIONS = ("accept_xero", "keep_ledger", "link", "renumber", "dismiss")
 #: each action as the activity log says it
 ACTION_WORDS = {"accept_xero": "accept Xero's value", "keep_ledger": "keep the ledger's value (re-push)",
-                "link": "link to another Xero object", "dismiss": "dismiss"}
+                "link": "link to another Xero object", "renumber": "renumber the ledger record",
+                "dismiss": "dismiss"}
 
 # kind -> (title for people, actions that fit it)
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -65,6 +66,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "wrong_link": ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
     # An amount or date Xero sent that cannot be read: never taken as zero or today.
     "unreadable_xero_value": ("Xero sent a value the app cannot read", ("dismiss",)),
+    "number_taken": ("Number already used in Xero", ("link", "renumber", "dismiss")),
+    "contact_name_conflict": ("A Xero contact with this name exists", ("link", "dismiss")),
 }
 # Money records cannot be re-pushed over Xero's copy (Xero does not edit a payment or an
 # allocation): a difference there is decided in Xero or the ledger, then dismissed.
@@ -170,13 +173,15 @@ def resolve_exception(
     who: str,
     note: str | None = None,
     xero_id: str | None = None,
+    new_number: str | None = None,
 ) -> None:
     """Carry out a person's decision on an exception and record who, when and how.
 
     accept_xero writes Xero's value into the ledger (logged in ChangeLog); keep_ledger
     marks the record for a re-push and then runs the engine once (trigger "resolve") so
     Xero gets the ledger's value; link re-points the record's Link at ``xero_id``;
-    dismiss closes it with the note. Raises ResolveError if the action does not fit.
+    renumber gives the ledger record ``new_number`` (logged) so it is sent under a number of its
+    own; dismiss closes it with the note. Raises ResolveError if the action does not fit.
     """
     if action not in ACTIONS:
         raise ResolveError(f"Unknown action {action!r}.")
@@ -186,6 +191,8 @@ def resolve_exception(
         raise ResolveError("Dismissing an exception needs a note saying why.")
     if action == "link" and not xero_id:
         raise ResolveError("Choose the Xero object to link to.")
+    if action == "renumber" and not (new_number and new_number.strip()):
+        raise ResolveError("Give the new number for the ledger record.")
     needs_push = False
     with session_scope(store.sessions) as session:
         exc = session.get(ReconException, exception_id)
@@ -195,8 +202,10 @@ def resolve_exception(
             if exc.status != "open":
                 raise ResolveError("This exception is already closed.")
             raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
-        handler = _HANDLERS[action]
-        needs_push = handler(session, exc, xero_id)
+        if action == "renumber":
+            needs_push = _renumber(session, exc, (new_number or "").strip())
+        else:
+            needs_push = _HANDLERS[action](session, exc, xero_id)
         entity, local_id, label = exc.entity, exc.local_id, exc.label or kind_title(exc.kind)
         decided = (f"Decision on exception \u201c{kind_title(exc.kind)}\u201d for {label}: "
                    f"{ACTION_WORDS.get(action, action)}, by {who.strip()}" + (f" ({note.strip()})" if note else ""))
@@ -377,11 +386,32 @@ def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
     assert xero_id is not None
     entity = exc.entity if exc.entity in ("contact", "credit_note", "payment") else "invoice"
     link = _link_for(session, exc, entity)
+    if link is None and exc.kind in _FIRST_LINK_KINDS and exc.local_id is not None:
+        # never linked yet (its number or name is taken in Xero): this is its first link
+        link = Link(tenant_id=exc.tenant_id, entity=entity, local_id=exc.local_id, state="unsent")
+        session.add(link)
     if link is None:
         raise ResolveError("The record is not linked; nothing to re-point.")
     _relink(session, link, xero_id, _reason(exc, f"linked to Xero object {xero_id}"))
     # The chosen object may differ from the ledger: let the push phase compare and update.
     link.pushed_hash = None
+    return True
+
+
+_FIRST_LINK_KINDS = ("number_taken", "contact_name_conflict")
+
+
+def _renumber(session: Session, exc: ReconException, new_number: str) -> bool:
+    """The ledger record takes a number of its own; the push phase then creates it in Xero."""
+    model: Any = CreditNote if exc.entity == "credit_note" else Invoice
+    doc = session.get(model, exc.local_id)
+    if doc is None:
+        raise ResolveError("The ledger record no longer exists.")
+    if new_number == doc.number:
+        raise ResolveError("That is the number Xero already has; choose another.")
+    if session.scalars(select(model.id).where(model.number == new_number)).first() is not None:
+        raise ResolveError(f"The ledger already has a record numbered {new_number}.")
+    write_back(session, doc, exc.entity, "number", new_number, _reason(exc, f"renumbered to {new_number}"), None)
     return True
 
 

@@ -10,6 +10,10 @@ NETWORK = "Xero cannot be reached. Check the internet connection; nothing was lo
 UNAVAILABLE = "Xero is not responding properly right now. Nothing was lost; run sync again in a few minutes."
 CANCELLED = "Stopped at your request. Everything sent so far is recorded; run sync again to continue."
 NOT_SENT_PAUSED = "Not sent yet: Xero's daily call limit was reached. It is sent when sync resumes."
+LEFT_OUT = ("Xero's answer left this record out; it will be checked on the next run (looked up in Xero by its "
+            "number, never sent twice).")
+ANSWER_MISMATCH = ("Xero's answer in this record's place named another record ({got}), so it was not linked; it will "
+                   "be checked on the next run (looked up in Xero by its number, never sent twice).")
 NOT_SENT_RECONNECT = "Not sent: the connection to Xero needs renewing. Connect to Xero again, then retry."
 
 _ADVICE: tuple[tuple[str, str], ...] = (

@@ -16,31 +16,30 @@ Updates, voids and deletes are re-checked against Xero's copy or simply re-plann
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link, Payment
 from ..xero.errors import NotFound
+from .adopt import (
+    CREDIT_NOTE_KIND,
+    INVOICE_KIND,
+    OR_CHUNK,
+    DocKind,
+    chunks,
+    decide,
+    find_documents,
+    number_taken,
+    quote,
+)
 from .batch_sender import Items
 from .context import RunContext
 from .exceptions import replaced_xero_ids
 from .links import LinkBook
 from .payloads import money, payment_reference
-
-OR_CHUNK = 10  # natural keys per `where` (OR) query
-NUMBERS_CHUNK = 40  # InvoiceNumbers per query
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _chunks(seq: list[Any], n: int) -> Iterable[list[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]
 
 
 def _prefer_live(found: list[dict[str, Any]], status_field: str = "Status") -> dict[str, Any] | None:
@@ -48,6 +47,13 @@ def _prefer_live(found: list[dict[str, Any]], status_field: str = "Status") -> d
         return None
     live = [f for f in found if str(f.get(status_field, "")).upper() not in ("DELETED", "VOIDED", "ARCHIVED")]
     return (live or found)[0]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Stored times may come back naive (SQLite): they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def _as_date(value: Any) -> date | None:
@@ -79,10 +85,8 @@ class Settler:
         found = 0
         found += self._by_key(creates["contact"], Customer, lambda c: c.customer_number, self._contacts,
                               "ContactID", "Customer")
-        found += self._by_key(creates["invoice"], Invoice, lambda d: d.number, self._invoices, "InvoiceID",
-                              "Invoice")
-        found += self._by_key(creates["credit_note"], CreditNote, lambda d: d.number, self._credit_notes,
-                              "CreditNoteID", "Credit note")
+        found += self._documents(creates["invoice"], Invoice, INVOICE_KIND)
+        found += self._documents(creates["credit_note"], CreditNote, CREDIT_NOTE_KIND)
         found += self._by_key(creates["payment"], Payment, payment_reference, self._payments, "PaymentID",
                               "Payment")
         found += self._allocations(creates["allocation"])
@@ -135,14 +139,50 @@ class Settler:
                                 outcome="succeeded", xero_id=xero_id)
         return found
 
+    def _documents(self, pending: list[Link], model: Any, kind: DocKind) -> int:
+        """A lost invoice/credit-note create: link only the object provably the one we sent."""
+        if not pending:
+            return 0
+        records = {r.id: r for r in self.ctx.session.scalars(
+            select(model).where(model.id.in_([lk.local_id for lk in pending])))}
+        hits = find_documents(self.ctx, kind, [records[lk.local_id].number for lk in pending
+                                                if lk.local_id in records])
+        claimed = self.links.claimed_xero_ids(kind.entity)
+        found = 0
+        for lk in pending:
+            doc = records.get(lk.local_id)
+            if doc is None:
+                LinkBook.revert(lk)
+                continue
+            contact = self.links.xero_id("contact", doc.customer_id)
+            sent_at, sent_hash = _aware(lk.pending_since), lk.pending_hash
+            d = decide(doc, hits.get(doc.number, []), contact, claimed, replaced_xero_ids(lk), kind.id_field,
+                       sent_at)
+            LinkBook.revert(lk)  # never reached Xero, or not provably ours: not linked by number alone
+            label = f"{kind.title} {doc.number}"
+            if d.found is None:
+                continue
+            xero_id = str(d.found.get(kind.id_field))
+            if not d.ours:
+                message = number_taken(self.ctx, kind, doc, d.found, d.differences)
+                self.items.fail_now(kind.entity, doc.id, "settle", label, message, outcome="needs_review")
+                continue
+            claimed.add(xero_id)
+            LinkBook.mark_linked(lk, xero_id, sent_hash, doc.number, d.found)
+            found += 1
+            self.items.fail_now(kind.entity, doc.id, "settle", label,
+                                "Found in Xero after an interrupted sync; linked, not sent again.",
+                                outcome="succeeded", xero_id=xero_id)
+        return found
+
     def _where(self, collection: str, field: str, keys: list[str], extra: dict[str, str] | None = None
                ) -> list[dict[str, Any]]:
         client = self.ctx.client
         assert client is not None
         out: list[dict[str, Any]] = []
-        for chunk in _chunks(keys, OR_CHUNK):
+        for chunk in chunks(keys, OR_CHUNK):
             self.ctx.check_cancel()
-            where = " OR ".join(f"{field}=={_quote(k)}" for k in chunk)
+            where = " OR ".join(f"{field}=={quote(k)}" for k in chunk)
             params = {"where": where, **(extra or {})}
             out.extend(client.iter_pages(collection, params))
         return out
@@ -158,18 +198,6 @@ class Settler:
     def _contacts(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         rows = self._where("Contacts", "ContactNumber", keys, {"includeArchived": "true"})
         return self._group(rows, "ContactNumber")
-
-    def _invoices(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        client = self.ctx.client
-        assert client is not None
-        rows: list[dict[str, Any]] = []
-        for chunk in _chunks(keys, NUMBERS_CHUNK):
-            self.ctx.check_cancel()
-            rows.extend(client.iter_pages("Invoices", {"InvoiceNumbers": ",".join(chunk), "summaryOnly": "true"}))
-        return self._group(rows, "InvoiceNumber")
-
-    def _credit_notes(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        return self._group(self._where("CreditNotes", "CreditNoteNumber", keys), "CreditNoteNumber")
 
     def _payments(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         return self._group(self._where("Payments", "Reference", keys), "Reference")
