@@ -42,11 +42,13 @@ from .client_factory import ClientFactory
 from .contacts import ContactPhase
 from .context import RunContext
 from .documents import CREDIT_NOTE, INVOICE, DocumentPhase, Scope, content_of, needed_customers
+from .generation import bump, marker_for
 from .links import LinkBook
 from .mapping_check import MappingBook
 from .orphans import close_orphaned_runs
 from .payments import AllocationPhase, PaymentPhase
 from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
+from .restore_check import Adoption, needs_adoption
 from .run_lock import RunLock
 from .settings_refresh import lock_date, refresh_settings
 from .settle import Settler
@@ -290,16 +292,26 @@ class SyncEngine:
         if dry_run:
             self._dry_run(ctx, links, scope)
             return
+        marker = marker_for(self.lock_path)
+        behind = needs_adoption(ctx, links, scope, marker)  # before the bump: is this database older?
+        bump(session, self.tenant_id, marker)
         Settler(ctx, links, items).run()
         ctx.check_cancel()
+        adoption = Adoption(ctx, links, items, scope, behind) if behind else None
         sender = BatchSender(ctx, links, items)
         book = MappingBook(session, self.tenant_id)
         ContactPhase(ctx, links, items, sender).run(needed_customers(ctx, links, scope))
         payments = PaymentPhase(ctx, links, items, sender, book, scope)
         payments.run_deletions()  # refunds before voids: Xero voids only an invoice with no payment
+        if adoption is not None:
+            adoption.documents()
         DocumentPhase(ctx, links, items, sender, book, scope, INVOICE).run()
         DocumentPhase(ctx, links, items, sender, book, scope, CREDIT_NOTE).run()
+        if adoption is not None:
+            adoption.allocations()
         AllocationPhase(ctx, links, items, sender, scope).run()
+        if adoption is not None:
+            adoption.payments()
         payments.run()
         session.commit()
         checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small

@@ -62,3 +62,16 @@ def payment_is_ours(payment: Any, found: dict[str, Any], invoice_xero_id: str | 
     on = str((found.get("Invoice") or {}).get("InvoiceID") or "").lower()
     return (bool(invoice_xero_id) and on == str(invoice_xero_id).lower()
             and money(found.get("Amount")) == money(payment.amount))
+
+
+def header_differs(doc: Any, found: dict[str, Any]) -> bool:
+    """Reference or due date differ between the ledger and Xero's copy (not part of the proof:
+    a bookkeeper may change them; the ledger's values are then sent again)."""
+    if (found.get("Reference") or "").strip() != (doc.reference or "").strip():
+        return True
+    due = getattr(doc, "due_date", None)
+    if due is None:
+        return False
+    got = found.get("DueDate")
+    got_day = got.date() if isinstance(got, datetime) else got
+    return got_day != due

@@ -40,6 +40,7 @@ from .context import RunContext
 from .exceptions import replaced_xero_ids
 from .links import LinkBook
 from .payloads import money, payment_reference
+from .proof import header_differs
 
 
 def _prefer_live(found: list[dict[str, Any]], status_field: str = "Status") -> dict[str, Any] | None:
@@ -64,9 +65,17 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
+FOUND = "Found in Xero after an interrupted sync; linked, not sent again."
+
+
 class Settler:
-    def __init__(self, ctx: RunContext, links: LinkBook, items: Items) -> None:
+    """Links "sending" records to what Xero holds. restore_check.py reuses it to adopt what a
+    database older than Xero does not know (then ``action`` is "adopt", with its own message)."""
+
+    def __init__(self, ctx: RunContext, links: LinkBook, items: Items, action: str = "settle",
+                 message: str = FOUND) -> None:
         self.ctx, self.links, self.items = ctx, links, items
+        self.action, self.message = action, message
 
     def run(self) -> int:
         """Settle every "sending" link; returns how many were found in Xero."""
@@ -93,6 +102,16 @@ class Settler:
         ctx.commit()
         ctx.report("settle", len(sending), len(sending))
         return found
+
+    # -- used by restore_check.py on records it staged as "sending" ------------------------------------
+    def documents(self, pending: list[Link], model: Any, entity: str) -> int:
+        return self._documents(pending, model, INVOICE_KIND if entity == "invoice" else CREDIT_NOTE_KIND)
+
+    def payments(self, pending: list[Link]) -> int:
+        return self._by_key(pending, Payment, payment_reference, self._payments, "PaymentID", "Payment")
+
+    def allocations(self, pending: list[Link]) -> int:
+        return self._allocations(pending)
 
     # -- updates / voids / deletes -----------------------------------------------------------------
     def _settle_change(self, lk: Link) -> None:
@@ -134,8 +153,7 @@ class Settler:
             claimed.add(xero_id)
             LinkBook.mark_linked(lk, xero_id, lk.pending_hash, key, data)
             found += 1
-            self.items.fail_now(lk.entity, lk.local_id, "settle", f"{title} {key}",
-                                "Found in Xero after an interrupted sync; linked, not sent again.",
+            self.items.fail_now(lk.entity, lk.local_id, self.action, f"{title} {key}", self.message,
                                 outcome="succeeded", xero_id=xero_id)
         return found
 
@@ -165,13 +183,14 @@ class Settler:
             xero_id = str(d.found.get(kind.id_field))
             if not d.ours:
                 message = number_taken(self.ctx, kind, doc, d.found, d.differences)
-                self.items.fail_now(kind.entity, doc.id, "settle", label, message, outcome="needs_review")
+                self.items.fail_now(kind.entity, doc.id, self.action, label, message, outcome="needs_review")
                 continue
             claimed.add(xero_id)
-            LinkBook.mark_linked(lk, xero_id, sent_hash, doc.number, d.found)
+            # Xero's due date or reference differ (changed there since): the ledger's are sent again.
+            LinkBook.mark_linked(lk, xero_id, None if header_differs(doc, d.found) else sent_hash, doc.number,
+                                 d.found)
             found += 1
-            self.items.fail_now(kind.entity, doc.id, "settle", label,
-                                "Found in Xero after an interrupted sync; linked, not sent again.",
+            self.items.fail_now(kind.entity, doc.id, self.action, label, self.message,
                                 outcome="succeeded", xero_id=xero_id)
         return found
 
@@ -243,7 +262,7 @@ class Settler:
                 claimed.add(xero_id)
                 LinkBook.mark_linked(lk, xero_id, lk.pending_hash, None, match)
                 found += 1
-                self.items.fail_now("allocation", lk.local_id, "settle", f"Credit allocation {a.external_id}",
-                                    "Found in Xero after an interrupted sync; linked, not sent again.",
+                self.items.fail_now("allocation", lk.local_id, self.action, f"Credit allocation {a.external_id}",
+                                    self.message,
                                     outcome="succeeded", xero_id=xero_id)
         return found
