@@ -390,3 +390,46 @@ def test_invoice_deleted_keep_ledger_creates_it_again_in_xero(qtbot: Any, world:
     assert Decimal(str(xero[new_id]["Total"])) == Decimal("60.00")
     assert world.invoice("INV-0004").status == "authorised"
     assert world.exception("invoice_deleted").status == "resolved"
+
+
+def test_a_same_name_contact_with_no_email_is_linked_from_the_exceptions_view(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    """Issue 13.2: the name-conflict exception offers Link (not only Dismiss), and Link works."""
+    with world.services.write() as s:
+        c = Customer(external_id="C3", customer_number="C-0003", name="Cleo Park", email=None)
+        s.add(c)
+        s.flush()
+        inv = Invoice(external_id="I9", number="INV-0009", customer_id=c.id, issue_date=TODAY - timedelta(days=2),
+                      due_date=TODAY + timedelta(days=14), currency=world.invoice("INV-0001").currency,
+                      status="authorised", reference="Unit C9", subtotal=Decimal("80.00"),
+                      tax_total=Decimal("0.00"), total=Decimal("80.00"), amount_paid=Decimal("0.00"))
+        inv.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent", quantity=Decimal("1"),
+                                     unit_amount=Decimal("80.00"), tax_amount=Decimal("0.00"),
+                                     line_amount=Decimal("80.00")))
+        s.add(inv)
+        customer_id = c.id
+    made = world.admin.create_contact(world.tenant, "Cleo Park", ContactNumber="BK-12")
+    theirs = str(made.get("ContactID") or made["Contacts"][0]["ContactID"])
+    world.sync()
+    exc = world.exception("contact_name_conflict")
+    assert exc is not None and exc.status == "open" and exc.local_id == customer_id
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert view.action_buttons["link"].isVisible() and view.action_buttons["dismiss"].isVisible()
+    _answer(monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes, [])
+
+    qtbot.mouseClick(view.action_buttons["link"], Qt.MouseButton.LeftButton)
+    dialog = view.link_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(dialog.search_button.isEnabled, timeout=20_000)  # its own first search has answered
+    dialog.search_edit.setText("")
+    qtbot.keyClicks(dialog.search_edit, "Cleo Park")
+    with qtbot.waitSignal(dialog.searched, timeout=20_000):
+        qtbot.mouseClick(dialog.search_button, Qt.MouseButton.LeftButton)
+    assert dialog.select_id(theirs), dialog.status.text()
+    with qtbot.waitSignal(view.resolved, timeout=60_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert world.xero_id("contact", customer_id) == theirs
+    assert (world.exception("contact_name_conflict").resolution) == "link"
+    assert world.xero_invoice("INV-0009")["Contact"]["ContactID"] == theirs

@@ -142,7 +142,9 @@ class ContactPhase:
                 found = None
             if found is None:
                 same_name = [x for x in d.by_name.get(_norm(c.name), []) if x.get("ContactID") not in claimed]
-                exact = [x for x in same_name if _norm(x.get("EmailAddress")) == _norm(c.email)]
+                # A blank email proves nothing: two blanks are not "the same email".
+                exact = [x for x in same_name if _norm(c.email)
+                         and _norm(x.get("EmailAddress")) == _norm(c.email)]
                 if exact:
                     found, how = exact[0], "the same name and email"
                 elif any(not is_archived(x) for x in same_name):
@@ -182,16 +184,21 @@ class ContactPhase:
     # -- exceptions -----------------------------------------------------------------------------
     def _name_conflict(self, c: Customer, other: dict[str, Any]) -> None:
         label = contact_label(c)
+        theirs = (other.get("EmailAddress") or "").strip()
+        why = ("with a different email address" if theirs and (c.email or "").strip()
+               else "but no email address on both sides proves it is this customer")
         self.ctx.open_exception(
             "contact_name_conflict", "contact", c.id, str(other.get("ContactID") or ""), label, "email",
-            c.email or "", other.get("EmailAddress") or "",
+            c.email or "", theirs,
             f"contact_name_conflict:{self.ctx.tenant_id}:{c.id}",
-            f"Xero already has a contact named '{other.get('Name')}' with another email address. "
-            "Link the customer to it, or rename the customer so a separate contact can be created.",
+            f"A Xero contact with this name exists ('{other.get('Name')}', {why}). Link the customer to it if "
+            "it is the same person or company, or create a new one: rename the customer in the ledger so a "
+            "separate contact can be created.",
         )
         self.items.fail_now("contact", c.id, "match", label,
-                            f"Xero has another contact named '{other.get('Name')}' with a different email. "
-                            "Decide in Exceptions: link to it, or use a distinct name. Its invoices wait until then.",
+                            f"A Xero contact named '{other.get('Name')}' exists ({why}), so it was not taken "
+                            "over. Decide in Exceptions: link to it, or create a new one under a distinct name. "
+                            "Its invoices wait until then.",
                             outcome="needs_review")
 
     def _archived(self, c: Customer, found: dict[str, Any], how: str) -> None:
