@@ -42,6 +42,7 @@ from .payloads import (
     void_element,
 )
 from .reconcile.invoices import dismissed_overrides, held_invoices, reconcile_invoice, xero_side_changes
+from .settings_refresh import currency_problem, enabled_currencies
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class DocumentPhase:
         self.book, self.scope, self.kind = book, scope, kind
         self.lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
         self.create_status = (get_setting(ctx.session, "invoice_status") or "AUTHORISED").upper()
+        self.currencies = enabled_currencies(ctx.session, ctx.tenant_id)
 
     def label(self, doc: Any) -> str:
         return f"{self.kind.title} {doc.number}"
@@ -227,6 +229,11 @@ class DocumentPhase:
                                 lock_message(label, doc.issue_date, self.scope.lock_date))
             return None
         if action != "void":
+            wrong_currency = currency_problem(self.ctx.session, self.ctx.tenant_id, label, doc.currency,
+                                              self.currencies)
+            if wrong_currency:
+                self.items.fail_now(self.kind.entity, doc.id, action, label, wrong_currency)
+                return None
             problems = self.book.document_problems([ln.charge_type for ln in doc.lines], doc.facility_id)
             if problems:
                 self.items.fail_now(self.kind.entity, doc.id, action, label,

@@ -1,7 +1,7 @@
 """Xero's settings (organisation, accounts, tax rates, tracking) cached in XeroReference rows.
 
 The mapping check and the period-lock check run before any write, from this
-cache, so a stale cache is refreshed first; a fresh one costs no calls (4 calls
+cache, so a stale cache is refreshed first; a fresh one costs no calls (5 calls
 when stale, out of a daily budget of 1,000-5,000).
 """
 
@@ -83,10 +83,12 @@ def refresh_settings(session: Session, client: Any, tenant_id: str, *, force: bo
     accounts = client.accounts()
     tax_rates = client.tax_rates()
     tracking = client.tracking_categories()
+    currencies = client.currencies()  # records in a currency not enabled fail before sending
     _replace_kind(session, tenant_id, "organisation", [(ORG_KEY, org)])
     _replace_kind(session, tenant_id, "account", [(account_key(a), a) for a in accounts])
     _replace_kind(session, tenant_id, "tax_rate", [(str(t.get("TaxType") or ""), t) for t in tax_rates])
     _replace_kind(session, tenant_id, "tracking", [(str(c.get("Name") or ""), c) for c in tracking])
+    _replace_kind(session, tenant_id, "currency", [(str(c.get("Code") or "").upper(), c) for c in currencies])
     session.flush()
     return True
 
@@ -130,3 +132,21 @@ def lock_date(session: Session, tenant_id: str) -> date | None:
 def base_currency(session: Session, tenant_id: str) -> str | None:
     org = organisation(session, tenant_id) or {}
     return org.get("BaseCurrency")
+
+
+def enabled_currencies(session: Session, tenant_id: str) -> set[str] | None:
+    """Currency codes the organisation has enabled (None: not read yet, so not checked)."""
+    codes = set(cached(session, tenant_id, "currency"))
+    return codes or None
+
+
+def currency_problem(session: Session, tenant_id: str, label: str, code: str,
+                     enabled: set[str] | None) -> str | None:
+    """Why a record in ``code`` cannot go to Xero (None: it can)."""
+    if enabled is None or code.upper() in enabled:
+        return None
+    base = base_currency(session, tenant_id) or "its base currency"
+    return (f"{label} is in {code}, but the Xero organisation does not have {code} enabled (it has "
+            f"{', '.join(sorted(enabled))}; base {base}), so it was not sent. In Xero, add {code} under Settings > "
+            "Currencies (multi-currency needs a plan that includes it), then retry; or correct the currency in "
+            "the ledger.")
