@@ -381,8 +381,9 @@ class Accounting:
                                         order_default=lambda d: d["created"])
         if kind == "invoice":
             summary = _bool(req.q("summaryOnly"))
-            return 200, ("Invoices", [render.invoice(led.doc_view(d), d, summary) for d in page], pagination)
-        return 200, ("CreditNotes", [render.credit_note(led.doc_view(d), d) for d in page], pagination)
+            return 200, ("Invoices", [render.invoice(led.doc_view(d), d, summary, _unitdp(req)) for d in page],
+                         pagination)
+        return 200, ("CreditNotes", [render.credit_note(led.doc_view(d), d, _unitdp(req)) for d in page], pagination)
 
     def _one_doc(self, led: Ledger, kind: str, key: str) -> dict:
         store = led.t["invoices"] if kind == "invoice" else led.t["credit_notes"]
@@ -392,15 +393,16 @@ class Accounting:
             raise not_found()
         return doc
 
-    def _render_doc(self, led: Ledger, doc: dict) -> dict:
+    def _render_doc(self, led: Ledger, doc: dict, unitdp: int) -> dict:
         view = led.doc_view(doc)  # renders only this document's payments and allocations
-        return render.invoice(view, doc) if doc["Kind"] == "invoice" else render.credit_note(view, doc)
+        return render.invoice(view, doc, unitdp=unitdp) if doc["Kind"] == "invoice" else \
+            render.credit_note(view, doc, unitdp)
 
     def _save_docs(self, req: Request, led: Ledger, kind: str, upsert: bool, target: dict | None = None):
         key = "Invoices" if kind == "invoice" else "CreditNotes"
         id_key = "InvoiceID" if kind == "invoice" else "CreditNoteID"
         number_key = "InvoiceNumber" if kind == "invoice" else "CreditNoteNumber"
-        unitdp = 4 if req.q("unitdp") == "4" else 2
+        unitdp = _unitdp(req)
         store = led.t["invoices"] if kind == "invoice" else led.t["credit_notes"]
 
         def save(raw: dict) -> dict:
@@ -413,7 +415,7 @@ class Accounting:
                 elif raw.get(number_key):
                     existing = next((d for d in led.documents_numbered(kind, raw[number_key])
                                      if d["Status"] != "DELETED"), None)
-            return self._render_doc(led, led.save_document(kind, raw, existing, unitdp))
+            return self._render_doc(led, led.save_document(kind, raw, existing, unitdp), unitdp)
 
         elements = _elements(req, key)
         if target is not None:
@@ -431,7 +433,7 @@ class Accounting:
 
     def get_invoice(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "invoice", req.params["InvoiceID"])
-        return 200, ("Invoices", [render.invoice(led.doc_view(doc), doc)])
+        return 200, ("Invoices", [render.invoice(led.doc_view(doc), doc, unitdp=_unitdp(req))])
 
     def post_invoice(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "invoice", req.params["InvoiceID"])
@@ -448,7 +450,7 @@ class Accounting:
 
     def get_credit_note(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "credit_note", req.params["CreditNoteID"])
-        return 200, ("CreditNotes", [render.credit_note(led.doc_view(doc), doc)])
+        return 200, ("CreditNotes", [render.credit_note(led.doc_view(doc), doc, _unitdp(req))])
 
     def post_credit_note(self, req: Request, led: Ledger) -> tuple[int, Any]:
         doc = self._one_doc(led, "credit_note", req.params["CreditNoteID"])
@@ -498,3 +500,8 @@ class Accounting:
             raise not_found()
         return self._batch(req, "Payments", _elements(req, "Payments")[:1],
                            lambda raw: render.payment(led, led.delete_payment(p, raw)), "PaymentID")
+
+
+def _unitdp(req: Request) -> int:
+    """4 when the request opted in with unitdp=4, else Xero's default of 2 (rounding.py)."""
+    return 4 if req.q("unitdp") == "4" else 2

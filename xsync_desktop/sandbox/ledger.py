@@ -13,7 +13,8 @@ from typing import Any
 
 from . import messages as M
 from .errors import ElementError
-from .wire import FOUR, TWO, is_guid, money, new_id, parse_date, to_decimal
+from .rounding import line_tax, tax_with_override, unit_amount
+from .wire import FOUR, is_guid, money, new_id, parse_date, to_decimal
 
 EDITABLE_OPEN = {"DRAFT", "SUBMITTED"}
 ZERO = Decimal("0")
@@ -223,13 +224,14 @@ class Ledger:
         qty = num("Quantity", None)
         unit = num("UnitAmount", None)
         given_line = num("LineAmount", None)
+        given_tax = num("TaxAmount", None)
         discount = num("DiscountRate", None)
         if qty is None:
             qty = Decimal("1") if (unit is not None or given_line is not None) else ZERO
         qty = qty.quantize(FOUR)
         if unit is None:
             unit = (given_line / qty) if (given_line is not None and qty) else ZERO
-        unit = unit.quantize(FOUR if unitdp == 4 else TWO)
+        unit = unit_amount(unit, unitdp)
         expected = money(qty * unit * ((Decimal(100) - (discount or ZERO)) / Decimal(100)))
         if given_line is not None and raw.get("UnitAmount") is not None and money(given_line) != expected:
             errors.append(M.LINE_TOTAL_MISMATCH.format(given=money(given_line), expected=expected))
@@ -280,12 +282,7 @@ class Ledger:
                              "Name": cat["Name"], "Option": opt["Name"]})
         if errors:
             raise ElementError(*errors)
-        if line_types == "Exclusive":
-            tax = money(line_amount * rate / Decimal(100))
-        elif line_types == "Inclusive":
-            tax = money(line_amount - line_amount / (Decimal(1) + rate / Decimal(100)))
-        else:
-            tax = ZERO
+        tax = tax_with_override(line_tax(line_amount, rate, line_types), given_tax, tax_type, line_types)
         line = {
             "LineItemID": str(raw.get("LineItemID") or new_id()), "Description": raw.get("Description", ""),
             "Quantity": qty, "UnitAmount": unit, "AccountCode": account["Code"] if account else (code or None),
@@ -457,7 +454,7 @@ class Ledger:
     @staticmethod
     def _line_as_input(line: dict[str, Any]) -> dict[str, Any]:
         raw = {k: line[k] for k in ("LineItemID", "Description", "Quantity", "UnitAmount", "AccountCode", "TaxType",
-                                   "Tracking") if line.get(k) is not None}
+                                   "TaxAmount", "Tracking") if line.get(k) is not None}
         if "DiscountRate" in line:
             raw["DiscountRate"] = line["DiscountRate"]
         return raw

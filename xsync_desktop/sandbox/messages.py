@@ -28,6 +28,7 @@ DUE_DATE_REQUIRED = "Due Date is required for approved invoices."
 INVOICE_TYPE = "Invoice Type must be ACCREC or ACCPAY."
 CREDIT_NOTE_TYPE = "CreditNote Type must be ACCRECCREDIT or ACCPAYCREDIT."
 STATUS_ON_CREATE = "Invoice not of valid status for creation"
+TAX_AMOUNT_INCORRECT = "Tax amount {given} is incorrect for {tax} tax type, should be {expected}"  # xero-node#768
 LINE_TOTAL_MISMATCH = "The line total {given} does not match the expected line total {expected}"
 TRACKING_INVALID = "The tracking option '{option}' is not valid for tracking category '{name}'."
 DATE_INVALID = "The {field} '{value}' is not a valid date."

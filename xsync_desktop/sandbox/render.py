@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .ledger import Ledger
+from .rounding import unit_amount
 from .wire import ms_date, ms_datetime
 
 
@@ -56,9 +57,11 @@ def contact_ref(c: dict[str, Any]) -> dict[str, Any]:
                        "HasValidationErrors": False})
 
 
-def _line(ln: dict[str, Any]) -> dict[str, Any]:
+def _line(ln: dict[str, Any], unitdp: int) -> dict[str, Any]:
     out = {k: ln[k] for k in ("LineItemID", "Description", "Quantity", "UnitAmount", "TaxType", "TaxAmount",
                              "LineAmount", "AccountCode", "Tracking") if ln.get(k) is not None}
+    if "UnitAmount" in out:  # shown at 2 places unless the request asked for unitdp=4 (rounding.py)
+        out["UnitAmount"] = unit_amount(out["UnitAmount"], unitdp)
     for k in ("AccountID", "DiscountRate", "ItemCode"):
         if ln.get(k) is not None:
             out[k] = ln[k]
@@ -78,7 +81,7 @@ def payment_ref(p: dict[str, Any]) -> dict[str, Any]:
             "HasValidationErrors": False}
 
 
-def invoice(led: Ledger, d: dict[str, Any], summary: bool = False) -> dict[str, Any]:
+def invoice(led: Ledger, d: dict[str, Any], summary: bool = False, unitdp: int = 4) -> dict[str, Any]:
     t = led.t
     paid = led.paid(d["ID"])
     credited = led.credited(d["ID"])
@@ -96,7 +99,7 @@ def invoice(led: Ledger, d: dict[str, Any], summary: bool = False) -> dict[str, 
                 "SubTotal": d["SubTotal"], "TotalTax": d["TotalTax"], "Total": d["Total"],
                 "UpdatedDateUTC": ms_datetime(d["updated"]), "CurrencyCode": d["CurrencyCode"]})
     if not summary:
-        out["LineItems"] = [_line(ln) for ln in d["LineItems"]]
+        out["LineItems"] = [_line(ln, unitdp) for ln in d["LineItems"]]
     if d.get("FullyPaidOnDate"):
         out["FullyPaidOnDate"] = ms_date(d["FullyPaidOnDate"])
     out["Payments"] = [payment_ref(p) for p in t["payments"].values()
@@ -112,7 +115,7 @@ def invoice(led: Ledger, d: dict[str, Any], summary: bool = False) -> dict[str, 
     return out
 
 
-def credit_note(led: Ledger, d: dict[str, Any]) -> dict[str, Any]:
+def credit_note(led: Ledger, d: dict[str, Any], unitdp: int = 4) -> dict[str, Any]:
     t = led.t
     out: dict[str, Any] = {
         "Type": d["Type"], "CreditNoteID": d["ID"], "CreditNoteNumber": d["Number"],
@@ -123,7 +126,7 @@ def credit_note(led: Ledger, d: dict[str, Any]) -> dict[str, Any]:
     }
     out.update(_dates(d))
     out.update({"Status": d["Status"], "LineAmountTypes": d["LineAmountTypes"],
-                "LineItems": [_line(ln) for ln in d["LineItems"]], "SubTotal": d["SubTotal"],
+                "LineItems": [_line(ln, unitdp) for ln in d["LineItems"]], "SubTotal": d["SubTotal"],
                 "TotalTax": d["TotalTax"], "Total": d["Total"], "UpdatedDateUTC": ms_datetime(d["updated"]),
                 "CurrencyCode": d["CurrencyCode"]})
     if d.get("FullyPaidOnDate"):

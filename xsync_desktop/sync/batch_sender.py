@@ -33,6 +33,10 @@ from .hashing import canonical_hash, idempotency_key
 from .links import LinkBook
 
 BATCH_SIZE = 50
+# Documents with line items are sent with unitdp=4: the ledger keeps unit amounts to 4 places, and
+# without it Xero rounds them to 2 and then refuses the line total (Xero's "Rounding in Xero" guide).
+LINE_ITEM_COLLECTIONS = ("Invoices", "CreditNotes")
+LINE_ITEM_PARAMS = {"unitdp": "4"}
 PUSH_ACTIONS = ("create", "update", "void", "allocate", "delete", "match", "settle")
 # Consecutive batches that got no answer before the run gives up.
 MAX_UNANSWERED_BATCHES = 2
@@ -262,10 +266,11 @@ class BatchSender:
               path: str | None) -> list[Any]:
         client = self.ctx.client
         assert client is not None
+        params = LINE_ITEM_PARAMS if collection in LINE_ITEM_COLLECTIONS else None
         if path is None:
             if method == "PUT":
-                return client.put_batch(collection, elements, key)
-            return client.post_batch(collection, elements, key)
+                return client.put_batch(collection, elements, key, params)
+            return client.post_batch(collection, elements, key, params)
         from ..xero.batch import element_results
 
         body = {collection: elements}

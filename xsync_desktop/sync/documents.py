@@ -286,12 +286,12 @@ class DocumentPhase:
             chunk = ids[start:start + 50]
             self.ctx.check_cancel()
             if self.kind is INVOICE:
-                data = client.get("/Invoices", params={"IDs": ",".join(chunk), "pageSize": 100})
+                data = client.get("/Invoices", params={"IDs": ",".join(chunk), "pageSize": 100, "unitdp": 4})
                 for x in data.get("Invoices") or []:
                     out[str(x.get("InvoiceID"))] = x
             else:
                 for xid in chunk:
-                    data = client.get(f"/CreditNotes/{xid}")
+                    data = client.get(f"/CreditNotes/{xid}", params={"unitdp": 4})
                     for x in data.get("CreditNotes") or []:
                         out[str(x.get("CreditNoteID"))] = x
         return out

@@ -67,8 +67,9 @@ def pull_and_reconcile(ctx: RunContext) -> None:
         # Dry runs send nothing and change nothing; a retry run only redoes its items.
         return
     _pull_phase(ctx, "pull_payments", "Payments", {}, "invoice", _handle_payments)
-    _pull_phase(ctx, "pull_invoices", "Invoices", {}, "invoice", _handle_invoices)
-    _pull_phase(ctx, "pull_credit_notes", "CreditNotes", {}, "credit_note", _handle_credit_notes)
+    # unitdp=4: unit amounts compared with the ledger's (4 places) must not come back rounded to 2
+    _pull_phase(ctx, "pull_invoices", "Invoices", {"unitdp": 4}, "invoice", _handle_invoices)
+    _pull_phase(ctx, "pull_credit_notes", "CreditNotes", {"unitdp": 4}, "credit_note", _handle_credit_notes)
     _pull_phase(ctx, "pull_contacts", "Contacts", {"includeArchived": "true"}, "contact", _handle_contacts)
 
 
