@@ -96,8 +96,9 @@ class Work:
     natural_key: str | None = None
     count_field: str | None = None
     success_message: str = ""
-    # Called with (work, xero element data) after a success, for extra bookkeeping.
-    after: Callable[[Work, dict[str, Any]], None] | None = None
+    # Called with (work, xero element data) after a success, for extra bookkeeping; a message
+    # returned means Xero took it but it needs a person (the item ends "needs review").
+    after: Callable[[Work, dict[str, Any]], str | None] | None = None
     item: SyncItem | None = None
     link: Link | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -251,12 +252,11 @@ class BatchSender:
                     self.items.finish(w.item, "failed", msg.LEFT_OUT)
                     continue
                 LinkBook.mark_linked(w.link, xero_id, w.content_hash, w.natural_key, res.data)
-                if w.after is not None:
-                    w.after(w, res.data)
+                review = w.after(w, res.data) if w.after is not None else None
                 if w.count_field:
                     ctx.count(w.count_field)
-                self.items.finish(w.item, "succeeded", w.success_message or None, res.warnings or None,
-                                  xero_id=xero_id)
+                self.items.finish(w.item, "needs_review" if review else "succeeded",
+                                  review or w.success_message or None, res.warnings or None, xero_id=xero_id)
             else:
                 LinkBook.revert(w.link)
                 self.items.finish(w.item, "failed", msg.explain_rejection(w.label, res.messages), res.messages)

@@ -43,6 +43,7 @@ from .payloads import (
 )
 from .reconcile.invoices import dismissed_overrides, held_invoices, reconcile_invoice, xero_side_changes
 from .settings_refresh import currency_problem, enabled_currencies
+from .totals_check import compare_totals
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ class DocumentPhase:
             return None
         built = self._build(doc, contact_id, None, self.create_status)
         return Work(self.kind.entity, doc.id, "create", self.label(doc), built.element, built.content_hash,
-                    natural_key=doc.number, count_field=self.kind.count_field)
+                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc))
 
     # -- updates and voids read Xero's copy first ----------------------------------------------------
     def _xero_copies(self, docs: list[Any]) -> dict[str, dict[str, Any]]:
@@ -340,7 +341,13 @@ class DocumentPhase:
             if "reference" in overrides:
                 element = {**element, "Reference": overrides["reference"]}
         return Work(self.kind.entity, doc.id, "update", label, element, built.content_hash,
-                    natural_key=doc.number, count_field=self.kind.count_field)
+                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc))
+
+    def _totals_of(self, doc: Any) -> Any:
+        """The check run on Xero's answer: its SubTotal, TotalTax and Total against the ledger's."""
+        def check(_work: Work, answer: dict[str, Any]) -> str | None:
+            return compare_totals(self.ctx, self.kind.entity, self.kind.title, doc, answer, self.lat)
+        return check
 
     def _credit_note_held(self, doc: Any, x: dict[str, Any]) -> bool:
         """Credit notes get the invoices' both-sides rule (reconcile/credits.py): held, raised."""

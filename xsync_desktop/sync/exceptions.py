@@ -67,6 +67,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # An amount or date Xero sent that cannot be read: never taken as zero or today.
     "unreadable_xero_value": ("Xero sent a value the app cannot read", ("dismiss",)),
     "number_taken": ("Number already used in Xero", ("link", "renumber", "dismiss")),
+    "totals_differ": ("Xero's totals differ from the ledger's", ("keep_ledger", "dismiss")),
     "contact_name_conflict": ("A Xero contact with this name exists", ("link", "dismiss")),
 }
 # Money records cannot be re-pushed over Xero's copy (Xero does not edit a payment or an
