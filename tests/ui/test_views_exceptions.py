@@ -433,3 +433,42 @@ def test_a_same_name_contact_with_no_email_is_linked_from_the_exceptions_view(
     assert world.xero_id("contact", customer_id) == theirs
     assert (world.exception("contact_name_conflict").resolution) == "link"
     assert world.xero_invoice("INV-0009")["Contact"]["ContactID"] == theirs
+
+
+def test_a_number_already_used_in_xero_is_renumbered_from_the_exceptions_view(
+    qtbot: Any, world: World, monkeypatch: Any
+) -> None:
+    """Issue 13.1: the bookkeeper's own INV-0010 in Xero; the ledger's INV-0010 is another invoice."""
+    client = world.services.make_client(world.tenant)
+    try:
+        client.put("/Invoices", {"Invoices": [{
+            "Type": "ACCREC", "Contact": {"Name": "Counter sale"}, "InvoiceNumber": "INV-0010", "Status": "AUTHORISED",
+            "Date": TODAY.isoformat(), "DueDate": TODAY.isoformat(), "LineAmountTypes": "NoTax",
+            "LineItems": [{"Description": "Padlock", "Quantity": 1, "UnitAmount": "12.00", "AccountCode": "200",
+                           "TaxType": "NONE"}]}]}, "bookkeeper-inv-0010", {"summarizeErrors": "false"})
+    finally:
+        client.close()
+    src = world.invoice("INV-0001")
+    with world.services.write() as s:
+        inv = Invoice(external_id="I10", number="INV-0010", customer_id=src.customer_id, issue_date=src.issue_date,
+                      due_date=src.due_date, currency=src.currency, status="authorised", reference="Unit A10",
+                      subtotal=Decimal("60.00"), tax_total=Decimal("0.00"), total=Decimal("60.00"),
+                      amount_paid=Decimal("0.00"))
+        inv.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent", quantity=Decimal("1"),
+                                     unit_amount=Decimal("60.00"), tax_amount=Decimal("0.00"),
+                                     line_amount=Decimal("60.00")))
+        s.add(inv)
+    world.sync()
+    exc = world.exception("number_taken")
+    assert exc is not None and exc.status == "open"
+    view = _view(qtbot, world)
+    assert view.select_exception(exc.id)
+    assert all(view.action_buttons[a].isVisible() for a in ("link", "renumber", "dismiss"))
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getText", lambda *a, **k: ("INV-0010-S", True))
+    with qtbot.waitSignal(view.resolved, timeout=60_000):
+        qtbot.mouseClick(view.action_buttons["renumber"], Qt.MouseButton.LeftButton)
+    assert world.invoice("INV-0010-S").id is not None
+    assert world.xero_invoice("INV-0010-S")["Total"] == 60
+    assert world.xero_invoice("INV-0010")["Contact"]["Name"] == "Counter sale"  # hers, untouched
+    done = world.exception("number_taken")
+    assert (done.status, done.resolution) == ("resolved", "renumber")

@@ -23,6 +23,7 @@ ACTION_TITLES = {
     "accept_xero": "Accept Xero's value",
     "keep_ledger": "Keep the ledger's value (re-push)",
     "link": "Link to a Xero object\u2026",
+    "renumber": "Renumber in the ledger\u2026",
     "dismiss": "Dismiss with a note\u2026",
     "retry": "Retry now",
     "skip": "Skip with a reason\u2026",

@@ -37,7 +37,7 @@ _CONFIRM = {
                    "A sync runs now and overwrites Xero's value.",
     "link": "Link {record} to the Xero object {xero_id}?\n\nA sync runs now and updates it from the ledger.",
 }
-_PUSHES = {"keep_ledger", "link"}
+_PUSHES = {"keep_ledger", "link", "renumber"}
 _HISTORY_COLUMNS = ("Resolution", "By", "When", "Note")
 _FIRST_HISTORY_COLUMN = 7
 #: rows listed at most (open ones first, then the newest history)
@@ -347,6 +347,15 @@ class ExceptionsView(QtWidgets.QWidget):
         if row.item_id is not None:
             self._act_on_held(row, action)
             return
+        if action == "renumber":
+            number, ok = QtWidgets.QInputDialog.getText(
+                self, "Renumber in the ledger",
+                f"Xero already uses this number for another document. New number for {row.record}\n"
+                "(it is sent to Xero under this number; the change is logged):")
+            if not ok or not number.strip():
+                return
+            self._resolve(row, action, who, new_number=number.strip())
+            return
         if not self._confirm(row, action):
             return
         self._resolve(row, action, who)
@@ -421,7 +430,7 @@ class ExceptionsView(QtWidgets.QWidget):
             dialog.search()
 
     def _resolve(self, row: ExceptionRow, action: str, who: str, note: str | None = None,
-                 xero_id: str | None = None) -> None:
+                 xero_id: str | None = None, new_number: str | None = None) -> None:
         engine = None
         if action in _PUSHES:
             try:
@@ -435,7 +444,7 @@ class ExceptionsView(QtWidgets.QWidget):
         self._show_selected()
 
         def work() -> None:
-            resolve_exception(store, engine, row.id, action, who, note, xero_id)
+            resolve_exception(store, engine, row.id, action, who, note, xero_id, new_number=new_number)
 
         def done(_result: Any) -> None:
             self.busy = False
