@@ -83,6 +83,17 @@ def _adopted(profile: Path) -> dict[str, int]:
         store.close()
 
 
+def _last_run_calls(profile: Path) -> int:
+    from xsync_desktop.store.models import SyncRun
+
+    store = open_profile_store(profile)
+    try:
+        with store.sessions() as s:
+            return int(s.scalars(select(SyncRun.api_calls).order_by(SyncRun.id.desc()).limit(1)).one() or 0)
+    finally:
+        store.close()
+
+
 def _xero_payment_count(admin: Any, tenant: str) -> int:
     return len([p for p in admin.objects(tenant, "Payments") if p.get("Status") != "DELETED"
                 and str(p.get("Reference", "")).startswith("xsync:P-restore-pay-")])
@@ -123,6 +134,7 @@ def test_restoring_an_older_database_after_the_idempotency_window_makes_no_dupli
 
     assert _xero_payment_count(sandbox_admin, tenant) == 5
     assert _adopted(prof).get("payment") == 5
+    print(f"restore ({how}): the sync after the restore made {_last_run_calls(prof)} Xero calls")
     state = check_consistency(prof, sandbox_admin, tenant)
     assert state.problems() == []
 
@@ -147,5 +159,6 @@ def test_a_new_pc_importing_the_same_ledger_into_an_organisation_that_has_its_da
     assert after == before, "a second object was created in Xero"
     adopted = _adopted(again)
     assert adopted.get("invoice", 0) > 0 and adopted.get("payment", 0) > 0, adopted
+    print(f"new PC: adopted {adopted} in {_last_run_calls(again)} Xero calls")
     state = check_consistency(again, sandbox_admin, tenant)
     assert state.problems() == []

@@ -62,7 +62,7 @@ def test_settings_refresh_caches_accounts_tax_rates_tracking_and_lock_date(sync_
     assert sync_rig.engine.refresh_settings(force=True) is True
     with sync_rig.store.sessions() as s:
         kinds = {r.kind for r in s.scalars(select(XeroReference))}
-        assert kinds == {"organisation", "account", "tax_rate", "tracking"}
+        assert kinds == {"organisation", "account", "tax_rate", "tracking", "currency"}
         assert str(lock_date(s, sync_rig.tenant_id)) == "2024-09-30"
         assert base_currency(s, sync_rig.tenant_id) == "NZD"
         assert not settings_stale(s, sync_rig.tenant_id)

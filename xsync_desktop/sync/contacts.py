@@ -170,7 +170,7 @@ class ContactPhase:
                 updates.append(c)  # bring Xero's copy in line with the ledger (sets ContactNumber)
             ctx.count("contacts_synced")
             self.items.fail_now("contact", c.id, "match", label,
-                                f"Linked to the existing Xero contact '{found.get('Name')}' ({how}).",
+                                f"Already in Xero: adopted the existing contact '{found.get('Name')}' ({how}).",
                                 outcome="succeeded", xero_id=xero_id)
         ctx.commit()
         return creates
