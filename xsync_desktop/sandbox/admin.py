@@ -171,6 +171,7 @@ class Admin:
             if "LineAmount" in body:
                 lines = [led._line_as_input(ln) for ln in doc["LineItems"]]
                 lines[0]["UnitAmount"] = to_decimal(body["LineAmount"]) / (lines[0].get("Quantity") or 1)
+                lines[0].pop("TaxAmount", None)  # a new amount typed in Xero gets Xero's own tax
                 doc.update(led.compute_lines(lines, 4, doc["LineAmountTypes"], doc["Status"], doc["Type"]))
             doc["updated"] = led.now
             return 200, render.invoice(led, doc)
