@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from ..xero.session import XeroSession
     from ..xero.token_store import TokenStore
     from .errors import ErrorReporter
-    from .sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,32 @@ class XeroSetup:
     sandbox_base: str | None = None
     #: keyword arguments for XeroClient (tests shorten the retry backoff)
     client_options: dict[str, Any] = field(default_factory=dict)
+
+
+class SyncHandle(Protocol):
+    """What views use of the SyncController: typed here so services.py needs nothing from
+    sync_controller.py (which builds on AppServices: the dependency runs one way)."""
+
+    busy_changed: QtCore.SignalInstance
+    finished: QtCore.SignalInstance
+    failed: QtCore.SignalInstance
+    progress: QtCore.SignalInstance
+    started: QtCore.SignalInstance
+    cancelled: QtCore.SignalInstance
+    reconnect_needed: QtCore.SignalInstance
+
+    @property
+    def running(self) -> bool: ...
+
+    def sync_now(self, trigger: str = ...) -> bool: ...
+
+    def retry_item(self, item_id: int) -> bool: ...
+
+    def retry_failed(self, run_id: int) -> bool: ...
+
+    def skip_item(self, item_id: int, reason: str) -> bool: ...
+
+    def cancel(self) -> None: ...
 
 
 class AppServices(QObject):
@@ -82,7 +107,7 @@ class AppServices(QObject):
         self.reporter = reporter
         self.runner = BackgroundRunner(self)
         self._xero_session: XeroSession | None = None
-        self.sync: SyncController | None = None  # set by the main window
+        self.sync: SyncHandle | None = None  # the main window's SyncController
 
     # -- database --------------------------------------------------------------------
     def session(self) -> Session:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ..latest import Runner
+
 
 class Loader(Protocol):
     def __call__(self, query: Callable[[], Any], done: Callable[[Any], None]) -> None: ...
@@ -21,7 +23,7 @@ def immediate(query: Callable[[], Any], done: Callable[[Any], None]) -> None:
     done(query())
 
 
-def background(services: Any) -> Loader:
+def background(services: Runner) -> Loader:
     """Run queries through services.run_in_background; errors go to the error reporter."""
 
     def load(query: Callable[[], Any], done: Callable[[Any], None]) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from ..qt import Qt, QtWidgets
+from ..services import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class PlaceholderView(QtWidgets.QWidget):
         return None
 
 
-def create_view(spec: ViewSpec, services: Any, parent: QtWidgets.QWidget | None = None) -> QtWidgets.QWidget:
+def create_view(spec: ViewSpec, services: AppServices, parent: QtWidgets.QWidget | None = None) -> QtWidgets.QWidget:
     try:
         module = importlib.import_module(f"{__name__}.{spec.module}")
     except ImportError as exc:

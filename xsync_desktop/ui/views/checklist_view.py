@@ -28,6 +28,7 @@ from ...sync.checklist import (
 from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
+from ..services import AppServices
 from .checklist_report import checklist_html, write_pdf
 from .exceptions_rows import default_user
 from .records_models import Column, RowTableModel, fit_columns
@@ -58,7 +59,7 @@ class ChecklistView(QtWidgets.QWidget):
     #: "signed", "exported" (with path), or "failed" (with message)
     finished = Signal(str, str)
 
-    def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("checklistView")
         self.services = services

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
+from ..services import AppServices
 from .exceptions_rows import describe_object, link_collection
 from .records_models import Column, RowTableModel
 
@@ -28,7 +29,7 @@ class LinkDialog(QtWidgets.QDialog):
     #: emitted when a search has finished (results shown or an error message)
     searched = Signal()
 
-    def __init__(self, services: Any, tenant_id: str, entity: str, initial: str = "",
+    def __init__(self, services: AppServices, tenant_id: str, entity: str, initial: str = "",
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("linkDialog")

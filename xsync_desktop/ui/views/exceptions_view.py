@@ -18,6 +18,7 @@ from ...sync.exceptions import resolve_exception
 from ..latest import BackgroundLoad
 from ..qt import Qt, QtWidgets, Signal
 from ..refresh import RefreshCoalescer
+from ..services import AppServices
 from .exceptions_link_dialog import LinkDialog
 from .exceptions_rows import (
     ACTION_TITLES,
@@ -90,7 +91,7 @@ class ExceptionsView(QtWidgets.QWidget):
     resolved = Signal(int, str)
     failed = Signal(int, str)
 
-    def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exceptionsView")
         self.services = services

@@ -11,11 +11,11 @@ slip bad rows in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ...ledger.importer import ImportUsageError, import_files, validate_files
 from ...ledger.report import ImportReport, Rejection
 from ..qt import Qt, QtWidgets, Signal
+from ..services import AppServices
 from .records_models import Column, RowTableModel
 
 FILE_FILTER = "Billing exports (*.csv *.json);;CSV files (*.csv);;JSON files (*.json);;All files (*)"
@@ -37,7 +37,7 @@ class ImportDialog(QtWidgets.QDialog):
     checked = Signal(object)  # ImportReport, or None when the files could not be read
     imported = Signal(object)  # ImportReport of the committed import (or its rejection)
 
-    def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle("Import billing exports")

@@ -14,6 +14,7 @@ from typing import Any
 from ...store.database import session_scope
 from ..qt import Qt, QtWidgets, Signal
 from ..refresh import RefreshCoalescer
+from ..services import AppServices
 from .mapping_models import ChoiceDelegate, MappingTableModel
 from .mapping_rows import (
     MAPPING_KINDS,
@@ -41,7 +42,7 @@ class MappingView(QtWidgets.QWidget):
     #: emitted when the held-back counts of a refresh are in (they are counted in the background)
     blocked_counted = Signal()
 
-    def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mappingView")
         self.services = services

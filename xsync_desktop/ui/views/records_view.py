@@ -12,6 +12,7 @@ from typing import Any
 from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
+from ..services import AppServices
 from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns
 from .records_queries import RECORD_KINDS, STATUSES, ChangeRow, RecordRow, load_change_log, load_records
 
@@ -64,7 +65,7 @@ class RecordsView(QtWidgets.QWidget):
     #: emitted on the GUI thread whenever a refresh has put new rows in the tables
     loaded = Signal()
 
-    def __init__(self, services: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recordsView")
         self.services = services
