@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from ..store.models import Link, SyncItem
 from ..xero.errors import (
@@ -167,6 +168,25 @@ class Items:
         return item
 
 
+def release(session: Session, chunk: list[Work]) -> None:
+    """A batch is answered and committed: drop what only its request needed.
+
+    For every record that succeeded, its payload and its item (a phase looks again only at
+    failures: contacts.py and documents.py read a refused element's item and name), and the
+    Xero snapshot its link just took (the run's LinkBook keeps every link; a snapshot is read
+    again only now and then, and then loaded from the database). Memory holds one batch at a
+    time, not the whole ledger. Contacts keep theirs: every document's check reads it.
+    """
+    for w in chunk:
+        link, w.link = w.link, None
+        if w.item is None or w.item.outcome != "succeeded":
+            continue
+        w.item = None
+        w.element = {}
+        if link is not None and link.entity != "contact" and link in session and not session.is_modified(link):
+            session.expire(link, ["xero_snapshot"])
+
+
 class BatchSender:
     def __init__(self, ctx: RunContext, links: LinkBook, items: Items) -> None:
         self.ctx = ctx
@@ -261,6 +281,7 @@ class BatchSender:
                 LinkBook.revert(w.link)
                 self.items.finish(w.item, "failed", msg.explain_rejection(w.label, res.messages), res.messages)
         ctx.commit()
+        release(ctx.session, chunk)
 
     def _call(self, collection: str, method: str, elements: list[dict[str, Any]], key: str,
               path: str | None) -> list[Any]:

@@ -8,11 +8,11 @@ payment or credit allocated, and a draft is deleted rather than voided.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditNote, Customer, Invoice
@@ -43,6 +43,7 @@ from .payloads import (
 )
 from .reconcile.invoices import dismissed_overrides, held_invoices, reconcile_invoice, xero_side_changes
 from .settings_refresh import currency_problem, enabled_currencies
+from .streaming import by_ids, iter_pages, slices
 from .totals_check import compare_totals
 
 
@@ -93,10 +94,27 @@ def content_of(kind: Kind, doc: Any, lat: str) -> str:
     return canonical_hash(invoice_content(doc, lat) if kind is INVOICE else credit_note_content(doc, lat))
 
 
+def _model(kind: Kind) -> Any:
+    return Invoice if kind is INVOICE else CreditNote
+
+
+def _with_lines(kind: Kind) -> tuple[Any, ...]:
+    model_lines: Any = _model(kind).lines
+    return (selectinload(model_lines),)
+
+
+def iter_documents(ctx: RunContext, kind: Kind) -> Iterator[Any]:
+    """Every document of a kind with its lines, in id order, a page at a time (streaming.py)."""
+    return iter_pages(ctx.session, _model(kind), options=_with_lines(kind))
+
+
 def load_documents(ctx: RunContext, kind: Kind) -> list[Any]:
-    model = Invoice if kind is INVOICE else CreditNote
-    model_lines: Any = model.lines
-    return list(ctx.session.scalars(select(model).options(selectinload(model_lines)).order_by(model.id)))
+    """Every document of a kind at once: only for small reads (restore_check); the push streams."""
+    return list(iter_documents(ctx, kind))
+
+
+def documents_by_id(ctx: RunContext, kind: Kind, ids: list[int]) -> list[Any]:
+    return by_ids(ctx.session, _model(kind), ids, _with_lines(kind))
 
 
 def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]:
@@ -104,7 +122,7 @@ def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]
     lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
     out: set[int] = set()
     for kind in (INVOICE, CREDIT_NOTE):
-        for doc in load_documents(ctx, kind):
+        for doc in iter_documents(ctx, kind):
             if doc.status != "authorised" or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
@@ -129,11 +147,13 @@ class DocumentPhase:
         return f"{self.kind.title} {doc.number}"
 
     def run(self) -> None:
+        """Plan from a page of documents at a time (ids only are kept), then load, build and send a
+        slice at a time: creates, then updates and voids (which read Xero's copies first)."""
         kind, links, scope = self.kind, self.links, self.scope
-        creates: list[Any] = []
-        updates: list[Any] = []
-        voids: list[Any] = []
-        for doc in load_documents(self.ctx, kind):
+        creates: list[int] = []
+        updates: list[int] = []
+        voids: list[int] = []
+        for doc in iter_documents(self.ctx, kind):
             if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
@@ -145,37 +165,44 @@ class DocumentPhase:
             linked = lk is not None and bool(lk.xero_id)
             if doc.status == "authorised":
                 if not linked:
-                    creates.append(doc)
+                    creates.append(doc.id)
                 elif lk is not None and lk.pushed_hash != h:
-                    updates.append(doc)
+                    updates.append(doc.id)
             elif linked and lk is not None and lk.pushed_hash != h:
-                voids.append(doc)
+                voids.append(doc.id)
         if kind is INVOICE and updates:
             # An open exception on the invoice (both sides changed, amounts changed in Xero...)
             # keeps Xero's value for a person to decide: the ledger's edit waits, quietly (the
             # exception says why), and costs no request.
-            held = held_invoices(self.ctx.session, self.ctx.tenant_id, [d.id for d in updates])
-            updates = [d for d in updates if d.id not in held]
+            held = held_invoices(self.ctx.session, self.ctx.tenant_id, updates)
+            updates = [i for i in updates if i not in held]
         if creates:
             # Xero has another document with this number (exception open): nothing is sent
             # until a person links it or renumbers the ledger record.
             held_numbers = held_by_number(self.ctx, kind.entity)
-            creates = [d for d in creates if d.id not in held_numbers]
+            creates = [i for i in creates if i not in held_numbers]
         total = len(creates) + len(updates) + len(voids)
         if total == 0:
             return
         self.ctx.report(kind.phase, 0, total, "", f"{total} to send")
-        works = [w for doc in creates if (w := self._create_work(doc)) is not None]
-        self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, total=total)
-        self._archived_from_rejections(works, {d.id: d for d in creates})
-        self._numbers_taken(works, {d.id: d for d in creates})
-        current = self._xero_copies([d for d in updates + voids])
-        upd = [w for doc in updates if (w := self._update_work(doc, current)) is not None]
-        self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=len(creates),
-                         total=total)
-        vds = [w for doc in voids if (w := self._void_work(doc, current)) is not None]
-        self.sender.send(kind.phase, kind.collection, "POST", vds, kind.id_field,
-                         done_offset=len(creates) + len(updates), total=total)
+        done = 0
+        for ids in slices(creates):
+            docs = documents_by_id(self.ctx, kind, ids)
+            works = [w for doc in docs if (w := self._create_work(doc)) is not None]
+            self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, done_offset=done, total=total)
+            self._archived_from_rejections(works, {d.id: d for d in docs})
+            self._numbers_taken(works, {d.id: d for d in docs})
+            done += len(ids)
+        void_ids = set(voids)
+        for ids in slices(updates + voids):
+            docs = documents_by_id(self.ctx, kind, ids)
+            current = self._xero_copies(docs)
+            upd = [w for doc in docs if doc.id not in void_ids and (w := self._update_work(doc, current)) is not None]
+            self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=done, total=total)
+            done += sum(1 for i in ids if i not in void_ids)
+            vds = [w for doc in docs if doc.id in void_ids and (w := self._void_work(doc, current)) is not None]
+            self.sender.send(kind.phase, kind.collection, "POST", vds, kind.id_field, done_offset=done, total=total)
+            done += sum(1 for i in ids if i in void_ids)
         self.ctx.commit()
 
     def _archived_from_rejections(self, works: list[Work], docs: dict[int, Any]) -> None:

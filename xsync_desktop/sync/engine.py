@@ -292,6 +292,19 @@ class SyncEngine:
         if dry_run:
             self._dry_run(ctx, links, scope)
             return
+        self._push(ctx, links, items, scope)
+        del links, items  # the push's links and items are released before the pull reads its pages
+        session.commit()
+        checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small
+        if trigger != "retry":
+            ctx.check_cancel()
+            pull.pull_and_reconcile(ctx)
+            session.commit()
+            checkpoint(session)
+
+    def _push(self, ctx: RunContext, links: LinkBook, items: Items, scope: Scope) -> None:
+        """Settle, then the push phases; what they hold is theirs alone and goes when this returns."""
+        session = ctx.session
         marker = marker_for(self.lock_path)
         behind = needs_adoption(ctx, links, scope, marker)  # before the bump: is this database older?
         bump(session, self.tenant_id, marker)
@@ -313,13 +326,6 @@ class SyncEngine:
         if adoption is not None:
             adoption.payments()
         payments.run()
-        session.commit()
-        checkpoint(session)  # the push wrote most of the run: keep the WAL (and the disk it needs) small
-        if trigger != "retry":
-            ctx.check_cancel()
-            pull.pull_and_reconcile(ctx)
-            session.commit()
-            checkpoint(session)
 
     def _dry_run(self, ctx: RunContext, links: LinkBook, scope: Scope) -> None:
         """Plan only: count what would be sent, send nothing, change no link."""
@@ -328,10 +334,10 @@ class SyncEngine:
         lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
         plan: dict[str, int] = {}
         for kind in (INVOICE, CREDIT_NOTE):
-            from .documents import load_documents
+            from .documents import iter_documents
 
             n = 0
-            for doc in load_documents(ctx, kind):
+            for doc in iter_documents(ctx, kind):
                 if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                     continue
                 lk = links.get(kind.entity, doc.id)

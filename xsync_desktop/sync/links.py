@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,18 @@ def snapshot(data: dict[str, Any]) -> dict[str, Any]:
 def updated_utc(data: dict[str, Any]) -> datetime | None:
     value = data.get("UpdatedDateUTC")
     return value if isinstance(value, datetime) else None
+
+
+def snapshot_value(session: Session, lk: Link, key: str) -> Any:
+    """One field of the link's Xero snapshot, without keeping the snapshot in memory.
+
+    A sent batch lets its links' snapshots go (batch_sender.release); reading one field for a
+    check must not bring every snapshot of the ledger back into the run's LinkBook.
+    """
+    if "xero_snapshot" not in sa_inspect(lk).unloaded:
+        return (lk.xero_snapshot or {}).get(key)
+    snap = session.scalar(select(Link.xero_snapshot).where(Link.id == lk.id))
+    return (snap or {}).get(key)
 
 
 class LinkBook:

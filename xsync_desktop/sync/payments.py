@@ -19,10 +19,11 @@ from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
 from .documents import Scope, lock_message
 from .hashing import canonical_hash
-from .links import LinkBook
+from .links import LinkBook, snapshot_value
 from .mapping_check import MappingBook
 from .payloads import allocation_content, allocation_element, payment_element, payment_reference
 from .reconcile.credits import allocation_changed
+from .streaming import by_ids, iter_pages, slices
 
 
 def payment_label(p: Payment, inv: Invoice | None) -> str:
@@ -90,6 +91,9 @@ class AllocationPhase:
             done += len(works)
 
 
+WITH_INVOICE = (selectinload(Payment.invoice),)
+
+
 class PaymentPhase:
     def __init__(self, ctx: RunContext, links: LinkBook, items: Items, sender: BatchSender,
                  book: MappingBook, scope: Scope) -> None:
@@ -108,12 +112,10 @@ class PaymentPhase:
 
     def _run(self, send_creates: bool) -> None:
         ctx, links, scope = self.ctx, self.links, self.scope
-        creates: list[Work] = []
+        creates: list[tuple[int, str]] = []  # (payment id, its invoice's Xero id): built a slice at a time
         deletes: list[tuple[Payment, str]] = []
-        # Each payment's invoice comes with it (one extra query for all, not one per payment).
-        pays = list(ctx.session.scalars(select(Payment).options(selectinload(Payment.invoice))
-                                        .where(Payment.source == "ledger").order_by(Payment.id)))
-        for p in pays:
+        # A page of payments at a time, each with its invoice (one extra query a page, not one a payment).
+        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", options=WITH_INVOICE):
             inv: Invoice = p.invoice
             if not scope.wanted("payment", p.id, p.date):
                 continue
@@ -157,18 +159,25 @@ class PaymentPhase:
                                     f"Invoice {inv.number} is not in Xero yet, so its payment was not sent. "
                                     "Fix the invoice's item first, then retry.")
                 continue
-            if inv_link is not None and (inv_link.xero_snapshot or {}).get("Status") == "DRAFT":
+            if inv_link is not None and snapshot_value(ctx.session, inv_link, "Status") == "DRAFT":
                 self.items.fail_now("payment", p.id, "create", label,
                                     f"Invoice {inv.number} is a draft in Xero, and Xero takes payments only on approved "
                                     "invoices. Approve it in Xero, then retry.")
                 continue
-            built = payment_element(p, inv_x, self.book)
-            creates.append(Work("payment", p.id, "create", label, built.element, built.content_hash,
-                                natural_key=payment_reference(p), count_field="payments_pushed"))
+            creates.append((p.id, inv_x))
         total = len(creates) + len(deletes)
         if total == 0:
             return
-        self.sender.send("payments", "Payments", "PUT", creates, "PaymentID", total=total)
+        done = 0
+        for chunk in slices(creates):
+            inv_x_of = dict(chunk)
+            works = []
+            for p in by_ids(ctx.session, Payment, [pid for pid, _ in chunk], WITH_INVOICE):
+                built = payment_element(p, inv_x_of[p.id], self.book)
+                works.append(Work("payment", p.id, "create", payment_label(p, p.invoice), built.element,
+                                  built.content_hash, natural_key=payment_reference(p), count_field="payments_pushed"))
+            self.sender.send("payments", "Payments", "PUT", works, "PaymentID", done_offset=done, total=total)
+            done += len(chunk)
         for i, (p, xero_id) in enumerate(deletes):
             w = Work("payment", p.id, "delete", payment_label(p, p.invoice), {"Status": "DELETED"},
                      deleted_hash(p), natural_key=payment_reference(p), count_field="payments_pushed",
