@@ -140,7 +140,7 @@ class Rig:
         """One engine run: outcome, calls, records sent, wall seconds."""
         from sqlalchemy import func, select
 
-        from xsync_desktop.store.models import SyncItem
+        from xsync_desktop.store.models import CreditAllocation, SyncItem
         from xsync_desktop.sync.engine import SyncEngine
 
         engine = SyncEngine(self.store, self.client, self.tid, lock_path=self.profile.lock_path)
@@ -155,9 +155,14 @@ class Rig:
             allocations = s.scalar(select(func.count()).select_from(SyncItem).where(
                 SyncItem.run_id == result.run_id, SyncItem.entity == "allocation",
                 SyncItem.outcome == "succeeded")) or 0
+            allocated_notes = s.scalar(select(func.count(CreditAllocation.credit_note_id.distinct())).where(
+                CreditAllocation.id.in_(select(SyncItem.local_id).where(
+                    SyncItem.run_id == result.run_id, SyncItem.entity == "allocation",
+                    SyncItem.outcome == "succeeded")))) or 0
         records = (c["contacts_synced"] + c["invoices_pushed"] + c["credit_notes_pushed"] + c["payments_pushed"]
                    + allocations)
         calls = c["api_calls"]
+        least = least_calls(c, allocations, allocated_notes) if records else 0
         bound = calls / 60
         # Against the real service: at least the limit's bound, and at least the local work plus the
         # limit waits scaled back (when the pacer never had to wait here, the bound decides).
@@ -168,7 +173,8 @@ class Rig:
                 "real_est_min": round(real_est, 2), "ratio_to_bound": round(real_est / bound, 2) if bound else None,
                 "failed": c["failed"], "contacts": c["contacts_synced"], "invoices": c["invoices_pushed"],
                 "credit_notes": c["credit_notes_pushed"], "payments": c["payments_pushed"],
-                "allocations": allocations}
+                "allocations": allocations, "least_calls": least,
+                "calls_over_least": round(calls / least, 3) if least else None}
 
     def close(self) -> None:
         try:
@@ -179,6 +185,16 @@ class Rig:
             if self.srv is not None:
                 self.srv.stop()
             self.tmp.cleanup()
+
+
+def least_calls(counts: dict[str, int], allocations: int, allocated_notes: int) -> int:
+    """The fewest calls Xero allows for what a run sent: the 4 settings reads, then every kind in
+    batches of 50 (its recommended most per request), except allocations, which Xero takes one
+    credit note per request. Reads the engine also makes (the contact directory, the pull, the
+    copies an update reads first) are not in it, so calls / least shows every extra call."""
+    batches = sum(-(-counts[k] // 50) for k in ("contacts_synced", "invoices_pushed", "credit_notes_pushed",
+                                                "payments_pushed"))
+    return 4 + batches + (allocated_notes if allocations else 0)
 
 
 def shape_ledger(store: Any, invoices: int, contacts: int, payments: int, seed: int = 7) -> dict[str, int]:
@@ -309,6 +325,9 @@ def print_table(r: dict[str, Any]) -> None:
               f"{x['wall_s']:>7} {x['paced_s']:>7} {x['limit_bound_min']:>9} {x['real_est_min']:>8} "
               f"{str(x['ratio_to_bound']):>6} "
               f"{x['failed']:>6}")
+    i = r["initial"]
+    print(f"initial sync: {i['calls']} calls, the least Xero allows {i['least_calls']} "
+          f"(4 settings reads, batches of 50, one call per credit note's allocations): {i['calls_over_least']}")
     n = r["naive_extrapolated"]
     print(f"naive, extrapolated: {n['calls']} calls = {n['limit_bound_min']} real minutes at 60/min "
           f"({n['days_at_5000_per_day']} days of the 5,000/day limit); {n['note']}")

@@ -8,6 +8,13 @@ Sections (each measured, never asserted; a section that fails is reported, the r
           records per call, against the rate-limit bound (calls/60 real minutes); a naive
           one-record-per-call push on a slice, extrapolated; incremental syncs (none / 1% changed);
 - memory  tests/perf/bench_memory.py: peak RSS of a process syncing 50,000 invoices;
+- memory  also at a tenth of the size: the issue's goal is memory bounded by the batch (big/small <= 1.2);
+- import  tests/perf/bench_import.py: peak RSS of a process importing 50,000 invoices (JSON);
+- search  tests/perf/bench_search.py: the Runs view's text search over a 1,000,000-item run, no GUI;
+- first_call tests/perf/bench_first_call.py: start of a sync with nothing to send to its first Xero call,
+          100,000-invoice ledger (synced once first, rate limits off: the longest section);
+- frozen  tests/perf/bench_frozen_start.py: the frozen app's --smoke-test wall time (needs dist/xsync-desktop,
+          built by scripts/build_bundle.sh, or $XSYNC_BENCH_BUNDLE; an upper bound of start to a usable window);
 - gui     tests/perf/bench_gui_stall.py (ui-main's): cold start, the longest GUI-thread stall
           during a 10,000-invoice sync, opening and filtering a run of 1,000,000 items. It runs in
           a child whose Xero client paces 60x faster than Xero, and whose sandbox process counts
@@ -34,9 +41,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 FULL = {"invoices": 10_000, "contacts": 3_000, "payments": 8_000, "naive_slice": 200, "memory_invoices": 50_000,
-        "gui_invoices": 10_000, "gui_items": 1_000_000}
+        "memory_small_invoices": 5_000, "import_invoices": 50_000, "gui_invoices": 10_000, "gui_items": 1_000_000,
+        "search_items": 1_000_000, "first_call_invoices": 100_000}
 QUICK = {"invoices": 1_000, "contacts": 300, "payments": 800, "naive_slice": 50, "memory_invoices": 5_000,
-         "gui_invoices": 1_000, "gui_items": 100_000}
+         "memory_small_invoices": 500, "import_invoices": 5_000, "gui_invoices": 1_000, "gui_items": 100_000,
+         "search_items": 100_000, "first_call_invoices": 10_000}
+SECTIONS = ("sync", "memory", "import", "gui", "search", "first_call", "frozen")
 TIME_SCALE = 60.0
 # sitecustomize that scales the rate-limit clock of the GUI bench's sandbox process (see its docstring)
 HOOK = Path(__file__).resolve().parent / "sandbox_time_scale"
@@ -168,6 +178,73 @@ def print_report(r: dict[str, Any]) -> None:
                 print(f"  {key:<28} {g[key]}")
 
 
+def bench_import(invoices: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "perf" / "bench_import.py"), "--invoices",
+                           str(invoices)], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    out = done.stdout
+    row: dict[str, Any] = {"invoices": invoices, "exit": done.returncode,
+                           "output": [ln for ln in out.splitlines() if ln.strip()]}
+    m = re.search(r"peak RSS of the importing process: (\d+) MB", out)
+    if m:
+        row["peak_rss_mb"] = float(m.group(1))
+    if done.returncode:
+        row["error"] = (done.stderr or out)[-1500:]
+    return row
+
+
+def _get(r: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(r, dict) or key not in r:
+            return None
+        r = r[key]
+    return r
+
+
+def goal_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The issue's table (issue 16): measure, figure of this run, goal."""
+    sizes = r["sizes"]
+    big, small = _get(r, "memory", "peak_rss_mb"), _get(r, "memory", "small", "peak_rss_mb")
+    ratio = round(big / small, 2) if big and small else None
+    stall, p99 = _get(r, "gui", "sync_longest_stall_ms"), _get(r, "gui", "sync_p99_stall_ms")
+    search = _get(r, "search", "searches")
+    first_needle = next(iter(search.values())) if isinstance(search, dict) and search else None
+    gui_search = _get(r, "gui", "text_search_first_rows_ms")
+
+    def fig(value: Any, unit: str = "") -> str:
+        return "not measured" if value is None else f"{value}{unit}"
+
+    return [
+        (f"peak RSS, sync of {sizes['memory_invoices']:,} invoices", fig(big, " MB"), "< 250 MB"),
+        (f"  ... against {sizes['memory_small_invoices']:,} invoices ({fig(small, ' MB')})", fig(ratio, "x"),
+         "<= 1.2x"),
+        (f"peak RSS, import of {sizes['import_invoices']:,} invoices", fig(_get(r, "import", "peak_rss_mb"), " MB"),
+         "< 250 MB"),
+        (f"GUI stall during a {sizes['gui_invoices']:,}-invoice sync: longest / p99",
+         f"{fig(stall, ' ms')} / {fig(p99, ' ms')}", "< 50 ms / < 16 ms"),
+        (f"text search over a {sizes['search_items']:,}-item run: first rows / count",
+         "not measured" if first_needle is None else
+         f"{first_needle['first_rows_ms']} ms / {first_needle['count_ms']} ms", "< 200 ms"),
+        (f"  ... the same in the GUI ({sizes['gui_items']:,} items, first rows)", fig(gui_search, " ms"), "< 200 ms"),
+        ("sync with nothing changed, right after a sync: calls",
+         fig(_get(r, "sync", "incremental_unchanged", "calls")), "<= 4"),
+        (f"start to first Xero call, nothing to send, {sizes['first_call_invoices']:,} invoices",
+         fig(_get(r, "first_call", "to_first_call_s"), " s"), "< 3 s"),
+        ("frozen app start to usable window (smoke test, upper bound; first run)",
+         fig(_get(r, "frozen", "first_s"), " s"), "< 1.5 s"),
+        ("initial sync calls / least calls Xero allows",
+         fig(_get(r, "sync", "initial", "calls_over_least")), "<= 1.05"),
+    ]
+
+
+def print_goals(r: dict[str, Any]) -> None:
+    rows = goal_rows(r)
+    width = max(len(m) for m, _, _ in rows)
+    print(f"\nissue 16's table (machine shared: figures are noisy upward){'':<2}")
+    print(f"{'measure':<{width}}  {'this run':>24}  goal")
+    for measure, figure, goal in rows:
+        print(f"{measure:<{width}}  {figure:>24}  {goal}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--gui-child"]:
@@ -175,11 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about 10x smaller sizes (about a minute)")
     parser.add_argument("--json", help="write every figure to this file")
-    parser.add_argument("--only", choices=("sync", "memory", "gui"), action="append",
+    parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only these sections (repeatable)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    only = set(args.only or ("sync", "memory", "gui"))
+    only = set(args.only or SECTIONS)
     results: dict[str, Any] = {"quick": args.quick, "sizes": sizes, "machine": machine()}
     started = time.perf_counter()
     if "sync" in only:
@@ -190,11 +267,32 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in only:
         from tests.perf.bench_memory import bench as bench_memory
 
-        _section("memory", lambda: bench_memory(sizes["memory_invoices"]), results)
+        def memory() -> dict[str, Any]:
+            row = bench_memory(sizes["memory_invoices"])
+            row["small"] = bench_memory(sizes["memory_small_invoices"])
+            return row
+
+        _section("memory", memory, results)
+    if "import" in only:
+        _section("import", lambda: bench_import(sizes["import_invoices"]), results)
     if "gui" in only:
         _section("gui", lambda: bench_gui(sizes["gui_invoices"], sizes["gui_items"]), results)
+    if "search" in only:
+        from tests.perf.bench_search import bench as bench_search
+
+        _section("search", lambda: bench_search(sizes["search_items"]), results)
+    if "first_call" in only:
+        from tests.perf.bench_first_call import bench as bench_first_call
+
+        _section("first_call", lambda: bench_first_call(sizes["first_call_invoices"]), results)
+    if "frozen" in only:
+        from tests.perf.bench_frozen_start import bench as bench_frozen
+
+        bundle = Path(os.environ.get("XSYNC_BENCH_BUNDLE") or ROOT / "dist" / "xsync-desktop")
+        _section("frozen", lambda: bench_frozen(bundle, 3), results)
     results["total_s"] = round(time.perf_counter() - started, 1)
     print_report(results)
+    print_goals(results)
     print(f"\ntotal {results['total_s']} s")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
