@@ -11,7 +11,10 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check xsync_desktop tests
 .venv/bin/python -m pytest -q
 if pg_url=$(bash scripts/postgres.sh); then
-  XSYNC_TEST_POSTGRES_URL="$pg_url" .venv/bin/python -m pytest -q tests/store tests/ledger tests/sync
+  XSYNC_TEST_POSTGRES_URL="$pg_url" .venv/bin/python -m pytest -q tests/store tests/ledger tests/sync tests/desks
+  # The kill soak on a shared PostgreSQL database as well (24 kills there, 52 on SQLite below: CI time).
+  XSYNC_TEST_POSTGRES_URL="$pg_url" XSYNC_SOAK_KILLS=24 .venv/bin/python -m pytest -q -m reliability \
+    tests/reliability/test_kill_soak.py -k postgresql
 else
   echo "PostgreSQL could not be started here (needs root or sudo on Debian/Ubuntu): PostgreSQL run skipped"
 fi

@@ -10,6 +10,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test reach the developer's real keyring or a plaintext fallback.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+# Never read this machine's real preset (/etc/xsync-desktop/config.ini): tests name their own.
+os.environ.setdefault("XSYNC_MACHINE_CONFIG", os.path.join(os.path.dirname(__file__), "no-machine-config.ini"))
 
 _FIXTURE_MODULES = (
     "tests.fixtures.db",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from .exit_codes import ExitCode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"xsync desktop {__version__}")
     parser.add_argument("--profile", help="folder holding the database, logs and exports (or XSYNC_PROFILE)")
+    parser.add_argument("--database-url", help="a shared database, e.g. postgresql+psycopg://user@server/xsync "
+                        "(or XSYNC_DATABASE_URL, or the machine configuration IT preset)")
     parser.add_argument("--demo", action="store_true",
                         help="use a demo profile, demo ledger and the built-in Xero sandbox (no account needed)")
     parser.add_argument("--smoke-test", action="store_true",
@@ -48,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="compare the ledger with Xero, field by field (exit 3 if they differ)")
     verify.add_argument("--month", help="only the records of this month (YYYY-MM); default every month")
 
+    sub.add_parser("set-database-password",
+                   help="store the shared database's password in your own keyring (read without echo)")
+
     sb = sub.add_parser("sandbox", help="run the local Xero sandbox server")
     sb.add_argument("--port", type=int, default=0)
     sb.add_argument("--state", help="file to persist the sandbox's state in")
@@ -60,17 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    from .machine_config import MachineConfigError
 
-    if args.command in ("import", "sync", "verify"):
-        handler = _open_activity_log(args)
-        try:
-            return _dispatch(args)
-        finally:
-            if handler is not None:
-                from .activity import close_activity_log
+    try:
+        if args.command in ("import", "sync", "verify"):
+            handler = _open_activity_log(args)
+            try:
+                return _dispatch(args)
+            finally:
+                if handler is not None:
+                    from .activity import close_activity_log
 
-                close_activity_log(handler)
-    return _dispatch(args)
+                    close_activity_log(handler)
+        return _dispatch(args)
+    except MachineConfigError as exc:  # IT's preset file is unusable: say what to fix, no traceback
+        print(exc.user_message, file=sys.stderr)
+        return ExitCode.ENVIRONMENT
 
 
 def _open_activity_log(args: Any) -> logging.Handler | None:
@@ -79,7 +90,8 @@ def _open_activity_log(args: Any) -> logging.Handler | None:
     from .profile import resolve_profile
 
     try:
-        profile = resolve_profile(getattr(args, "profile", None), demo=bool(getattr(args, "demo", False)))
+        profile = resolve_profile(getattr(args, "profile", None), demo=bool(getattr(args, "demo", False)),
+                                  database_url=getattr(args, "database_url", None))
         return open_activity_log(profile.logs_dir)
     except OSError:  # an unwritable log folder must not stop the command; it reports its own problems
         return None
@@ -102,6 +114,10 @@ def _dispatch(args: Any) -> int:
         from .composition.headless import run_verify_command
 
         return run_verify_command(args)
+    if args.command == "set-database-password":
+        from .desk_setup import run_set_database_password
+
+        return run_set_database_password(args)
     if args.command == "sandbox":
         from .composition.sandbox_command import run_sandbox_command
 

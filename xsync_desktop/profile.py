@@ -63,9 +63,19 @@ class Profile:
         return self
 
 
-def resolve_profile(explicit: str | os.PathLike[str] | None = None, *, demo: bool = False) -> Profile:
-    """The profile for this process: explicit folder, then env var, then the OS default."""
-    url = os.environ.get(DATABASE_URL_ENV) or None
+def resolve_profile(explicit: str | os.PathLike[str] | None = None, *, demo: bool = False,
+                    database_url: str | None = None) -> Profile:
+    """The profile for this process: explicit folder, then env var, then the OS default.
+
+    The database: ``database_url`` (the command line), then XSYNC_DATABASE_URL, then the
+    machine configuration IT preset (never for the demo, which must not touch the real
+    books), else SQLite in the profile. Raises MachineConfigError for a file IT must fix.
+    """
+    url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+    if url is None and not demo:
+        from .machine_config import load_machine_config
+
+        url = load_machine_config().database_url
     if explicit:
         return Profile(Path(explicit).expanduser().absolute(), url)
     env = os.environ.get(PROFILE_ENV)

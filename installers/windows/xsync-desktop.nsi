@@ -11,7 +11,12 @@
 ;     uninstall entry in HKCU;
 ;   an elevated run (or /AllUsers) installs for everyone:  $PROGRAMFILES64\xsync desktop, entry in HKLM.
 ;   An upgrade goes back to the mode and folder of the installation it finds.
-; Switches: /S silent, /D=C:\path (last, unquoted), /AllUsers, /CurrentUser, /DESKTOP (desktop shortcut).
+; Switches: /S silent, /D=C:\path (last, unquoted), /AllUsers, /CurrentUser, /DESKTOP (desktop shortcut),
+;   IT presets for every user of the PC (several desks on one database), written to
+;   %ProgramData%\xsync-desktop\config.ini where the app reads them (xsync_desktop/machine_config.py):
+;   /DATABASE_URL=postgresql+psycopg://user@server/db  /CLIENT_ID=<Xero app client id>  /DESK_NAME=<name>
+;   (no password in the URL: each person stores it with `xsync-desktop-cli set-database-password`).
+;   A switch left out keeps what the file already says (an upgrade keeps IT's presets).
 ; Uninstaller switches: /S, /PURGE (also delete this user's data folder), /AllUsers, /CurrentUser.
 ;
 ; User data (database, logs, exports, backups) lives in %LOCALAPPDATA%\${DATA_SUBDIR}\<profile>, never in the
@@ -19,6 +24,8 @@
 ; "Remove my data" component). Keyring entries (Credential Manager) are the app's: "Disconnect" removes them.
 
 Unicode true
+; 64-bit installer for a 64-bit app (and the only kind 64-bit-only Wine runs, for the installer test).
+Target amd64-unicode
 ManifestDPIAware true
 !ifdef FAST_COMPRESSION
   ; CI on Linux only proves the script compiles; zlib takes a fraction of LZMA's minutes there.
@@ -87,6 +94,9 @@ VIAddVersionKey /LANG=1033 "FileVersion" "${VERSION}"
 !include x64.nsh
 
 Var CmdLineInstDir  ; /D= value, which wins over MultiUser's default folder
+Var PresetDatabaseUrl  ; /DATABASE_URL=
+Var PresetClientId     ; /CLIENT_ID=
+Var PresetDeskName     ; /DESK_NAME=
 
 ; ---- Pages ----
 !define MUI_ICON "..\..\resources\app.ico"
@@ -170,6 +180,29 @@ Section "${PRODUCT_NAME} (required)" SecApp
   WriteRegDWORD SHCTX "${UNINST_KEY}" "EstimatedSize" "$0"
 SectionEnd
 
+; IT's presets, machine-wide in %ProgramData% ($APPDATA of the all-users context, whatever the install mode):
+; only the switches given are written, the rest of the file is kept.
+Section "-Machine presets" SecPresets
+  ${If} $PresetDatabaseUrl$PresetClientId$PresetDeskName != ""
+    SetShellVarContext all
+    StrCpy $R9 "$APPDATA\xsync-desktop\config.ini"
+    ${If} $MultiUser.InstallMode == "CurrentUser"
+      SetShellVarContext current
+    ${EndIf}
+    ${GetParent} $R9 $R8
+    CreateDirectory $R8
+    ${If} $PresetDatabaseUrl != ""
+      WriteINIStr $R9 "xsync-desktop" "database_url" "$PresetDatabaseUrl"
+    ${EndIf}
+    ${If} $PresetClientId != ""
+      WriteINIStr $R9 "xsync-desktop" "client_id" "$PresetClientId"
+    ${EndIf}
+    ${If} $PresetDeskName != ""
+      WriteINIStr $R9 "xsync-desktop" "desk_name" "$PresetDeskName"
+    ${EndIf}
+  ${EndIf}
+SectionEnd
+
 Section "Start menu shortcut" SecStartMenu
   CreateShortcut "$SMPROGRAMS\${SHORTCUT_NAME}" "$INSTDIR\${EXE_NAME}" "" "$INSTDIR\${EXE_NAME}" 0 \
     SW_SHOWNORMAL "" "${DESCRIPTION}"
@@ -179,6 +212,58 @@ Section /o "Desktop shortcut" SecDesktop
   CreateShortcut "$DESKTOP\${SHORTCUT_NAME}" "$INSTDIR\${EXE_NAME}" "" "$INSTDIR\${EXE_NAME}" 0 \
     SW_SHOWNORMAL "" "${DESCRIPTION}"
 SectionEnd
+
+; The value of a preset switch: from after NAME to the next " /" or the end, surrounding quotes removed.
+; Not GetOptions: it ends a value at any "/", and a database URL is full of them.
+!macro SWITCH_VALUE NAME OUT
+  Push "${NAME}"
+  Call SwitchValue
+  Pop ${OUT}
+!macroend
+
+Function SwitchValue
+  Exch $0          ; the switch name, e.g. "/DATABASE_URL="
+  Push $1
+  Push $2
+  Push $3
+  Push $4
+  ${GetParameters} $1
+  StrLen $2 $0
+  StrCpy $3 0
+  find_name:
+    StrCpy $4 $1 $2 $3
+    StrCmp $4 "" not_found
+    StrCmp $4 $0 found_name
+    IntOp $3 $3 + 1
+    Goto find_name
+  found_name:
+    IntOp $3 $3 + $2
+    StrCpy $1 $1 "" $3   ; the rest of the command line, from the value on
+    StrCpy $3 0
+  find_end:
+    StrCpy $4 $1 2 $3
+    StrCmp $4 "" value_end
+    StrCmp $4 " /" value_end
+    IntOp $3 $3 + 1
+    Goto find_end
+  value_end:
+    StrCpy $0 $1 $3
+    StrCpy $4 $0 1
+    StrCmp $4 '"' 0 done
+    StrCpy $0 $0 "" 1
+    StrCpy $4 $0 1 -1
+    StrCmp $4 '"' 0 done
+    StrCpy $0 $0 -1
+    Goto done
+  not_found:
+    StrCpy $0 ""
+  done:
+  Pop $4
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
 
 Function .onInit
   ${IfNot} ${RunningX64}
@@ -194,7 +279,11 @@ Function .onInit
   ${IfNot} ${Errors}
     SectionSetFlags ${SecDesktop} ${SF_SELECTED}
   ${EndIf}
+  !insertmacro SWITCH_VALUE "/DATABASE_URL=" $PresetDatabaseUrl
+  !insertmacro SWITCH_VALUE "/CLIENT_ID=" $PresetClientId
+  !insertmacro SWITCH_VALUE "/DESK_NAME=" $PresetDeskName
 FunctionEnd
+
 
 ; Called by MultiUser each time the mode is set (at start, and on the install-mode page).
 Function OnInstallModeChosen

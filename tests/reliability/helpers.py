@@ -81,10 +81,11 @@ class SandboxProcess:
         self.stop()
 
 
-def open_profile_store(profile: Path) -> Any:
+def open_profile_store(profile: Path, url: str | None = None) -> Any:
+    """The profile's SQLite database, or the shared one at `url` (PostgreSQL runs)."""
     from xsync_desktop.store.store import open_store
 
-    return open_store(f"sqlite:///{profile / 'xsync.db'}")
+    return open_store(url or f"sqlite:///{profile / 'xsync.db'}")
 
 
 def profile_tenant(profile: Path) -> str:
@@ -101,11 +102,11 @@ def profile_tenant(profile: Path) -> str:
     return str(tid)
 
 
-def expected_in_xero(profile: Path) -> dict[str, set[str]]:
+def expected_in_xero(profile: Path, url: str | None = None) -> dict[str, set[str]]:
     """Natural keys of everything the ledger says should be in Xero (as in tests/sync/test_crash.py)."""
     from xsync_desktop.store.models import CreditNote, Customer, Invoice, Payment
 
-    store = open_profile_store(profile)
+    store = open_profile_store(profile, url)
     try:
         with store.sessions() as s:
             return {
@@ -144,12 +145,12 @@ def tenant_with_data(admin: Any, tenant_ids: list[str]) -> str | None:
     return next((t for t in tenant_ids if admin.objects(t, "Invoices")), None)
 
 
-def check_consistency(profile: Path, admin: Any, tenant: str) -> Consistency:
+def check_consistency(profile: Path, admin: Any, tenant: str, url: str | None = None) -> Consistency:
     """Compare the ledger with Xero (through the sandbox's admin surface) and look for stuck state."""
     from xsync_desktop.store.models import Link, SyncItem, SyncRun
 
     result = Consistency()
-    want = expected_in_xero(profile)
+    want = expected_in_xero(profile, url)
     for kind, key in NATURAL_KEYS.items():
         rows = [r for r in admin.objects(tenant, kind) if r.get("Status") not in ("DELETED",)]
         counts = Counter(r.get(key) for r in rows if r.get(key))
@@ -159,7 +160,7 @@ def check_consistency(profile: Path, admin: Any, tenant: str) -> Consistency:
         missing = sorted(want[kind] - set(counts))
         if missing:
             result.missing[kind] = missing[:10]
-    store = open_profile_store(profile)
+    store = open_profile_store(profile, url)
     try:
         with store.sessions() as s:
             result.sending_links = [(lk.entity, lk.local_id) for lk in s.scalars(
@@ -170,6 +171,28 @@ def check_consistency(profile: Path, admin: Any, tenant: str) -> Consistency:
     finally:
         store.close()
     return result
+
+
+def add_invoices_like(session: Any, sources: list[Any], numbers: list[str], reference: str,
+                      paid_share: int) -> None:
+    """New authorised invoices copied from `sources` (the billing system moved on); every other one
+    part-paid (1/`paid_share` of its total), so each sync has contacts, invoices and payments to send."""
+    from decimal import Decimal
+
+    from xsync_desktop.store.models import Invoice, InvoiceLine, Payment
+
+    for k, (src, number) in enumerate(zip(sources, numbers, strict=True)):
+        inv = Invoice(external_id=f"x-{number}", number=number, customer_id=src.customer_id,
+                      tenancy_id=src.tenancy_id, facility_id=src.facility_id, issue_date=src.issue_date,
+                      due_date=src.due_date, currency=src.currency, status="authorised", reference=reference,
+                      subtotal=src.subtotal, tax_total=src.tax_total, total=src.total)
+        inv.lines = [InvoiceLine(line_no=ln.line_no, charge_type=ln.charge_type, description=ln.description,
+                                 quantity=ln.quantity, unit_amount=ln.unit_amount, tax_amount=ln.tax_amount,
+                                 line_amount=ln.line_amount) for ln in src.lines]
+        session.add(inv)
+        if k % 2 == 0:
+            session.add(Payment(external_id=f"xp-{number}", invoice=inv, date=src.issue_date,
+                                amount=(src.total / paid_share).quantize(Decimal("0.01")), method="card"))
 
 
 def wait_for_line(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> str | None:

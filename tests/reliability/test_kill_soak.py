@@ -30,6 +30,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -37,9 +38,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.fixtures.db import POSTGRES_ENV, fresh_postgres_database
 from tests.reliability.helpers import (
     Consistency,
     SandboxProcess,
+    add_invoices_like,
     check_consistency,
     cli_args,
     cli_env,
@@ -47,7 +50,7 @@ from tests.reliability.helpers import (
     run_cli,
 )
 from xsync_desktop.sandbox.admin_client import SandboxAdmin, SandboxAdminError
-from xsync_desktop.store.models import Invoice, InvoiceLine, Payment
+from xsync_desktop.store.models import Invoice, Payment
 from xsync_desktop.store.settings import get_setting
 
 pytestmark = pytest.mark.reliability
@@ -123,29 +126,16 @@ class _Lines:
         return "".join(self.text)
 
 
-def _ledger_moves_on(prof: Path, n: int, rng: random.Random) -> None:
+def _ledger_moves_on(prof: Path, n: int, rng: random.Random, url: str | None) -> None:
     """New invoices (half part-paid) and an edited unpaid invoice, straight into the ledger."""
-    store = open_profile_store(prof)
+    store = open_profile_store(prof, url)
     try:
         with store.sessions() as s:
             sources = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.number.like("INV-%"))
                                 .order_by(Invoice.id).limit(40)).all()
-            for k in range(rng.randint(3, 8)):
-                src = rng.choice(sources)
-                number = f"S{n:03d}-{k:02d}"
-                inv = Invoice(external_id=f"soak-{number}", number=number, customer_id=src.customer_id,
-                              tenancy_id=src.tenancy_id, facility_id=src.facility_id, issue_date=src.issue_date,
-                              due_date=src.due_date, currency=src.currency, status="authorised",
-                              reference=f"soak round {n}", subtotal=src.subtotal, tax_total=src.tax_total,
-                              total=src.total)
-                inv.lines = [InvoiceLine(line_no=ln.line_no, charge_type=ln.charge_type,
-                                         description=ln.description, quantity=ln.quantity,
-                                         unit_amount=ln.unit_amount, tax_amount=ln.tax_amount,
-                                         line_amount=ln.line_amount) for ln in src.lines]
-                s.add(inv)
-                if k % 2 == 0:
-                    s.add(Payment(external_id=f"sp-{number}", invoice=inv, date=src.issue_date,
-                                  amount=(src.total / 3).quantize(Decimal("0.01")), method="card"))
+            count = rng.randint(3, 8)
+            add_invoices_like(s, [rng.choice(sources) for _ in range(count)],
+                              [f"S{n:03d}-{k:02d}" for k in range(count)], f"soak round {n}", paid_share=3)
             unpaid = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.amount_paid == 0,
                                                      Invoice.number.like("INV-%"))).all()
             if unpaid:
@@ -155,9 +145,9 @@ def _ledger_moves_on(prof: Path, n: int, rng: random.Random) -> None:
         store.close()
 
 
-def _unpaid_in_ledger(prof: Path) -> set[str]:
+def _unpaid_in_ledger(prof: Path, url: str | None) -> set[str]:
     """Demo invoices the ledger has no payment for (the soak never adds one to them)."""
-    store = open_profile_store(prof)
+    store = open_profile_store(prof, url)
     try:
         with store.sessions() as s:
             paid = select(Payment.invoice_id)
@@ -198,8 +188,8 @@ def _bookkeeper_works_in_xero(admin: SandboxAdmin, tenant: str, n: int, rng: ran
     return done
 
 
-def _tenant(prof: Path) -> str | None:
-    store = open_profile_store(prof)
+def _tenant(prof: Path, url: str | None) -> str | None:
+    store = open_profile_store(prof, url)
     try:
         with store.sessions() as s:
             return get_setting(s, "tenant_id")
@@ -207,7 +197,8 @@ def _tenant(prof: Path) -> str | None:
         store.close()
 
 
-def _soak(tmp: Path) -> SoakResult:
+def _soak(tmp: Path, url: str | None = None) -> SoakResult:
+    """`url`: a shared PostgreSQL database for the ledger (None: the profile's SQLite file)."""
     seed = int(os.environ.get("XSYNC_SOAK_SEED") or random.SystemRandom().randrange(1 << 30))
     kills_wanted = int(os.environ.get("XSYNC_SOAK_KILLS") or DEFAULT_KILLS)
     print(f"\nkill soak seed: {seed} (XSYNC_SOAK_SEED={seed} reproduces the kill plan), {kills_wanted} kills")
@@ -216,7 +207,7 @@ def _soak(tmp: Path) -> SoakResult:
     prof = tmp / "soak profile ü"
     with SandboxProcess(tmp / "sandbox-state.json", "--no-rate-limits", "--time-scale", "1000") as sandbox, \
             SandboxAdmin(sandbox.base_url) as admin:
-        env = cli_env(sandbox.base_url)
+        env = cli_env(sandbox.base_url, **({"XSYNC_DATABASE_URL": url} if url else {}))
         made = run_cli(prof, env, "demo-data", "--invoices", "150", timeout=120)
         assert made.returncode == 0, made.stdout + made.stderr
         # Writes and reads take a little while, so kills land inside requests.
@@ -227,10 +218,11 @@ def _soak(tmp: Path) -> SoakResult:
         seen_phases: set[str] = set(PHASES)  # narrowed to the phases real runs show (no wasted rounds)
         while result.kills < kills_wanted and rounds < kills_wanted * MAX_ROUNDS_FACTOR:
             if rounds:
-                _ledger_moves_on(prof, rounds, rng)
-                tenant = _tenant(prof)
+                _ledger_moves_on(prof, rounds, rng, url)
+                tenant = _tenant(prof, url)
                 if tenant and rng.random() < 0.7:
-                    result.xero_edits += _bookkeeper_works_in_xero(admin, tenant, rounds, rng, _unpaid_in_ledger(prof))
+                    result.xero_edits += _bookkeeper_works_in_xero(admin, tenant, rounds, rng,
+                                                                   _unpaid_in_ledger(prof, url))
             rounds += 1
             mode = rng.random()
             target = rng.choice(sorted(seen_phases))
@@ -276,17 +268,26 @@ def _soak(tmp: Path) -> SoakResult:
         result.verify_exit, result.verify_output = verify.returncode, verify.stdout + verify.stderr
         if os.environ.get("XSYNC_SOAK_VERBOSE"):
             print(f"final runs: {time.monotonic() - t_final:.1f} s\n{result.final_output}\n{result.second_output}")
-        tenant = _tenant(prof)
+        tenant = _tenant(prof, url)
         assert tenant is not None
-        result.consistency = check_consistency(prof, admin, tenant)
+        result.consistency = check_consistency(prof, admin, tenant, url)
     print(f"kill soak: {result.kills} kills over {rounds} rounds ({result.finished_rounds} finished first); "
           f"killed in {dict(result.killed_in)}; {result.xero_edits} edits in Xero; seed {seed}")
     return result
 
 
-@pytest.fixture(scope="module")
-def soak(tmp_path_factory: pytest.TempPathFactory) -> SoakResult:
-    return _soak(tmp_path_factory.mktemp("soak"))
+# Each CLI start also opens PostgreSQL connections and migrates under its lock: more time on a busy machine.
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.timeout(1500))])
+def soak(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoakResult]:
+    """The soak on the profile's SQLite file, and on a shared PostgreSQL database (when a server is given)."""
+    if request.param == "sqlite":
+        yield _soak(tmp_path_factory.mktemp("soak"))
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(f"the PostgreSQL kill soak needs a server: set {POSTGRES_ENV} (bash scripts/postgres.sh prints one)")
+    with fresh_postgres_database(server) as url:
+        yield _soak(tmp_path_factory.mktemp("soak-pg"), url)
 
 
 def test_soak_kills_land_in_every_kind_of_phase(soak: SoakResult) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.fixtures.sync import SyncRig, assert_no_duplicates
 from xsync_desktop.store.models import SyncItem, SyncRun
 from xsync_desktop.sync.progress import CancelToken, Progress
-from xsync_desktop.sync.run_lock import RunLock, SyncBusy
+from xsync_desktop.sync.run_lock import RunLock, SyncBusy, run_lock_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +41,16 @@ def test_run_lock_refuses_a_second_holder_and_is_freed_when_a_holder_dies(tmp_pa
 
 
 def test_second_run_on_the_same_profile_is_refused(sync_rig: SyncRig) -> None:
-    with RunLock(sync_rig.profile.lock_path), pytest.raises(SyncBusy):
-        sync_rig.run()
+    # The lock another process would hold: the profile's file on SQLite, the organisation's
+    # advisory lock on PostgreSQL (tests/desks has the several-desk cases).
+    other = run_lock_for(sync_rig.store.engine, sync_rig.tenant_id, sync_rig.profile.lock_path)
+    assert other is not None
+    other.acquire()
+    try:
+        with pytest.raises(SyncBusy):
+            sync_rig.run()
+    finally:
+        other.release()
     assert sync_rig.run().outcome == "succeeded"
 
 

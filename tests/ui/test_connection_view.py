@@ -126,3 +126,30 @@ def test_unknown_keyring_backend_is_a_plain_banner_not_a_crash(profile: Any, qtb
         window.close()
         services.close()
         services.store.close()
+
+
+def test_choosing_another_organisation_than_the_databases_is_refused(demo_app: Any, qtbot: Any) -> None:
+    """A desk whose person picks a second organisation (their sign-in offers several) while the
+    (shared) database already keeps the first one's books: refused, nothing changes."""
+    services, window = demo_app
+    tenant_id, name = services.tenant()
+    with qtbot.waitSignal(window.sync.finished, timeout=120_000) as sig:
+        qtbot.mouseClick(window.view("dashboard").sync_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0].outcome == "succeeded", sig.args[0].message
+    from tests.fixtures.ui import click_sidebar
+
+    click_sidebar(qtbot, window, "connection")
+    view = window.view("connection")
+    qtbot.mouseClick(view.reload_orgs_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.orgs.count() > 1, timeout=20_000)
+    other = next(i for i in range(view.orgs.count()) if view.orgs.itemData(i) != tenant_id)
+    other_name = view.orgs.itemText(other)
+    view.orgs.setCurrentIndex(other)
+    qtbot.mouseClick(view.use_org_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(view.banner.isVisible)
+    assert view.banner.text().startswith(
+        f"This database keeps the books of the Xero organisation \u201c{name}\u201d, but this desk is connected "
+        f"to \u201c{other_name}\u201d. Nothing was sent.")
+    assert services.tenant() == (tenant_id, name)
+    grant = services.xero.token_store.load(services.profile.profile_id)
+    assert grant is not None and grant.tenant_id == tenant_id  # the keyring kept the right one too

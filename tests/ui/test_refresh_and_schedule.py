@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xsync_desktop.ui.qt import QtWidgets
+from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.refresh import RefreshCoalescer
 
 
@@ -61,3 +61,32 @@ def test_scheduled_sync_runs_and_a_failure_is_announced(ui_app: Any, qtbot: Any)
     assert scheduler.tray is None or QtWidgets.QSystemTrayIcon.isSystemTrayAvailable()
     services.set_settings(schedule_minutes="0")
     assert not scheduler.timer.isActive()
+
+
+def test_a_scheduled_sync_finding_another_sync_running_is_skipped_quietly(demo_app: Any, qtbot: Any) -> None:
+    """Several desks (or a desk and its scheduled task) on one schedule: the tick that finds the
+    organisation's run lock held skips without a tray warning; a manual sync is told plainly."""
+    from sqlalchemy import func, select
+
+    from xsync_desktop.store.models import SyncRun
+    from xsync_desktop.sync.run_lock import run_lock_for
+
+    services, window = demo_app
+    tenant_id, _ = services.tenant()
+    other = run_lock_for(services.store.engine, tenant_id, services.profile.lock_path)
+    assert other is not None
+    other.acquire()  # what another process's sync holds
+    try:
+        with qtbot.waitSignal(window.sync.skipped, timeout=30_000) as skipped:
+            assert window.scheduler.tick()
+        assert "already running" in skipped.args[0]
+        assert window.scheduler.last_tray_message is None
+        dash = window.view("dashboard")
+        with qtbot.waitSignal(window.sync.failed, timeout=30_000):
+            qtbot.mouseClick(dash.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dash.banner.isVisible())
+        assert "already running" in dash.banner.text()
+    finally:
+        other.release()
+    with services.store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRun)) == 0  # neither left a run behind

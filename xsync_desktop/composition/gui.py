@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..machine_config import load_machine_config
 from ..profile import Profile
 from ..ui.app import GuiEnvironment
 from ..ui.app import build_app as build_ui_app
@@ -35,7 +36,7 @@ def real_xero_setup(*, in_memory_keyring: bool) -> XeroSetup:
         backend = LimitedMemoryKeyring()
     return XeroSetup(
         endpoints=XeroEndpoints.from_env(),
-        client_id=client_id_from_env(DEFAULT_CLIENT_ID) or "",
+        client_id=client_id_from_env(load_machine_config().client_id or DEFAULT_CLIENT_ID) or "",
         scopes=scopes_from_env(),
         token_store=KeyringTokenStore(backend),
     )

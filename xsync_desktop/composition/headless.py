@@ -18,6 +18,7 @@ import socket
 from typing import Any, Protocol
 
 from ..exit_codes import ExitCode
+from ..machine_config import load_machine_config
 from ..profile import Profile
 from ..store.settings import get_setting, set_setting
 from ..store.store import Store
@@ -66,9 +67,10 @@ def _connected(args: Any, command: _Command) -> int:
 # -- the real Xero ------------------------------------------------------------------------------
 def real_connection(store: Store, profile: Profile) -> Connection | ExitCode:
     """The profile's organisation on real Xero, with the tokens the app saved in the OS keyring."""
-    client_id = client_id_from_env()
+    client_id = client_id_from_env(load_machine_config().client_id)
     if not client_id:
-        say("No Xero Client ID is configured (set XSYNC_XERO_CLIENT_ID).")
+        say("No Xero Client ID is configured (set XSYNC_XERO_CLIENT_ID, or ask IT to preset client_id "
+            "in the machine configuration).")
         return ExitCode.ENVIRONMENT
     endpoints = XeroEndpoints.from_env()
     try:

@@ -26,7 +26,8 @@ from .sources import ImportUsageError
 
 
 def _open(args: argparse.Namespace) -> Store:
-    profile = resolve_profile(args.profile, demo=getattr(args, "demo", False)).ensure()
+    profile = resolve_profile(args.profile, demo=getattr(args, "demo", False),
+                              database_url=getattr(args, "database_url", None)).ensure()
     return open_store(profile.database_url, profile.backups_dir)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db_password import add_keyring_password
+
 #: bytes the WAL file is truncated to after a checkpoint (SQLite's journal_size_limit)
 WAL_SIZE_LIMIT = 8 * 1024 * 1024
 
@@ -33,6 +35,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
 
+    add_keyring_password(engine)
     return engine
 
 

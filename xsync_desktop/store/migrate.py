@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from .backups import backup_sqlite as copy_database
 
@@ -34,16 +34,20 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     if type_ == "index":
         return name not in NOT_MODELLED_INDEXES
     return True
+# The advisory-lock key every desk takes to migrate a shared PostgreSQL database (any fixed bigint).
+MIGRATION_LOCK_KEY = 0x7873796E63_0001
 
 
 class DatabaseTooNew(RuntimeError):
     """The database was upgraded by a newer xsync desktop than this one."""
 
     def __init__(self, found: str) -> None:
-        super().__init__(
-            f"This database was last used by a newer version of xsync desktop (schema {found}). "
-            "Install the newer version again, or restore a backup from the profile's 'backups' folder."
+        self.user_message = (
+            f"This database was last used by a newer version of xsync desktop (schema {found}), on this "
+            "computer or another desk sharing it. Nothing was written. Install the newer version on this "
+            "computer (ask IT for the installer), or restore a backup from the profile's 'backups' folder."
         )
+        super().__init__(self.user_message)
         self.found = found
 
 
@@ -71,20 +75,47 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def check_schema_current(engine: Engine) -> None:
+    """Raise DatabaseTooNew if another desk upgraded the shared database past this app.
+
+    Opening the store checks this once; a desk that stays open while a newer desk
+    upgrades the database would otherwise go on writing with the old schema's rules.
+    """
+    current = current_revision(engine)
+    if current is not None and current not in _known_revisions():
+        raise DatabaseTooNew(current)
+
+
+def _known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(_bare_config()).walk_revisions()}
+
+
 def upgrade_database(engine: Engine, backups_dir: Path | None = None, target: str = "head") -> Path | None:
-    """Upgrade to `target`; returns the backup path when one was made."""
+    """Upgrade to `target`; returns the backup path when one was made.
+
+    On PostgreSQL several desks may start the new version at once: the upgrade runs
+    inside a transaction holding an exclusive advisory lock, so the first desk migrates
+    and the others wait for it, then find the schema current and do nothing.
+    """
+    check_schema_current(engine)
     script = ScriptDirectory.from_config(_bare_config())
     current = current_revision(engine)
-    known = {rev.revision for rev in script.walk_revisions()}
-    if current is not None and current not in known:
-        raise DatabaseTooNew(current)
     backup: Path | None = None
     has_tables = bool(inspect(engine).get_table_names())
     needs_upgrade = current != script.get_current_head() if target == "head" else current != target
     if has_tables and needs_upgrade and backups_dir is not None and engine.dialect.name == "sqlite":
         backup = backup_sqlite(engine, backups_dir, label=current or "unversioned")
+    if not needs_upgrade and current is not None:
+        return backup
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Held to the end of this transaction; a desk that dies mid-upgrade releases it with
+            # its connection, and PostgreSQL's transactional DDL leaves nothing half-done.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            now = MigrationContext.configure(conn).get_current_revision()
+            if now is not None and now not in _known_revisions():
+                raise DatabaseTooNew(now)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
     return backup

@@ -22,6 +22,7 @@ from .sync_models import (
     Mapping,
     ReconException,
     SyncItem,
+    SyncLockHolder,
     SyncRun,
     Watermark,
     XeroReference,
@@ -30,6 +31,6 @@ from .sync_models import (
 __all__ = [
     "AppSetting", "Base", "ChangeLog", "ChecklistSignoff", "CreditAllocation", "CreditNote",
     "CreditNoteLine", "Customer", "Facility", "ImportBatch", "Invoice", "InvoiceLine", "Link",
-    "Mapping", "Payment", "ReconException", "SyncItem", "SyncRun", "Tenancy", "Unit", "Watermark",
+    "Mapping", "Payment", "ReconException", "SyncItem", "SyncLockHolder", "SyncRun", "Tenancy", "Unit", "Watermark",
     "XeroReference",
 ]

@@ -148,6 +148,9 @@ class ReconException(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every decision: a desk decides only the version it read, so two desks deciding
+    # at once apply one decision and the other is told who decided (sync/exceptions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @validates("label")
     def _fit_label(self, _key: str, value: str) -> str:
@@ -205,9 +208,17 @@ class AppSetting(Base):
 
 
 class ChecklistSignoff(Base):
+    """One sign-off of a month; a later one (after a re-check) gets the next version.
+
+    (month, version) is unique: two desks signing off the month they both saw unsigned
+    both write version 1, the database keeps one, and the second desk is told who signed.
+    """
+
     __tablename__ = "checklist_signoff"
+    __table_args__ = (UniqueConstraint("month", "version", name="uq_checklist_signoff_month_version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     signed_by: Mapped[str] = mapped_column(String(255))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
@@ -241,3 +252,19 @@ class ImportBatch(Base):
     added: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncLockHolder(Base):
+    """Who holds an organisation's run lock, for the other desks to read ("Sync running on ...").
+
+    The lock itself is a PostgreSQL advisory lock (sync/run_lock.py); this row is only
+    believed while the backend that wrote it still holds that lock (checked in pg_locks),
+    so a killed desk's row is simply ignored.
+    """
+
+    __tablename__ = "sync_lock_holder"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    desk: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    backend_pid: Mapped[int] = mapped_column(Integer)

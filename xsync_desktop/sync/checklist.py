@@ -12,9 +12,10 @@ import csv
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from .. import activity
@@ -436,6 +437,19 @@ class SignOffRefused(ValueError):
     """Signing off a month whose checks do not pass needs an override reason."""
 
 
+class AlreadySignedOff(SignOffRefused):
+    """Another desk signed the month off after this one last looked; nothing was recorded here."""
+
+    def __init__(self, signoff: ChecklistSignoff) -> None:
+        self.signoff = signoff
+        self.user_message = (
+            f"{signoff.month} was signed off by {signoff.signed_by} on "
+            f"{signoff.signed_at.astimezone():%Y-%m-%d at %H:%M}, perhaps at another desk, after this "
+            "checklist was shown. Your sign-off was not recorded; the checklist now shows theirs."
+        )
+        super().__init__(self.user_message)
+
+
 def sign_off(
     session: Session,
     month: str,
@@ -444,10 +458,16 @@ def sign_off(
     override_reason: str | None = None,
     *,
     tenant_id: str | None = None,
+    seen: ChecklistSignoff | None | Literal["any"] = "any",
 ) -> ChecklistSignoff:
     """Record that ``name`` signed the month off now, with the checklist as it stood.
 
     A month that does not pass can only be signed off with an override reason.
+    ``seen`` is the sign-off the person was looking at (None: the month looked unsigned);
+    if another desk signed since, AlreadySignedOff says who and when. The row's
+    (month, version) is unique, so two desks signing at the same instant both write the
+    same version and the database keeps exactly one (the caller's flush raises
+    AlreadySignedOff for the other).
     """
     if not name or not name.strip():
         raise SignOffRefused("Enter the name of the person signing off.")
@@ -456,8 +476,13 @@ def sign_off(
     if not checklist.passed and not (override_reason and override_reason.strip()):
         failing = ", ".join(c.title for c in checklist.checks if not c.passed)
         raise SignOffRefused(f"These checks do not pass: {failing}. Give a reason to sign off anyway.")
+    latest = latest_signoff(session, month)
+    if seen != "any" and (latest.id if latest else None) != (seen.id if seen else None):
+        assert latest is not None  # a sign-off never disappears
+        raise AlreadySignedOff(latest)
     row = ChecklistSignoff(
         month=month,
+        version=(latest.version if latest else 0) + 1,
         signed_by=name.strip()[:255],
         signed_at=utcnow(),
         note=note,
@@ -467,7 +492,11 @@ def sign_off(
         },
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same version was written by another desk a moment ago
+        session.rollback()  # the caller's transaction is over either way: nothing of it is kept
+        raise AlreadySignedOff(latest_signoff(session, month) or row) from None
     activity.log.info("Month %s signed off by %s%s.", month, row.signed_by,
                       f", although checks failed, because: {override_reason.strip()}" if row.override_reason else "")
     return row
@@ -475,7 +504,7 @@ def sign_off(
 
 def latest_signoff(session: Session, month: str) -> ChecklistSignoff | None:
     return session.scalars(
-        select(ChecklistSignoff).where(ChecklistSignoff.month == month).order_by(ChecklistSignoff.id.desc())
+        select(ChecklistSignoff).where(ChecklistSignoff.month == month).order_by(ChecklistSignoff.version.desc())
     ).first()
 
 

@@ -122,7 +122,8 @@ def _run_connected(args: Any, connect: Connector, demo: bool, action: Action) ->
     from ..store.store import open_store
 
     try:
-        profile = resolve_profile(getattr(args, "profile", None), demo=demo).ensure()
+        profile = resolve_profile(getattr(args, "profile", None), demo=demo,
+                                  database_url=getattr(args, "database_url", None)).ensure()
         store = open_store(profile.database_url, profile.backups_dir)
     except Exception as exc:  # noqa: BLE001 - any failure to open the profile is an environment problem
         designed = getattr(exc, "user_message", None)
@@ -142,8 +143,10 @@ def _run_connected(args: Any, connect: Connector, demo: bool, action: Action) ->
 def _sync(store: Store, profile: Profile, connection: Connection, args: Any) -> int:
     from sqlalchemy import select
 
+    from ..store.migrate import DatabaseTooNew
     from ..store.models import SyncRun
     from .engine import SyncEngine
+    from .organisation import WrongOrganisation
     from .run_lock import SyncBusy
 
     engine = SyncEngine(store, connection.factory, connection.tenant_id, lock_path=profile.lock_path)
@@ -160,7 +163,7 @@ def _sync(store: Store, profile: Profile, connection: Connection, args: Any) -> 
             result = engine.retry_failed(last_id, progress=printer)
         else:
             result = engine.run(trigger="cli", progress=printer, dry_run=bool(getattr(args, "dry_run", False)))
-    except SyncBusy as exc:
+    except (SyncBusy, DatabaseTooNew, WrongOrganisation) as exc:
         say(exc.user_message)
         return ExitCode.ENVIRONMENT
     say(result.message)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from .. import activity
 from ..store.database import checkpoint
 from ..store.disk_full import disk_full_message, is_disk_full
+from ..store.migrate import check_schema_current
 from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
 from ..store.settings import get_date_setting
 from ..store.store import Store
@@ -45,11 +46,12 @@ from .documents import CREDIT_NOTE, INVOICE, DocumentPhase, Scope, content_of, n
 from .generation import bump, marker_for
 from .links import LinkBook
 from .mapping_check import MappingBook
+from .organisation import check_organisation
 from .orphans import close_orphaned_runs
 from .payments import AllocationPhase, PaymentPhase
 from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
 from .restore_check import Adoption, needs_adoption
-from .run_lock import RunLock
+from .run_lock import SyncBusy, run_lock_for
 from .settings_refresh import lock_date, refresh_settings
 from .settle import Settler
 
@@ -170,16 +172,18 @@ class SyncEngine:
     def _run(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
              only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None,
              body: Callable[[RunContext], None] | None = None) -> RunResult:
-        run_lock = RunLock(self.lock_path) if self.lock_path else None
         if not self._thread_lock.acquire(blocking=False):
-            from .run_lock import SyncBusy
-
             raise SyncBusy()
         try:
+            check_schema_current(self.store.engine)  # a desk left behind by an upgrade writes nothing
+            run_lock = run_lock_for(self.store.engine, self.tenant_id, self.lock_path)
             if run_lock is not None:
-                run_lock.acquire()  # raises SyncBusy: another process is syncing this profile
+                run_lock.acquire()  # raises SyncBusy: another process or desk is syncing this organisation
             try:
-                return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of, body)
+                with self.store.sessions() as s:
+                    check_organisation(s, self.tenant_id)
+                return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of, body,
+                                        lock_held=run_lock is not None)
             finally:
                 if run_lock is not None:
                     run_lock.release()
@@ -188,10 +192,10 @@ class SyncEngine:
 
     def _run_locked(self, trigger: str, progress: ProgressCallback, cancel: CancelToken | None, dry_run: bool,
                     only: set[tuple[str, int]] | None, retry_of: dict[tuple[str, int], int] | None,
-                    body: Callable[[RunContext], None] | None = None) -> RunResult:
+                    body: Callable[[RunContext], None] | None = None, *, lock_held: bool = False) -> RunResult:
         session = self.store.sessions()
-        if self.lock_path is not None:  # we hold the profile's run lock: any "running" run is dead
-            close_orphaned_runs(session)
+        if lock_held:  # we hold the organisation's run lock: any of its "running" runs is dead
+            close_orphaned_runs(session, self.tenant_id)
         run = SyncRun(tenant_id=self.tenant_id, trigger=trigger, outcome="running", started_at=utcnow(),
                       dry_run=dry_run)
         session.add(run)

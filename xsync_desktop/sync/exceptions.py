@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import activity
 from ..store.database import session_scope
@@ -77,6 +78,26 @@ _NO_REPUSH = ("payment", "allocation")
 
 class ResolveError(ValueError):
     """The action does not fit the exception (or it is no longer open); text is for people."""
+
+
+class AlreadyDecided(ResolveError):
+    """Someone (often at another desk) decided this exception first; nothing was changed here."""
+
+    def __init__(self, exc: ReconException) -> None:
+        self.resolved_by = exc.resolved_by
+        self.resolved_at = exc.resolved_at
+        when = f" on {exc.resolved_at.astimezone():%Y-%m-%d at %H:%M}" if exc.resolved_at else ""
+        how = f" ({ACTION_PAST.get(exc.resolution or '', exc.resolution)})" if exc.resolution else ""
+        self.user_message = (
+            f"{exc.resolved_by or 'Someone'} already decided this exception{when}{how}, perhaps at another "
+            "desk. Your decision was not applied; the list now shows theirs."
+        )
+        super().__init__(self.user_message)
+
+
+ACTION_PAST = {"accept_xero": "accepted Xero's value", "keep_ledger": "kept the ledger's value",
+               "link": "linked it to a Xero record", "renumber": "renumbered the ledger record",
+               "dismiss": "dismissed it"}
 
 
 def kind_title(kind: str) -> str:
@@ -175,8 +196,15 @@ def resolve_exception(
     note: str | None = None,
     xero_id: str | None = None,
     new_number: str | None = None,
+    seen_version: int | None = None,
 ) -> None:
     """Carry out a person's decision on an exception and record who, when and how.
+
+    Two desks may decide the same exception at once: the decision first claims the
+    exception's ``version`` (the one ``seen_version`` the person looked at, else the one
+    read now) with a guarded UPDATE, whose row lock makes the second desk wait and then
+    find the version moved on. The second desk gets AlreadyDecided naming who decided
+    and when, and its whole transaction (ledger writes included) is rolled back.
 
     accept_xero writes Xero's value into the ledger (logged in ChangeLog); keep_ledger
     marks the record for a re-push and then runs the engine once (trigger "resolve") so
@@ -199,10 +227,11 @@ def resolve_exception(
         exc = session.get(ReconException, exception_id)
         if exc is None:
             raise ResolveError(f"Exception {exception_id} does not exist.")
+        if exc.status != "open" or (seen_version is not None and seen_version != exc.version):
+            raise AlreadyDecided(exc)
         if action not in available_actions(exc):
-            if exc.status != "open":
-                raise ResolveError("This exception is already closed.")
             raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
+        _claim(session, exc)
         if action == "renumber":
             needs_push = _renumber(session, exc, (new_number or "").strip())
         else:
@@ -274,6 +303,20 @@ def push_failure(store: Store, result: Any, entity: str, local_id: int | None) -
     if outcome in ("failed", "cancelled", "paused") or getattr(result, "problem", None):
         return getattr(result, "message", "") or f"the sync {outcome or 'stopped'} before sending it"
     return None
+
+
+def _claim(session: Session, exc: ReconException) -> None:
+    """Move the exception to its next version, or raise AlreadyDecided if another desk did first."""
+    claimed = session.execute(
+        update(ReconException)
+        .where(ReconException.id == exc.id, ReconException.version == exc.version, ReconException.status == "open")
+        .values(version=exc.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise AlreadyDecided(session.get(ReconException, exc.id, populate_existing=True) or exc)
+    set_committed_value(exc, "version", exc.version + 1)
 
 
 def _link_for(session: Session, exc: ReconException, entity: str | None = None) -> Link | None:

@@ -25,9 +25,13 @@ INTERRUPTED_ITEM = (
 )
 
 
-def close_orphaned_runs(session: Session) -> int:
-    """Call only while holding the profile's run lock; returns how many runs were closed."""
-    orphans = list(session.scalars(select(SyncRun).where(SyncRun.outcome == "running")))
+def close_orphaned_runs(session: Session, tenant_id: str | None = None) -> int:
+    """Call only while holding the run lock (of ``tenant_id``'s organisation on a shared database:
+    another organisation's run may be alive); returns how many runs were closed."""
+    query = select(SyncRun).where(SyncRun.outcome == "running")
+    if tenant_id is not None:
+        query = query.where(SyncRun.tenant_id == tenant_id)
+    orphans = list(session.scalars(query))
     now = utcnow()
     for run in orphans:
         session.execute(

@@ -66,7 +66,8 @@ def _profile_for(args: Any) -> tuple[Profile, tempfile.TemporaryDirectory[str] |
     if getattr(args, "smoke_test", False) and not explicit and not os.environ.get("XSYNC_PROFILE"):
         tmp = tempfile.TemporaryDirectory(prefix="xsync-smoke-")
         return Profile(Path(tmp.name) / "smoke profile").ensure(), tmp
-    return resolve_profile(explicit, demo=bool(getattr(args, "demo", False))).ensure(), None
+    return resolve_profile(explicit, demo=bool(getattr(args, "demo", False)),
+                           database_url=getattr(args, "database_url", None)).ensure(), None
 
 
 def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
@@ -75,10 +76,16 @@ def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
     if smoke and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+    from ..machine_config import MachineConfigError
     from .errors import environment_message, setup_logging
     from .qt import QtCore, QtWidgets
 
-    profile, tmp = _profile_for(args)
+    try:
+        profile, tmp = _profile_for(args)
+    except MachineConfigError as exc:  # IT's preset is unusable: say so before any window
+        QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+        _refuse(smoke, exc.user_message)
+        return ExitCode.ENVIRONMENT
     try:
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName("xsync desktop")
@@ -169,6 +176,10 @@ def build_app(profile: Profile, xero: XeroSetup, *, demo: bool, show_dialogs: bo
     services = AppServices(profile, store, xero, demo=demo, reporter=reporter)
     reporter.setParent(services)
     set_default_reporter(reporter)
+    if services.shared_database:
+        from .live_updates import LiveUpdates
+
+        services.live_updates = LiveUpdates(services).start()  # other desks' changes, in seconds
     window = MainWindow(services)
     return services, window
 

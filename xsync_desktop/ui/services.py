@@ -106,6 +106,7 @@ class AppServices(QObject):
         self.demo = demo
         self.reporter = reporter
         self.runner = BackgroundRunner(self)
+        self.live_updates: Any = None  # ui.live_updates.LiveUpdates, started by build_app
         self._xero_session: XeroSession | None = None
         self.sync: SyncHandle | None = None  # the main window's SyncController
 
@@ -129,6 +130,11 @@ class AppServices(QObject):
             for key, value in values.items():
                 set_setting(s, key, value)
         self.notify("settings")
+
+    @property
+    def shared_database(self) -> bool:
+        """True on PostgreSQL, where other desks may be using the same database right now."""
+        return self.store.engine.dialect.name == "postgresql"
 
     def tenant(self) -> tuple[str | None, str | None]:
         """(tenant_id, tenant_name) chosen for this profile, read from the database (works offline)."""
@@ -228,6 +234,8 @@ class AppServices(QObject):
 
     def close(self) -> None:
         """Stop background work and close connections; called once at shutdown."""
+        if self.live_updates is not None:
+            self.live_updates.stop()
         self.runner.shutdown()
         if self._xero_session is not None:
             self._xero_session.close()

@@ -32,6 +32,7 @@ class SyncController(QObject):
     progress = Signal(object)  # Progress
     finished = Signal(object)  # the engine's RunResult (or None for a skip)
     failed = Signal(str)  # a sentence for people
+    skipped = Signal(str)  # a scheduled sync found another desk or process syncing: not a failure
     cancelled = Signal()
     busy_changed = Signal(bool)
     reconnect_needed = Signal(str)  # Xero refused the saved connection: the Connection view shows a banner
@@ -136,10 +137,16 @@ class SyncController(QObject):
         self.finished.emit(result)
 
     def _error(self, exc: BaseException) -> None:
+        from ..sync.run_lock import SyncBusy
         from ..xero.errors import ReconnectNeeded
 
         message = environment_message(exc)
         self._end()
+        if isinstance(exc, SyncBusy) and self._trigger == "scheduled":
+            # Several desks on one schedule: the others' ticks skip quietly instead of piling up.
+            log.info("scheduled sync skipped: %s", exc.user_message)
+            self.skipped.emit(exc.user_message)
+            return
         if isinstance(exc, ReconnectNeeded):
             self.reconnect_needed.emit(message or "")
         if message is None:

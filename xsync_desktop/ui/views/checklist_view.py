@@ -175,7 +175,8 @@ class ChecklistView(QtWidgets.QWidget):
         self.sign_button.clicked.connect(self.sign)
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
-        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs", "exceptions", "ledger"))
+        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed,
+                                           ("runs", "exceptions", "ledger", "checklist"))
         self._update_buttons()
 
     @staticmethod
@@ -415,8 +416,9 @@ class ChecklistView(QtWidgets.QWidget):
         tenant_id, _ = self.services.tenant()
         try:
             with session_scope(self.services.store.sessions) as session:
-                row = sign_off(session, self.checklist.month, name, note, override, tenant_id=tenant_id)
-        except SignOffRefused as exc:  # the month changed since it was shown
+                row = sign_off(session, self.checklist.month, name, note, override, tenant_id=tenant_id,
+                               seen=self.signoff)
+        except SignOffRefused as exc:  # the month changed since it was shown, or another desk signed it
             self.message_label.setText(str(exc))
             self.recheck()
             self.finished.emit("failed", str(exc))

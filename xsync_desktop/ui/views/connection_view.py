@@ -304,8 +304,15 @@ class ConnectionView(QtWidgets.QWidget):
             self.choose(c.tenant_id, c.tenant_name)
 
     def choose(self, tenant_id: str, name: str) -> None:
-        """Remember the organisation (keyring for the session, database for the app and the CLI)."""
+        """Remember the organisation (keyring for the session, database for the app and the CLI).
+
+        Refused when the (shared) database already keeps another organisation's books.
+        """
+        from ...sync.organisation import check_organisation
+
         try:
+            with self.services.session() as s:
+                check_organisation(s, tenant_id, name)
             self.services.xero_session.choose_tenant(tenant_id, name)
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
@@ -343,7 +350,8 @@ class ConnectionView(QtWidgets.QWidget):
         self.services.run_in_background(session.sign_out, done, self._fail, name="xero-sign-out")
 
     def _forget_tenant(self) -> None:
-        self.services.set_settings(tenant_id=None, tenant_name=None)
+        if not self.services.shared_database:  # on a shared database the other desks still use it
+            self.services.set_settings(tenant_id=None, tenant_name=None)
         self.reconnect_needed = False
         self.services.notify("connection")
         self.refresh()

@@ -57,6 +57,7 @@ class ExceptionRow:
     resolved_at: datetime | None
     #: for a held change: the run item to retry or skip (the row's id is then -item_id)
     item_id: int | None = None
+    version: int = 1  # what this desk saw: a decision on an older version is refused (another desk decided)
 
     @property
     def is_open(self) -> bool:
@@ -91,7 +92,7 @@ def load_exceptions(session: Session, tenant_id: str | None, limit: int = 5000) 
             exc.id, exc.kind, kind_title(exc.kind), exc.entity, exc.local_id, exc.xero_id,
             record_label(session, exc), exc.field, exc.ledger_value, exc.xero_value, exc.detail, exc.status,
             exc.first_seen, exc.last_seen, tuple(available_actions(exc)), exc.resolution, exc.resolution_note,
-            exc.resolved_by, exc.resolved_at,
+            exc.resolved_by, exc.resolved_at, exc.version,
         ))
     return rows
 

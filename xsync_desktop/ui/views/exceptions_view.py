@@ -445,7 +445,8 @@ class ExceptionsView(QtWidgets.QWidget):
         self._show_selected()
 
         def work() -> None:
-            resolve_exception(store, engine, row.id, action, who, note, xero_id, new_number=new_number)
+            resolve_exception(store, engine, row.id, action, who, note, xero_id, new_number=new_number,
+                              seen_version=row.version)
 
         def done(_result: Any) -> None:
             self.busy = False
