@@ -11,9 +11,9 @@ from pathlib import Path
 import keyring
 import pytest
 from sqlalchemy import func, make_url, select, text
-from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring
 
 from tests.desks.conftest import ROOT
+from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
 from xsync_desktop.store.models import Invoice
 from xsync_desktop.store.store import open_store
 
@@ -89,7 +89,7 @@ def test_the_database_password_comes_from_each_persons_keyring(shared_url: str, 
         with pytest.raises(Exception, match="password"):  # no keyring entry: the server refuses
             open_store(plain, migrate=False).engine.connect().close()
         done = subprocess.run([sys.executable, "-c", (
-            "import sys, keyring; from xsync_desktop.xero.testing_keyring import LimitedMemoryKeyring;"
+            "import sys, keyring; from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring;"
             "keyring.set_keyring(LimitedMemoryKeyring()); from xsync_desktop.cli import main;"
             "rc = main(['--database-url', sys.argv[1], 'set-database-password']);"
             "from xsync_desktop.store.db_password import SERVICE, keyring_user; from sqlalchemy import make_url;"

@@ -92,7 +92,7 @@ def load_exceptions(session: Session, tenant_id: str | None, limit: int = 5000) 
             exc.id, exc.kind, kind_title(exc.kind), exc.entity, exc.local_id, exc.xero_id,
             record_label(session, exc), exc.field, exc.ledger_value, exc.xero_value, exc.detail, exc.status,
             exc.first_seen, exc.last_seen, tuple(available_actions(exc)), exc.resolution, exc.resolution_note,
-            exc.resolved_by, exc.resolved_at, exc.version,
+            exc.resolved_by, exc.resolved_at, version=exc.version,
         ))
     return rows
 
