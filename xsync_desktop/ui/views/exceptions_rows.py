@@ -110,13 +110,34 @@ def held_changes(session: Session, tenant_id: str | None) -> list[ExceptionRow]:
          .order_by(SyncItem.started_at, SyncItem.id))
     if tenant_id:
         q = q.where((SyncRun.tenant_id == tenant_id) | SyncRun.tenant_id.is_(None))
-    shown = {(e, i) for e, i in session.execute(
-        select(ReconException.entity, ReconException.local_id).where(ReconException.status == "open"))}
+    # An exception on the same record decides it: while open (it is listed itself), and once
+    # someone resolved or dismissed it after the change was held (that was the decision). A
+    # closed exception with no time recorded counts as decided after anything.
+    open_keys: set[tuple[str, int | None]] = set()
+    decided_at: dict[tuple[str, int | None], datetime | None] = {}
+    for entity, local_id, status, resolved_at in session.execute(
+            select(ReconException.entity, ReconException.local_id, ReconException.status,
+                   ReconException.resolved_at).where(ReconException.local_id.is_not(None))):
+        key = (entity, local_id)
+        if status == "open":
+            open_keys.add(key)
+        elif resolved_at is None:
+            decided_at[key] = None  # closed at an unknown time: after anything
+        elif key not in decided_at:
+            decided_at[key] = resolved_at
+        elif (latest := decided_at[key]) is not None:
+            decided_at[key] = max(latest, resolved_at)
+    shown: set[tuple[str, int | None]] = set()
     rows = []
     for item in session.scalars(q):
-        if (item.entity, item.local_id) in shown:
-            continue  # the open exception on this record is where it is decided
-        shown.add((item.entity, item.local_id))
+        key = (item.entity, item.local_id)
+        if key in shown or key in open_keys:
+            continue
+        if key in decided_at:
+            when = decided_at[key]
+            if when is None or when >= item.started_at:
+                continue
+        shown.add(key)
         rows.append(ExceptionRow(
             -item.id, HELD_KIND, HELD_TITLE, item.entity, item.local_id, item.xero_id, item.label,
             item.action, "changed in the ledger", "not changed in Xero", item.message, "open",
