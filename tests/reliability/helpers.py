@@ -61,6 +61,8 @@ class SandboxProcess:
             self.stop()
             raise RuntimeError(f"sandbox process did not start: {line!r} {err}")
         self.base_url = line
+        secret = self.proc.stdout.readline().strip()
+        self.admin_secret = secret.split(": ", 1)[1] if secret.startswith("admin-secret: ") else ""
 
     def stop(self) -> None:
         if self.proc.poll() is None:

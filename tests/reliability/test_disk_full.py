@@ -71,7 +71,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[TinyDisk]:
         env = cli_env(srv.base_url)
         demo = run_cli(prof, env, "demo-data", "--invoices", "60", timeout=120)
         assert demo.returncode == ExitCode.OK, demo.stdout + demo.stderr
-        with SandboxAdmin(srv.base_url) as admin:
+        with SandboxAdmin.of(srv) as admin:
             yield TinyDisk(mount, prof, srv, admin, env)
     finally:
         srv.stop()

@@ -108,7 +108,7 @@ def cli_rig(tmp_path: Path) -> Iterator[CliRig]:
     made = run_cli(prof, env, "demo-data", "--invoices", CLI_INVOICES, timeout=120)
     assert made.returncode == 0, made.stdout + made.stderr
     try:
-        with SandboxAdmin(srv.base_url) as admin:
+        with SandboxAdmin.of(srv) as admin:
             yield CliRig(srv, admin, prof, env)
     finally:
         srv.stop()

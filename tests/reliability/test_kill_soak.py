@@ -206,7 +206,7 @@ def _soak(tmp: Path, url: str | None = None) -> SoakResult:
     result = SoakResult(seed)
     prof = tmp / "soak profile ü"
     with SandboxProcess(tmp / "sandbox-state.json", "--no-rate-limits", "--time-scale", "1000") as sandbox, \
-            SandboxAdmin(sandbox.base_url) as admin:
+            SandboxAdmin.of(sandbox) as admin:
         env = cli_env(sandbox.base_url, **({"XSYNC_DATABASE_URL": url} if url else {}))
         made = run_cli(prof, env, "demo-data", "--invoices", "150", timeout=120)
         assert made.returncode == 0, made.stdout + made.stderr

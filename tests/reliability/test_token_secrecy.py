@@ -132,7 +132,7 @@ def test_no_token_code_or_verifier_in_any_file_the_app_wrote(
                 assert window.sync.sync_now("manual")
             return sig.args[0]
 
-        admin = SandboxAdmin(srv.base_url)
+        admin = SandboxAdmin.of(srv)
         first = sync()
         assert first.outcome == "succeeded", first.message
         # a 401 in the pull phase: the session refreshes (rotating the refresh token) and replays

@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from tests.sandbox.helpers import Api
+from xsync_desktop.sandbox.admin import ADMIN_SECRET_HEADER
+from xsync_desktop.sandbox.admin_client import SandboxAdmin
+from xsync_desktop.sandbox.config import ADMIN_SECRET_LINE
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def test_app_minute_limit(limited):
 
 def test_concurrent_limit(limited, sandbox_factory):
     api = limited(concurrent_limit=2)
-    httpx.post(f"{api.srv.base_url}/__admin/faults", json={"action": "delay", "seconds": 1.0, "count": 2})
+    SandboxAdmin.of(api.srv).faults("delay", seconds=1.0, count=2)
     results: list[int] = []
 
     def slow() -> None:
@@ -194,7 +197,11 @@ def test_cli_prints_base_url_first(tmp_path):
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("http://127.0.0.1:")
-        assert httpx.get(f"{line}/__admin/stats").json()["total"] == 0
+        secret_line = proc.stdout.readline().strip()
+        assert secret_line.startswith(ADMIN_SECRET_LINE)  # printed with the address
+        secret = secret_line[len(ADMIN_SECRET_LINE):]
+        assert httpx.get(f"{line}/__admin/stats").status_code == 403
+        assert httpx.get(f"{line}/__admin/stats", headers={ADMIN_SECRET_HEADER: secret}).json()["total"] == 0
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -125,7 +125,7 @@ def world(store: Store, xero_rig: Any) -> Iterator[World]:
         _ledger(s, currency)
         for m in suggest_mappings(s, tenant):
             s.add(m)
-    admin = SandboxAdmin(xero_rig.srv.base_url)
+    admin = SandboxAdmin.of(xero_rig.srv)
     w = World(store, xero_rig, engine, admin, tenant)
     first = w.sync()
     assert first.outcome == "succeeded", first.message

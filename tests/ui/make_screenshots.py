@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             # Xero-side payments come back, and a charge type mapped to a missing account fails
             # until it is fixed and retried. The last run still carries a few failures to show.
             today = date.today()
-            admin = SandboxAdmin(sandbox.base_url)
+            admin = SandboxAdmin.of(sandbox)
             services.set_settings(sync_start_date=(today - timedelta(days=60)).isoformat())
             sync(lambda: window.sync.sync_now("manual"))
             _pay_in_xero(admin, tenant_id, 9)

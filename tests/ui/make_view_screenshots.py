@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 s.execute(delete(Mapping).where(Mapping.kind == "charge_type", Mapping.key == "merchandise"))
             services.make_engine().run()
             services.notify("runs")
-            with SandboxAdmin(sandbox.base_url) as admin:
+            with SandboxAdmin.of(sandbox) as admin:
                 _bookkeepers_day(services, admin, tenant_id)
             services.make_engine().run(trigger="scheduled")
             services.notify("runs")

@@ -91,7 +91,9 @@ def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
         login.start()
         tokens = login.wait()
         assert tokens.access_token
-        assert httpx.get(f"{proc.base_url}/__admin/stats", timeout=5).status_code == 200
+        assert httpx.get(f"{proc.base_url}/__admin/stats", timeout=5).status_code == 403  # no secret: refused
+        assert httpx.get(f"{proc.base_url}/__admin/stats", timeout=5,
+                         headers={"X-Sandbox-Admin-Secret": proc.admin_secret}).status_code == 200
     finally:
         proc.stop()
     assert not proc.running

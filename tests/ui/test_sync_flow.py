@@ -14,7 +14,7 @@ def _slow_xero(services: Any) -> None:
     """Each Xero call takes a while, so a sync is still running when the test acts."""
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
 
-    SandboxAdmin(services.xero.sandbox_base).faults("delay", seconds=0.2, count=40)
+    SandboxAdmin(services.xero.sandbox_base, services.xero.sandbox_admin_secret).faults("delay", seconds=0.2, count=40)
 
 
 def _sync_and_wait(window: Any, qtbot: Any, timeout: int = 60_000) -> Any:

@@ -117,7 +117,7 @@ def world(ui_app: Any, ui_sandbox: Any) -> Iterator[World]:
     with services.session() as s:
         currency = base_currency(s, tenant) or "NZD"
     _ledger(services, currency)
-    with SandboxAdmin(ui_sandbox.base_url) as admin:
+    with SandboxAdmin.of(ui_sandbox) as admin:
         w = World(services, window, admin, tenant)
         first = w.sync()
         assert first.outcome == "succeeded", first.message

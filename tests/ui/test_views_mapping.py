@@ -165,5 +165,5 @@ def test_mapping_an_unmapped_charge_type_makes_its_failed_items_succeed_on_retry
 def _xero_invoice_numbers(services: Any, tenant_id: str) -> set[str]:
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
 
-    with SandboxAdmin(services.xero.sandbox_base) as admin:
+    with SandboxAdmin(services.xero.sandbox_base, services.xero.sandbox_admin_secret) as admin:
         return {o.get("InvoiceNumber") for o in admin.objects(tenant_id, "Invoices")}

@@ -75,7 +75,7 @@ def test_change_log_lists_write_backs_from_xero(qtbot: Any, demo_app: tuple[Any,
         inv, xero_id = s.execute(
             select(Invoice, Link.xero_id).join(Link, (Link.local_id == Invoice.id) & (Link.entity == "invoice"))
             .where(Invoice.amount_paid == 0, Invoice.status == "authorised")).first()
-    with SandboxAdmin(services.xero.sandbox_base) as admin:
+    with SandboxAdmin(services.xero.sandbox_base, services.xero.sandbox_admin_secret) as admin:
         admin.create_payment(tenant_id, xero_id, "10.00", date.today().isoformat(), Reference="paid at desk")
     services.make_engine().run()
     view = _view(qtbot, window)

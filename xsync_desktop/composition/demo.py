@@ -39,6 +39,7 @@ class DemoSandbox(Protocol):
     """What the demo needs of a running sandbox, in this process or a child one."""
 
     base_url: str
+    admin_secret: str  # what the sandbox's admin surface requires (the demo's "Open in Xero" link)
 
     @property
     def config(self) -> Any: ...  # SandboxConfig: client_id, redirect_uris
@@ -102,6 +103,7 @@ def demo_xero_setup(sandbox: DemoSandbox) -> XeroSetup:
         opener=browser_for(sandbox.approve),
         ports=redirect_ports(sandbox),
         sandbox_base=sandbox.base_url,
+        sandbox_admin_secret=sandbox.admin_secret,
     )
 
 

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import secrets
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 from ..sandbox.browser import approve_over_http
-from ..sandbox.config import SandboxConfig
+from ..sandbox.config import ADMIN_SECRET_ENV, SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +50,20 @@ class SandboxProcess:
                  redirect_ports: tuple[int, ...] | None = None, start_timeout: float = 30.0) -> None:
         uris = (tuple(f"http://127.0.0.1:{p}/callback" for p in redirect_ports) if redirect_ports
                 else SandboxConfig().redirect_uris)
+        #: the admin surface's secret, chosen here and handed to the child in its environment
+        self.admin_secret = secrets.token_urlsafe(24)
         self.config = SandboxConfig(rate_limits=rate_limits, redirect_uris=uris,
-                                    state_file=str(state_file) if state_file else None)
+                                    state_file=str(state_file) if state_file else None,
+                                    admin_secret=self.admin_secret)
         cmd = [sys.executable, "-m", MODULE, "--redirect-uris", ",".join(uris)]
         if state_file:
             cmd += ["--state", str(state_file)]
         if not rate_limits:
             cmd.append("--no-rate-limits")
         creationflags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing up on Windows
+        env = dict(os.environ, **{ADMIN_SECRET_ENV: self.admin_secret})
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, encoding="utf-8", creationflags=creationflags)
+                                      text=True, encoding="utf-8", creationflags=creationflags, env=env)
         first: list[str] = []
         reader = threading.Thread(target=lambda: first.append(self._proc.stdout.readline()),  # type: ignore[union-attr]
                                   name="sandbox-url", daemon=True)
@@ -123,7 +129,8 @@ def _child(argv: list[str] | None = None) -> int:
     parser.add_argument("--redirect-uris", default="")
     parser.add_argument("--no-rate-limits", action="store_true")
     args = parser.parse_args(argv)
-    options: dict[str, object] = {"state_file": args.state, "rate_limits": not args.no_rate_limits}
+    options: dict[str, object] = {"state_file": args.state, "rate_limits": not args.no_rate_limits,
+                                  "admin_secret": os.environ.get(ADMIN_SECRET_ENV) or None}
     if args.redirect_uris:
         options["redirect_uris"] = tuple(u for u in args.redirect_uris.split(",") if u)
     srv = SandboxServer(SandboxConfig(**options)).start()  # type: ignore[arg-type]

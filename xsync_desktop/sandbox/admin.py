@@ -1,12 +1,18 @@
 """The admin surface (`/__admin/...`): a person working in Xero, plus test controls.
 
-No auth, JSON in and out. Kept apart from the Xero API paths so nothing in the app can
-mistake it for Xero.
+JSON in and out. Kept apart from the Xero API paths so nothing in the app can mistake it
+for Xero. Every request must carry the sandbox's per-start secret in the
+`X-Sandbox-Admin-Secret` header (403 otherwise): the sandbox listens on 127.0.0.1, and any
+web page open in a browser could otherwise POST faults, payments or a reset to it. A custom
+header also makes a browser send a CORS preflight, which this surface never answers. A GET
+may carry the secret as `?admin_secret=` instead, so the demo's "Open in Xero" link (a
+listing opened in the browser) works; a page cannot know the secret to build that link.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,6 +39,7 @@ class AdminTarget(Protocol):
     """
 
     state: SandboxState
+    admin_secret: str
     clock: SandboxClock
     identity: Identity
     faults: FaultBook
@@ -42,6 +49,10 @@ class AdminTarget(Protocol):
     def stats(self, tenant_id: str | None = None) -> dict[str, Any]: ...
 
     def reset_stats(self) -> None: ...
+
+
+ADMIN_SECRET_HEADER = "X-Sandbox-Admin-Secret"
+ADMIN_SECRET_QUERY = "admin_secret"
 
 
 def _err(status: int, message: str) -> ApiError:
@@ -76,7 +87,17 @@ class Admin:
     def _add(self, method: str, pattern: str, fn: Callable[..., Any]) -> None:
         self.routes.append((method, re.compile("^" + pattern + "$"), fn))
 
+    def _authorised(self, req: Request) -> bool:
+        given = req.header(ADMIN_SECRET_HEADER)
+        if given is None and req.method == "GET":
+            given = req.q(ADMIN_SECRET_QUERY)
+        return given is not None and secrets.compare_digest(given.encode("utf-8"),
+                                                            self.srv.admin_secret.encode("utf-8"))
+
     def handle(self, req: Request) -> Response:
+        if not self._authorised(req):
+            raise _err(403, f"the sandbox's admin surface needs its secret in the {ADMIN_SECRET_HEADER} header "
+                            "(printed with the sandbox's address when it started)")
         for method, regex, fn in self.routes:
             m = regex.match(req.path)
             if m and method == req.method:

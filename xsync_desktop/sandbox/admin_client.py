@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from .admin import ADMIN_SECRET_HEADER
+
 
 class SandboxAdminError(RuntimeError):
     def __init__(self, status: int, body: Any) -> None:
@@ -15,8 +17,16 @@ class SandboxAdminError(RuntimeError):
 
 
 class SandboxAdmin:
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout)
+    """Calls the admin surface with the sandbox's per-start secret (admin.py refuses any call without it)."""
+
+    def __init__(self, base_url: str, secret: str, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/__admin", timeout=timeout,
+                                    headers={ADMIN_SECRET_HEADER: secret})
+
+    @classmethod
+    def of(cls, sandbox: Any, timeout: float = 10.0) -> SandboxAdmin:
+        """For a running sandbox (server, child process or demo handle): its address and secret."""
+        return cls(sandbox.base_url, sandbox.admin_secret, timeout)
 
     def close(self) -> None:
         self._client.close()

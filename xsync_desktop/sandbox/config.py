@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: environment variable a parent sets to choose a child sandbox's admin secret (never in argv: ps shows it)
+ADMIN_SECRET_ENV = "XSYNC_SANDBOX_ADMIN_SECRET"
+#: how the sandbox prints its admin secret, on the line after its address
+ADMIN_SECRET_LINE = "admin-secret: "
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
@@ -30,3 +35,6 @@ class SandboxConfig:
     host: str = "127.0.0.1"
     code_ttl: int = 300
     idempotency_window: int = 360
+    # The secret the admin surface (/__admin) requires in X-Sandbox-Admin-Secret; None: a new
+    # random one per start (SandboxServer.admin_secret), printed with the address.
+    admin_secret: str | None = None

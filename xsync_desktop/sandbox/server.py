@@ -8,6 +8,7 @@ route -> injected fault -> token -> tenant -> scope -> rate limits (counted) -> 
 
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 import time
@@ -101,6 +102,8 @@ class SandboxServer:
 
     def __init__(self, config: SandboxConfig | None = None, clock: SandboxClock | None = None) -> None:
         self.config = config or SandboxConfig()
+        #: what /__admin requires (admin.py): any web page could otherwise POST to it while it runs
+        self.admin_secret = self.config.admin_secret or secrets.token_urlsafe(24)
         self.clock = clock or SandboxClock(self.config.time_scale)
         self.state = SandboxState(self.clock.now(), self.config.seed_demo_orgs, self.config.state_file)
         self.identity = Identity(self.config, self.state, self.clock)

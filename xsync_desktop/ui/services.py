@@ -52,6 +52,7 @@ class XeroSetup:
     opener: Callable[[str], object] | None = None
     ports: tuple[int, ...] = (8765, 8766, 8767)
     sandbox_base: str | None = None
+    sandbox_admin_secret: str | None = None  # the demo sandbox's admin secret (its listing links)
     #: keyword arguments for XeroClient (tests shorten the retry backoff)
     client_options: dict[str, Any] = field(default_factory=dict)
 
@@ -223,7 +224,8 @@ class AppServices(QObject):
         if self.xero.sandbox_base:
             tenant_id, _ = self.tenant()
             sandbox = f"{self.xero.sandbox_base.rstrip('/')}/__admin/{tenant_id}"
-        return xero_url(entity, xero_id, None if sandbox else self.org_shortcode(), sandbox)
+        return xero_url(entity, xero_id, None if sandbox else self.org_shortcode(), sandbox,
+                        self.xero.sandbox_admin_secret)
 
     def open_in_xero(self, entity: str, xero_id: str | None) -> bool:
         """Open the record in Xero (or the demo sandbox) in the browser."""

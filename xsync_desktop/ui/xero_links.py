@@ -17,8 +17,12 @@ _COLLECTIONS = {"contact": "Contacts", "invoice": "Invoices", "credit_note": "Cr
 
 
 def xero_url(entity: str, xero_id: str | None, shortcode: str | None = None,
-             sandbox_base: str | None = None) -> str | None:
-    """The web address of one Xero object, or None if the record has none to open."""
+             sandbox_base: str | None = None, sandbox_secret: str | None = None) -> str | None:
+    """The web address of one Xero object, or None if the record has none to open.
+
+    `sandbox_secret`: the demo sandbox's admin secret, carried as `?admin_secret=` (a browser
+    link cannot send the header the admin surface otherwise requires).
+    """
     if not xero_id:
         return None
     xid = quote(xero_id, safe="")
@@ -26,7 +30,8 @@ def xero_url(entity: str, xero_id: str | None, shortcode: str | None = None,
         collection = _COLLECTIONS.get(entity)
         if collection is None:
             return None
-        return f"{sandbox_base.rstrip('/')}/objects/{collection}#{xid}"
+        query = f"?admin_secret={quote(sandbox_secret, safe='')}" if sandbox_secret else ""
+        return f"{sandbox_base.rstrip('/')}/objects/{collection}{query}#{xid}"
     if shortcode:
         sc = quote(shortcode, safe="")
         if entity == "invoice":

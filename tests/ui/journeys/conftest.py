@@ -99,7 +99,7 @@ def build_month(root: Path) -> MonthFacts:
             other_customer = next(i.customer_id for i, _x in linked if i.customer_id != inv.customer_id)
             contact_x = s.scalar(select(Link.xero_id).where(Link.entity == "contact",
                                                            Link.local_id == other_customer))
-        with SandboxAdmin(sandbox.base_url) as admin:  # the bookkeeper's day in Xero
+        with SandboxAdmin.of(sandbox) as admin:  # the bookkeeper's day in Xero
             admin.edit_invoice(tenant_id, inv_x, LineAmount=str(inv.total + 25))
             admin.archive_contact(tenant_id, contact_x)
         last = services.make_engine().run(trigger="scheduled")

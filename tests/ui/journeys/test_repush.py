@@ -29,7 +29,7 @@ def test_failed_repush_keeps_the_exception_open_until_the_push_succeeds(journey:
         xero_id = s.scalar(select(Link.xero_id).where(Link.entity == "invoice", Link.local_id == inv.id))
         ledger_total, issue = inv.total, inv.issue_date
     tenant_id, _ = services.tenant()
-    admin = SandboxAdmin(j.sandbox.base_url)
+    admin = SandboxAdmin.of(j.sandbox)
     admin.organisation(tenant_id, PeriodLockDate=issue.isoformat())  # the bookkeeper closed the period
 
     def xero_total() -> Decimal:
