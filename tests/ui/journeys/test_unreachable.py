@@ -23,7 +23,7 @@ def test_progress_says_xero_is_not_answering_and_which_attempt(journey: Any) -> 
     dashboard = j.shortcut(1)
     seen: list[str] = []
     j.window.sync.progress.connect(lambda _p: seen.append(dashboard.progress_detail.text()))  # after the view's own
-    with SandboxAdmin(j.sandbox.base_url) as admin:  # Xero answers 503 twice, then recovers
+    with SandboxAdmin.of(j.sandbox) as admin:  # Xero answers 503 twice, then recovers
         admin.faults("status", status=503, path="/api.xro/2.0/", count=2)
         result = _ctrl_r(j)
     assert any("Xero not answering, retrying (attempt 2 of 6)" in t for t in seen), seen
