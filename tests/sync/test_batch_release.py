@@ -39,7 +39,7 @@ def big_rig(xero_sandbox_ports: Any, memory_keyring: Any, tmp_path: Any, store: 
         with store.sessions.begin() as s:
             generate_demo_ledger(s, invoices=250, seed=7, today=DEMO_TODAY)
         engine, tid = setup_engine(xero_rig, store, profile)
-        with SandboxAdmin(xero_rig.srv.base_url) as admin:
+        with SandboxAdmin.of(xero_rig.srv) as admin:
             yield SyncRig(xero_rig, store, engine, admin, tid, profile)
 
 
