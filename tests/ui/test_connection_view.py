@@ -105,7 +105,7 @@ def test_unknown_keyring_backend_is_a_plain_banner_not_a_crash(profile: Any, qtb
     """
     import keyring.core
 
-    from tests.fixtures.ui import click_sidebar
+    from tests.ui.test_views_support import open_view
     from xsync_desktop.composition.gui import build_app
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "nonsense.Backend")
@@ -116,7 +116,7 @@ def test_unknown_keyring_backend_is_a_plain_banner_not_a_crash(profile: Any, qtb
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
-        click_sidebar(qtbot, window, "connection")
+        open_view(qtbot, window, "connection", signal=None)  # a click in the sidebar
         view = window.view("connection")
         qtbot.waitUntil(view.banner.isVisible)
         assert "PYTHON_KEYRING_BACKEND ('nonsense.Backend') cannot be loaded" in view.banner.text()
