@@ -141,7 +141,7 @@ def test_no_token_code_or_verifier_in_any_file_the_app_wrote(
         inv = next(r for r in admin.objects(tenant_id, "Invoices") if r["Status"] == "AUTHORISED")
         admin.edit_invoice(tenant_id, inv["InvoiceID"], Reference="edited by the bookkeeper")
         second = sync()
-        assert second.outcome in ("succeeded", "failed"), second.message
+        assert second.outcome == "succeeded", second.message  # the 401 is answered by one refresh
         assert len(secrets.values["refresh_token"]) > refresh_tokens_before, "no refresh happened"
 
         runs = window.view("runs")

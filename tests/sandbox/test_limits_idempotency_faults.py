@@ -10,6 +10,7 @@ import threading
 import httpx
 import pytest
 
+from tests.fixtures.sandbox import CLIENT_ID
 from tests.sandbox.helpers import Api
 from xsync_desktop.sandbox.admin import ADMIN_SECRET_HEADER
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
@@ -205,3 +206,18 @@ def test_cli_prints_base_url_first(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_identity_faults_apply_only_where_named(api, sandbox, sandbox_admin):
+    """A fault naming an identity route fails it (Xero's identity service down at sign-out); a fault
+    with no path is for the Accounting API and never spent on a token refresh or a revocation."""
+    revoke = sandbox.base_url + "/identity/connect/revocation"
+    form = {"token": api.token["refresh_token"], "client_id": CLIENT_ID}
+    sandbox_admin.faults("status", status=500, count=1)  # no path: the API's, not identity's
+    sandbox_admin.faults("status", method="POST", path="/identity/connect/revocation", status=503, count=1)
+    failed = httpx.post(revoke, data=form)
+    assert failed.status_code == 503
+    assert api.get("/Organisation").status_code == 500  # the path-less fault was still waiting for the API
+    assert api.get("/Organisation").status_code == 200  # nothing revoked: the grant still works
+    assert httpx.post(revoke, data=form).status_code == 200  # the fault was used up
+    assert api.get("/Organisation").status_code == 403

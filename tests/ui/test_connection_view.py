@@ -75,23 +75,20 @@ def test_sign_out_revokes_at_xero_and_empties_the_keyring(demo_app: Any, ui_sand
 
 
 def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
-    demo_app: Any, qtbot: Any, monkeypatch: Any
+    demo_app: Any, ui_sandbox: Any, qtbot: Any
 ) -> None:
-    """Xero unreachable at sign-out: local secrets go anyway, and the window says Xero was not told.
-    (Stopping the sandbox does not make it unreachable: its handler threads keep serving the
-    session's keep-alive connection, so the session's answer is stood in for here.)"""
+    """Xero's identity service down at sign-out: local secrets go anyway, and the window says Xero was
+    not told. The failure is Xero's answer (a sandbox fault on the revocation route), not a stand-in."""
+    from xsync_desktop.sandbox.admin_client import SandboxAdmin
+
     services, window = demo_app
-    session = services.xero_session
     view = _connection_view(window, qtbot)
-
-    def offline_sign_out() -> bool:
-        session._store.delete(services.profile.profile_id)
-        return False  # what XeroSession.sign_out returns when the revocation request failed
-
-    monkeypatch.setattr(session, "sign_out", offline_sign_out)
+    with SandboxAdmin(ui_sandbox.base_url) as admin:
+        admin.faults("status", method="POST", path="/identity/connect/revocation", status=503)
     qtbot.mouseClick(view.sign_out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
     assert _keyring_entries(services) == {}
+    assert _sandbox_connections(ui_sandbox)  # Xero was not told: its connections are still there
     qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
     qtbot.wait(400)  # past the coalesced refresh that "connection changed" triggers: it must not wipe it
     assert "could not be told" in view.detail.text()

@@ -64,10 +64,18 @@ class FaultBook:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str, tenant: str | None, actions: set[str]) -> Fault | None:
-        """The first matching fault among `actions`, consuming one of its uses."""
+    def take(self, method: str, path: str, tenant: str | None, actions: set[str], *,
+             named_path_only: bool = False) -> Fault | None:
+        """The first matching fault among `actions`, consuming one of its uses.
+
+        `named_path_only`: only faults whose `path` names this route (the identity service's
+        routes: a fault meant for the Accounting API, with no path, must not be spent on a
+        token refresh or a sign-out).
+        """
         with self._lock:
             for fault in self._faults:
+                if named_path_only and not fault.path:
+                    continue
                 if fault.action in actions and fault.matches(method, path, tenant):
                     if fault.count is not None:
                         fault.count -= 1

@@ -174,6 +174,13 @@ class SandboxServer:
         path = req.path
         if path.startswith("/__admin"):
             return self.admin.handle(req)
+        if path.startswith("/identity/connect/") or path.lower().startswith("/connections"):
+            # Identity routes fail only when a fault names them (e.g. path=/identity/connect/revocation).
+            fault = self.faults.take(req.method, path, None, {"status", "delay"}, named_path_only=True)
+            if fault is not None and fault.action == "delay":
+                time.sleep(fault.seconds)
+            elif fault is not None:
+                return self._fault_response(fault, None)
         if path == "/identity/connect/authorize" and req.method == "GET":
             return self.identity.authorize(req)
         if path == "/identity/connect/consent" and req.method == "POST":
