@@ -31,12 +31,23 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(profile.database_url, profile.backups_dir)
 
 
-def _db_problem(args: argparse.Namespace, exc: OperationalError, what: str) -> str:
+def _db_problem(args: argparse.Namespace, exc: OperationalError, what: str, doing: str = "importing") -> str:
     """A full disk said as such (naming the folder); anything else with SQLite's own words."""
     folder = resolve_profile(args.profile, demo=getattr(args, "demo", False)).root
     if is_disk_full(exc, folder):
-        return disk_full_message(folder, "importing")
+        return disk_full_message(folder, doing)
     return f"{what}: {exc.orig}"
+
+
+def _open_or_say(args: argparse.Namespace, command: str, doing: str) -> Store | ExitCode:
+    """The profile's store, or the exit code after saying (on stderr) why it cannot be used."""
+    try:
+        return _open(args)
+    except (DatabaseDamaged, DiskFull) as exc:
+        print(f"{command}: {exc.user_message}", file=sys.stderr)
+    except OperationalError as exc:
+        print(f"{command}: {_db_problem(args, exc, 'the database could not be opened', doing)}", file=sys.stderr)
+    return ExitCode.ENVIRONMENT
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -45,14 +56,9 @@ def run_import(args: argparse.Namespace) -> int:
     if missing:
         print(f"import: no such file: {', '.join(missing)}", file=sys.stderr)
         return ExitCode.USAGE
-    try:
-        store = _open(args)
-    except (DatabaseDamaged, DiskFull) as exc:
-        print(f"import: {exc.user_message}", file=sys.stderr)
-        return ExitCode.ENVIRONMENT
-    except OperationalError as exc:
-        print(f"import: {_db_problem(args, exc, 'the database could not be opened')}", file=sys.stderr)
-        return ExitCode.ENVIRONMENT
+    store = _open_or_say(args, "import", "importing")
+    if isinstance(store, ExitCode):
+        return store
     try:
         report = import_files(store, paths, dry_run=bool(getattr(args, "dry_run", False)))
     except ImportUsageError as exc:
@@ -73,14 +79,9 @@ def run_demo_data(args: argparse.Namespace) -> int:
     if invoices < 1:
         print("demo-data: --invoices must be at least 1", file=sys.stderr)
         return ExitCode.USAGE
-    try:
-        store = _open(args)
-    except (DatabaseDamaged, DiskFull) as exc:
-        print(f"demo-data: {exc.user_message}", file=sys.stderr)
-        return ExitCode.ENVIRONMENT
-    except OperationalError as exc:
-        print(f"demo-data: the database could not be opened: {exc.orig}", file=sys.stderr)
-        return ExitCode.ENVIRONMENT
+    store = _open_or_say(args, "demo-data", "making the demo ledger")
+    if isinstance(store, ExitCode):
+        return store
     try:
         with session_scope(store.sessions) as session:
             summary = generate_demo_ledger(session, invoices=invoices, seed=int(getattr(args, "seed", 7)))
