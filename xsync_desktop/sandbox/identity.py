@@ -342,12 +342,6 @@ class Identity:
         self.state.save()
         return bool(ids)
 
-    def expire_code_cleanup(self) -> None:
-        cutoff = self.clock.timestamp() - 3600
-        with self.state.lock:
-            for key in [k for k, v in self.state.pending.items() if v["created"] < cutoff]:
-                del self.state.pending[key]
-
 
 def req_form_multi(req: Request) -> dict[str, list[str]]:
     from urllib.parse import parse_qs

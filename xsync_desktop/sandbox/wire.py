@@ -40,10 +40,6 @@ def ms_date(day: date) -> str:
     return ms_datetime(datetime.combine(day, time(), tzinfo=UTC))
 
 
-def iso_second(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def parse_date(value: Any) -> date | None:
     """Accept what Xero accepts for Date/DueDate: `YYYY-MM-DD[THH:MM:SS]` or `/Date(ms)/`."""
     if value is None or value == "":
