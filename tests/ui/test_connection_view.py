@@ -83,7 +83,7 @@ def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
 
     services, window = demo_app
     view = _connection_view(window, qtbot)
-    with SandboxAdmin(ui_sandbox.base_url) as admin:
+    with SandboxAdmin.of(ui_sandbox) as admin:
         admin.faults("status", method="POST", path="/identity/connect/revocation", status=503)
     qtbot.mouseClick(view.sign_out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
