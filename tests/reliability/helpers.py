@@ -193,8 +193,10 @@ def add_invoices_like(session: Any, sources: list[Any], numbers: list[str], refe
                                  line_amount=ln.line_amount) for ln in src.lines]
         session.add(inv)
         if k % 2 == 0:
+            amount = (src.total / paid_share).quantize(Decimal("0.01"))
             session.add(Payment(external_id=f"xp-{number}", invoice=inv, date=src.issue_date,
-                                amount=(src.total / paid_share).quantize(Decimal("0.01")), method="card"))
+                                amount=amount, method="card"))
+            inv.amount_paid = amount  # what an import of this payment derives on the invoice
 
 
 def wait_for_line(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> str | None:

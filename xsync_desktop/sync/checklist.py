@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import activity
 from ..store.models import (
@@ -33,6 +33,7 @@ from ..store.models import (
 from ..store.settings import get_date_setting, get_setting
 from ..store.types import utcnow
 from .months import month_bounds
+from .open_items import unresolved_item_conditions
 
 PAYMENTS_WATERMARK = "pull_payments"
 
@@ -328,7 +329,6 @@ def _check_contacts(session: Session, tenant_id: str | None, customers: list[Cus
 def _check_failed(session: Session, month_records: dict[str, dict[int, str]]) -> Check:
     """An item counts while it is failed and nothing later (retry, skip, success) dealt with it."""
     bad: list[RecordRef] = []
-    later = aliased(SyncItem)
     for entity, labels in month_records.items():
         ids = list(labels)
         for i in range(0, len(ids), 500):
@@ -340,18 +340,7 @@ def _check_failed(session: Session, month_records: dict[str, dict[int, str]]) ->
                     SyncItem.local_id.in_(chunk),
                     # Needs-review items are unresolved too, except those that opened an exception
                     # (the exceptions check counts those, and closing it is what resolves them).
-                    or_(SyncItem.outcome == "failed",
-                        and_(SyncItem.outcome == "needs_review",
-                             ~func.coalesce(SyncItem.message, "").contains("(exception #"))),
-                    SyncItem.superseded_by_id.is_(None),
-                    ~exists().where(
-                        and_(
-                            later.entity == SyncItem.entity,
-                            later.local_id == SyncItem.local_id,
-                            later.id > SyncItem.id,
-                            later.outcome.in_(("succeeded", "skipped")),
-                        )
-                    ),
+                    *unresolved_item_conditions(with_exception_items=False),
                 )
                 .order_by(SyncItem.id)
             ).all()

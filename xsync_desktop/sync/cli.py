@@ -22,6 +22,7 @@ from ..store.disk_full import disk_full_message, is_disk_full
 from ..store.store import Store
 from .client_factory import ClientFactory
 from .progress import Progress
+from .verify import HELD_ITEM
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,12 @@ def _verify(store: Store, profile: Profile, connection: Connection, args: Any) -
     if report is not None:
         for f in report.findings:
             d = f.difference
-            how = f"new exception #{f.exception_id}" if f.new else f"covered by exception #{f.exception_id}"
+            if f.new:
+                how = f"new exception #{f.exception_id}"
+            elif f.exception_id == HELD_ITEM:
+                how = "covered by a held change listed in Exceptions"
+            else:
+                how = f"covered by exception #{f.exception_id}"
             say(f"  {d.label}: {d.field} ledger={d.ledger_value or '-'} xero={d.xero_value or '-'} ({how})")
         say(f"unexplained differences: {report.unexplained}")
     say(f"run {result.run_id}: {result.outcome}; Xero calls {result.counts.get('api_calls', 0)}")

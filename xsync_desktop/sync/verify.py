@@ -25,13 +25,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link, Payment, ReconException
+from ..store.models import (
+    CreditAllocation,
+    CreditNote,
+    Customer,
+    Invoice,
+    Link,
+    Payment,
+    ReconException,
+    SyncItem,
+)
 from ..store.settings import get_setting, set_setting
 from ..store.types import utcnow
 from .context import RunContext
 from .exceptions import Conflict, raise_conflict
 from .mapping_check import MappingBook
 from .months import month_bounds
+from .open_items import unresolved_item_conditions
 from .verify_compare import (
     Difference,
     compare_contact,
@@ -44,6 +54,7 @@ IDS_PER_CALL = 50  # 50 GUIDs keep the URL near 2 KB, well inside what Xero acce
 PAGE_SIZE = 1000
 SETTING_PREFIX = "verify:"
 DIFFERS, WRONG_LINK = "xero_differs", "wrong_link"
+HELD_ITEM = 0  # cover id meaning "an unresolved run item, not an exception"
 
 
 @dataclass
@@ -76,7 +87,7 @@ class CompareReport:
         covered = self.differences - self.unexplained
         return (f"{self.differences} difference(s) between Xero and the ledger {scope} ({read} compared): "
                 f"{self.unexplained} new, each now an exception to decide; {covered} already covered by an "
-                "exception. Open Exceptions to see them.")
+                "exception or a held change. Open Exceptions to see them.")
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -250,6 +261,13 @@ def _covering_exceptions(session: Session, tenant_id: str) -> dict[tuple[Any, ..
             out.setdefault((exc.entity, exc.local_id), exc.id)
         if exc.xero_id:
             out.setdefault(("xero", exc.xero_id.lower()), exc.id)
+    # A held ledger change (failed or needs review, shown in Exceptions) explains a difference
+    # on its record too: a person already has it in front of them (an item that opened an
+    # exception is represented by that exception, found above).
+    for entity, local_id in session.execute(
+            select(SyncItem.entity, SyncItem.local_id)
+            .where(SyncItem.local_id.is_not(None), *unresolved_item_conditions(with_exception_items=False))):
+        out.setdefault((entity, local_id), HELD_ITEM)
     return out
 
 
