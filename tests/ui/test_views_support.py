@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.ui import click_sidebar
 from xsync_desktop.ledger.demo import generate_demo_ledger
 from xsync_desktop.profile import Profile
 from xsync_desktop.sandbox.seed import demo_orgs
@@ -117,16 +118,11 @@ def open_view(qtbot: Any, window: Any, key: str, signal: str | None = "loaded") 
     the bookkeeper through the sandbox); the app's change hub is told what changed, as the
     sync controller or another desk's notice tells it, and the view reloads itself.
     """
-    from xsync_desktop.ui.views import VIEW_SPECS
-
     view = window.view(key)
-    row = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
     with contextlib.ExitStack() as wait:
         if signal is not None:
             wait.enter_context(qtbot.waitSignal(getattr(view, signal), timeout=20_000))
         for topic in CHANGE_TOPICS:
             window.services.notify(topic)
-        rect = window.sidebar.visualItemRect(window.sidebar.item(row))
-        qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert window.current_view_key() == key
+        click_sidebar(qtbot, window, key)
     return view
