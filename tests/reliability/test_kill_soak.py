@@ -276,8 +276,10 @@ def _soak(tmp: Path, url: str | None = None) -> SoakResult:
     return result
 
 
-# Each CLI start also opens PostgreSQL connections and migrates under its lock: more time on a busy machine.
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.timeout(1500))])
+# Each CLI start also opens PostgreSQL connections and migrates under its lock, and both variants end
+# with a full Compare with Xero: more than the suite's default 300 s on a busy 2-core machine.
+@pytest.fixture(scope="module", params=[pytest.param("sqlite", marks=pytest.mark.timeout(1500)),
+                                        pytest.param("postgresql", marks=pytest.mark.timeout(1500))])
 def soak(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoakResult]:
     """The soak on the profile's SQLite file, and on a shared PostgreSQL database (when a server is given)."""
     if request.param == "sqlite":
