@@ -197,6 +197,7 @@ def _reaches(start: str, goal: str) -> bool:
     ("xsync_desktop.sandbox.server", "xsync_desktop.sandbox.admin"),
     ("xsync_desktop.cli", "xsync_desktop.exit_codes"),
     ("xsync_desktop.sync.cli", "xsync_desktop.exit_codes"),
+    ("xsync_desktop.ui.sync_controller", "xsync_desktop.ui.services"),
 ])
 def test_named_cycles_stay_cut(upper: str, lower: str) -> None:
     """The cycles issue 18 named run one way now: `upper` uses `lower`, never the reverse."""
@@ -204,12 +205,5 @@ def test_named_cycles_stay_cut(upper: str, lower: str) -> None:
     assert not _reaches(lower, upper)
 
 
-#: Cycles still being cut elsewhere (issue 18's UI part). Remove the entry when it is cut: from
-#: then on this test keeps it from coming back. Never add one.
-CYCLES_BEING_CUT = [
-    ["xsync_desktop.ui.services", "xsync_desktop.ui.sync_controller"],
-]
-
-
 def test_no_import_cycles_at_all() -> None:
-    assert [c for c in _cycles() if c not in CYCLES_BEING_CUT] == []
+    assert _cycles() == []
