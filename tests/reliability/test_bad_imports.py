@@ -138,8 +138,9 @@ def _digest(db: Path) -> str:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
         for t in tables:
             h.update(t.encode())
-            for row in con.execute(f'SELECT * FROM "{t}" ORDER BY rowid'):
-                h.update(repr(row).encode())
+            # Sorted in Python, not by rowid: the search index's FTS5 shadow tables are WITHOUT ROWID.
+            for row in sorted(repr(r) for r in con.execute(f'SELECT * FROM "{t}"')):
+                h.update(row.encode())
     finally:
         con.close()
     return h.hexdigest()
