@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from tests.fixtures.ui import UI_DEMO_INVOICES, start_ui_sandbox
+from tests.fixtures.ui import UI_DEMO_INVOICES, click_sidebar, start_ui_sandbox
 from xsync_desktop.activity import close_activity_log, open_activity_log
 from xsync_desktop.profile import Profile
 
@@ -140,25 +140,28 @@ class Journey:
 
     def show(self, key: str) -> Any:
         """Click the view's entry in the sidebar; returns the view on screen."""
-        from xsync_desktop.ui.qt import Qt
-        from xsync_desktop.ui.views import VIEW_SPECS
-
-        row = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
-        sidebar = self.window.sidebar
-        rect = sidebar.visualItemRect(sidebar.item(row))
-        self.qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        assert self.window.current_view_key() == key
+        click_sidebar(self.qtbot, self.window, key)
         return self.window.views[key]
 
-    def shortcut(self, n: int) -> Any:
-        """Ctrl+n, as typed on the keyboard; returns the view on screen."""
+    def _press(self, key: str) -> None:
+        """Ctrl+key typed into the focused window, as a person does."""
         from xsync_desktop.ui.qt import Qt, QtWidgets
 
         self.window.activateWindow()
         self.qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is self.window, timeout=5_000)
         target = QtWidgets.QApplication.focusWidget() or self.window
-        self.qtbot.keyClick(target, str(n), Qt.KeyboardModifier.ControlModifier)
+        self.qtbot.keyClick(target, key, Qt.KeyboardModifier.ControlModifier)
+
+    def shortcut(self, n: int) -> Any:
+        """Ctrl+n, as typed on the keyboard; returns the view on screen."""
+        self._press(str(n))
         return self.window.views[self.window.current_view_key()]
+
+    def sync_now(self) -> Any:
+        """Ctrl+R, then the finished run's result as the window received it."""
+        with self.qtbot.waitSignal(self.window.sync.finished, timeout=60_000) as blocker:
+            self._press("r")
+        return blocker.args[0]
 
     def go_offline(self) -> None:
         """The network is gone: nothing answers at Xero's address any more."""

@@ -29,20 +29,12 @@ def _select_run(j: Any, view: Any, run_id: int) -> None:
     j.qtbot.waitUntil(lambda: view.items_model.run_id == run_id and view.items_model.total >= 0, timeout=10_000)
 
 
-def _sync_now(j: Any) -> Any:
-    j.window.activateWindow()
-    j.qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is j.window, timeout=5_000)
-    with j.qtbot.waitSignal(j.window.sync.finished, timeout=60_000) as blocker:
-        j.qtbot.keyClick(QtWidgets.QApplication.focusWidget() or j.window, "r", Qt.KeyboardModifier.ControlModifier)
-    return blocker.args[0]
-
-
 def test_the_run_just_finished_is_selected(journey: Any) -> None:
     j = journey()
     view = j.shortcut(2)
     older = j.facts.first_run_id
     _select_run(j, view, older)  # the person was looking at an old run
-    result = _sync_now(j)
+    result = j.sync_now()
     assert result.run_id > j.facts.last_run_id
     j.qtbot.waitUntil(lambda: view.runs_table.currentIndex().data(RunIdRole) == result.run_id, timeout=10_000)
     j.qtbot.waitUntil(lambda: view.items_model.run_id == result.run_id, timeout=10_000)
@@ -113,7 +105,7 @@ def test_open_in_xero_for_an_update_item(journey: Any, monkeypatch: Any) -> None
         inv.reference, inv.changed_at = "Unit C12 (moved)", utcnow()
         number = inv.number
     view = j.shortcut(2)
-    result = _sync_now(j)
+    result = j.sync_now()
     j.qtbot.waitUntil(lambda: view.items_model.run_id == result.run_id and view.items_model.total > 0,
                       timeout=10_000)
     view.set_filter(text=number)
@@ -135,7 +127,7 @@ def test_words_on_screen_are_plural_right_and_connect_is_off_while_connected(jou
     the run summary; Connect to Xero… is disabled while connected."""
     j = journey()
     view = j.shortcut(2)
-    result = _sync_now(j)
+    result = j.sync_now()
     j.qtbot.waitUntil(lambda: view.runs_table.currentIndex().data(RunIdRole) == result.run_id, timeout=10_000)
     summary = view.runs_model.index(view.runs_model.row_of(result.run_id), 8).data()
     assert summary.startswith("Finished: ")

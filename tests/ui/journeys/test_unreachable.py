@@ -7,15 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
-from xsync_desktop.ui.qt import Qt, QtWidgets
-
-
-def _ctrl_r(j: Any) -> Any:
-    j.window.activateWindow()
-    j.qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is j.window, timeout=5_000)
-    with j.qtbot.waitSignal(j.window.sync.finished, timeout=60_000) as blocker:
-        j.qtbot.keyClick(QtWidgets.QApplication.focusWidget() or j.window, "r", Qt.KeyboardModifier.ControlModifier)
-    return blocker.args[0]
 
 
 def test_progress_says_xero_is_not_answering_and_which_attempt(journey: Any) -> None:
@@ -25,7 +16,7 @@ def test_progress_says_xero_is_not_answering_and_which_attempt(journey: Any) -> 
     j.window.sync.progress.connect(lambda _p: seen.append(dashboard.progress_detail.text()))  # after the view's own
     with SandboxAdmin.of(j.sandbox) as admin:  # Xero answers 503 twice, then recovers
         admin.faults("status", status=503, path="/api.xro/2.0/", count=2)
-        result = _ctrl_r(j)
+        result = j.sync_now()
     assert any("Xero not answering, retrying (attempt 2 of 6)" in t for t in seen), seen
     assert any("attempt 3 of 6" in t for t in seen), seen
     assert result.problem is None
@@ -33,10 +24,10 @@ def test_progress_says_xero_is_not_answering_and_which_attempt(journey: Any) -> 
 
 def test_status_bar_after_xero_stopped_answering(journey: Any) -> None:
     j = journey()
-    first = _ctrl_r(j)
+    first = j.sync_now()
     assert first.outcome in ("succeeded", "failed") and first.problem is None
     j.go_offline()
-    result = _ctrl_r(j)
+    result = j.sync_now()
     assert result.problem == "network"
     status = j.window.last_sync_label.text()
     assert status.startswith("Last successful sync: "), status
