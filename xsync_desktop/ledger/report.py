@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from typing import TextIO
+
+from ..activity import plural
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,33 @@ class Rejection:
         return f"{self.where}: {self.reason}"
 
 
+def problems_on_rows(problems: int, rows: int) -> str:
+    """'7 problems on 2 rows': the two counts differ as soon as one row breaks two rules."""
+    return f"{plural(problems, 'problem')} on {plural(rows, 'row')}"
+
+
+REJECTIONS_CSV_HEADER = ("File", "Row", "Field", "Problem")
+
+
+def write_rejections_csv(rejected: list[Rejection], fh: TextIO) -> int:
+    """The full list of rejected rows with their problems, one problem a line; returns the lines written.
+
+    Row is the spreadsheet row (or "<collection> item N" for JSON, "whole file" for 0), so the
+    person fixing the export finds each one without knowing how the app numbers them.
+    """
+    w = csv.writer(fh)
+    w.writerow(REJECTIONS_CSV_HEADER)
+    for r in rejected:
+        w.writerow([r.file, row_text(r), r.field or "", r.reason])
+    return len(rejected)
+
+
+def row_text(r: Rejection) -> str:
+    if r.row == 0:
+        return "whole file"
+    return f"{r.collection} item {r.row}" if r.collection else str(r.row)
+
+
 @dataclass
 class KindCounts:
     added: int = 0
@@ -61,6 +92,11 @@ class ImportReport:
         return not self.rejected
 
     @property
+    def rejected_rows(self) -> int:
+        """How many rows (or JSON items, or whole files) the problems fall on: one row may have several."""
+        return len({(r.file, r.collection, r.row) for r in self.rejected})
+
+    @property
     def added(self) -> int:
         return sum(c.added for c in self.by_kind.values())
 
@@ -75,17 +111,17 @@ class ImportReport:
     def counts(self, kind: str) -> KindCounts:
         return self.by_kind.setdefault(kind, KindCounts())
 
-    def summary_text(self, max_rejections: int = 200) -> str:
+    def summary_text(self, max_rejections: int | None = 200) -> str:
+        """The report in words; up to `max_rejections` problems listed (None: none, the caller lists them all)."""
         files = ", ".join(self.files) or "no files"
         lines: list[str] = []
         if self.rejected:
             n = len(self.rejected)
-            lines.append(
-                f"Nothing was imported from {files}: {n} problem{'s' if n != 1 else ''} found."
-                " Fix them and import again."
-            )
-            lines += [f"  {r}" for r in self.rejected[:max_rejections]]
-            if n > max_rejections:
+            lines.append(f"Nothing was imported from {files}: {problems_on_rows(n, self.rejected_rows)}."
+                         " Fix them and import again.")
+            if max_rejections is not None:
+                lines += [f"  {r}" for r in self.rejected[:max_rejections]]
+            if max_rejections is not None and n > max_rejections:
                 lines.append(f"  ... and {n - max_rejections} more")
         else:
             verb = "Checked" if not self.committed else "Imported"

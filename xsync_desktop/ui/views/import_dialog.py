@@ -6,15 +6,22 @@ no row was rejected. Both the check and the import run in the background runner:
 of exports is tens of thousands of rows. The import itself checks again inside its own
 transaction and writes all of it or nothing, so a file changed after the check cannot
 slip bad rows in.
+
+A row can break several rules, so rows and problems are counted apart ("2 rows rejected,
+7 problems"), and the whole list can be saved as CSV (to Documents) or copied to send to
+whoever produces the export.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from ...activity import plural
 from ...ledger.importer import ImportUsageError, import_files, validate_files
-from ...ledger.report import ImportReport, Rejection
+from ...ledger.report import ImportReport, Rejection, row_text, write_rejections_csv
 from ..qt import Qt, QtWidgets, Signal
+from ..save_dialog import ask_save_path
 from ..services import AppServices
 from .records_models import Column, RowTableModel
 
@@ -24,8 +31,7 @@ FILE_FILTER = "Billing exports (*.csv *.json);;CSV files (*.csv);;JSON files (*.
 def rejection_columns() -> list[Column[Rejection]]:
     return [
         Column("File", lambda r: r.file),
-        Column("Row", lambda r: r.row, text=lambda r: "whole file" if r.row == 0 else
-               (f"{r.collection} item {r.row}" if r.collection else str(r.row)), align_right=True),
+        Column("Row", lambda r: r.row, text=row_text, align_right=True),
         Column("Field", lambda r: r.field),
         Column("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),
     ]
@@ -63,6 +69,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.rejected_label = QtWidgets.QLabel()
         self.rejected_label.setObjectName("rejectedLabel")
         self.rejected_label.setStyleSheet("color: #b3261e;")
+        self.rejected_label.setWordWrap(True)
         self.model: RowTableModel[Rejection] = RowTableModel(rejection_columns(), self)
         self.table = QtWidgets.QTableView()
         self.table.setObjectName("rejectedRows")
@@ -71,6 +78,12 @@ class ImportDialog(QtWidgets.QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.save_list_button = QtWidgets.QPushButton("Save list\u2026")
+        self.save_list_button.setObjectName("saveRejected")
+        self.save_list_button.setToolTip("Save every rejected row and its problems as a CSV file")
+        self.copy_list_button = QtWidgets.QPushButton("Copy list")
+        self.copy_list_button.setObjectName("copyRejected")
+        self.copy_list_button.setToolTip("Copy every rejected row and its problems (CSV) to paste into a message")
         self.buttons = QtWidgets.QDialogButtonBox()
         self.import_button = self.buttons.addButton("Import", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setObjectName("commitImport")
@@ -87,7 +100,11 @@ class ImportDialog(QtWidgets.QDialog):
         layout.addWidget(intro)
         layout.addLayout(row)
         layout.addWidget(self.summary)
-        layout.addWidget(self.rejected_label)
+        rejected_row = QtWidgets.QHBoxLayout()
+        rejected_row.addWidget(self.rejected_label, 1)
+        rejected_row.addWidget(self.copy_list_button)
+        rejected_row.addWidget(self.save_list_button)
+        layout.addLayout(rejected_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
         self.resize(820, 560)
@@ -95,6 +112,9 @@ class ImportDialog(QtWidgets.QDialog):
         self.choose_button.clicked.connect(self.choose_files)
         self.import_button.clicked.connect(self.commit)
         self.close_button.clicked.connect(self.reject)
+        self.save_list_button.clicked.connect(lambda: self.save_rejected())
+        self.copy_list_button.clicked.connect(self.copy_rejected)
+        self._update_buttons()
 
     # -- step 1: choose and check ------------------------------------------------------------
     def choose_files(self) -> None:
@@ -152,14 +172,55 @@ class ImportDialog(QtWidgets.QDialog):
         self.checked.emit(None)
 
     def _show_report(self, report: ImportReport) -> None:
-        self.summary.setPlainText(report.summary_text(max_rejections=0).replace("\n  ... and", "\n... and"))
+        self.summary.setPlainText(report.summary_text(max_rejections=None))  # the table lists every one
         self.model.set_rows(report.rejected)
         self.table.resizeColumnsToContents()
-        n = len(report.rejected)
-        self.rejected_label.setText(
-            f"{n} row{'s' if n != 1 else ''} rejected: fix {'them' if n != 1 else 'it'} in the export and "
-            "choose the files again. Nothing will be imported until every row passes." if n else "")
+        self.rejected_label.setText(self._rejected_text())
         self._update_buttons()
+
+    def _rejected_text(self, done: str = "") -> str:
+        """'2 rows rejected (7 problems): ...', then what was just done with the list."""
+        r = self.report
+        if r is None or not r.rejected:
+            return ""
+        rows = r.rejected_rows
+        return (f"{plural(rows, 'row')} rejected ({plural(len(r.rejected), 'problem')}): fix "
+                f"{'them' if rows != 1 else 'it'} in the export and choose the files again. Nothing will be "
+                "imported until every row passes." + (f"\n{done}" if done else ""))
+
+    # -- the rejected rows, for whoever fixes the export ---------------------------------------
+    def rejected_csv(self) -> str:
+        """Every rejected row with its problems, as CSV text."""
+        out = io.StringIO()
+        write_rejections_csv(self.report.rejected if self.report is not None else [], out)
+        return out.getvalue()
+
+    def save_rejected(self, path: Path | None = None) -> Path | None:
+        """Ask where (in Documents), then write the rejected rows as CSV; returns where it went."""
+        if self.report is None or not self.report.rejected:
+            return None
+        if path is None:
+            path = ask_save_path(self, "Save the rejected rows", "rejected-rows.csv", "CSV files (*.csv)")
+            if path is None:
+                return None
+        try:
+            with path.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel opens it as UTF-8
+                write_rejections_csv(self.report.rejected, fh)
+        except OSError as exc:
+            from ..errors import describe
+
+            self.rejected_label.setText(self._rejected_text(f"The list could not be saved to {path}: "
+                                                            f"{describe(exc)}"))
+            return None
+        self.rejected_label.setText(self._rejected_text(f"Saved the list to {path}"))
+        return path
+
+    def copy_rejected(self) -> None:
+        """The same CSV on the clipboard (pastes as a table into a spreadsheet or an email)."""
+        if self.report is None or not self.report.rejected:
+            return
+        QtWidgets.QApplication.clipboard().setText(self.rejected_csv())
+        self.rejected_label.setText(self._rejected_text("Copied the list to the clipboard (CSV)."))
 
     # -- step 2: commit ------------------------------------------------------------------------
     @property
@@ -214,5 +275,8 @@ class ImportDialog(QtWidgets.QDialog):
     def _update_buttons(self) -> None:
         self.choose_button.setEnabled(not self.busy)
         self.import_button.setEnabled(self.can_import)
+        has_rejected = not self.busy and self.report is not None and bool(self.report.rejected)
+        self.save_list_button.setEnabled(has_rejected)
+        self.copy_list_button.setEnabled(has_rejected)
         done = self.report is not None and self.report.committed
         self.import_button.setText("Imported" if done else "Import")
