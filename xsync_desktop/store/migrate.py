@@ -7,15 +7,18 @@ newer version of the app is refused rather than guessed at.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from .backups import backup_sqlite as copy_database
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Made by migrations beside the models, not from them (0004's search index: SQLite's FTS5 table
@@ -102,7 +105,8 @@ def upgrade_database(engine: Engine, backups_dir: Path | None = None, target: st
     current = current_revision(engine)
     backup: Path | None = None
     has_tables = bool(inspect(engine).get_table_names())
-    needs_upgrade = current != script.get_current_head() if target == "head" else current != target
+    goal = script.get_current_head() if target == "head" else target
+    needs_upgrade = current != goal
     if has_tables and needs_upgrade and backups_dir is not None and engine.dialect.name == "sqlite":
         backup = backup_sqlite(engine, backups_dir, label=current or "unversioned")
     if not needs_upgrade and current is not None:
@@ -110,15 +114,30 @@ def upgrade_database(engine: Engine, backups_dir: Path | None = None, target: st
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            # Held to the end of this transaction; a desk that dies mid-upgrade releases it with
-            # its connection, and PostgreSQL's transactional DDL leaves nothing half-done.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-            now = MigrationContext.configure(conn).get_current_revision()
+            now = _take_migration_lock(conn)
             if now is not None and now not in _known_revisions():
                 raise DatabaseTooNew(now)
+            if now is not None and now == goal:
+                log.info("The database schema is already at %s: another desk upgraded it while this one "
+                         "waited.", now)
+                return backup
+            current = now
+        log.info("Upgrading the database schema from %s to %s.", current or "an empty database", goal)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
     return backup
+
+
+def _take_migration_lock(conn: Connection) -> str | None:
+    """Take the shared database's migration lock (waiting for a desk already upgrading); the revision then.
+
+    Held to the end of the caller's transaction; a desk that dies mid-upgrade releases it with
+    its connection, and PostgreSQL's transactional DDL leaves nothing half-done.
+    """
+    if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY}):
+        log.info("Another desk is upgrading the shared database; waiting for it to finish.")
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def backup_sqlite(engine: Engine, backups_dir: Path, label: str) -> Path | None:
