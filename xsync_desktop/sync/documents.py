@@ -41,6 +41,7 @@ from .payloads import (
     money,
     void_element,
 )
+from .reconcile.credits import dismissed_credit_note_overrides
 from .reconcile.invoices import dismissed_overrides, held_invoices, reconcile_invoice, xero_side_changes
 from .settings_refresh import currency_problem, enabled_currencies
 from .streaming import by_ids, iter_pages, slices
@@ -356,17 +357,19 @@ class DocumentPhase:
         element = built.element
         if self.kind is INVOICE:
             overrides, held = dismissed_overrides(self.ctx.session, self.ctx.tenant_id, doc)
-            if held:
-                self.items.fail_now(self.kind.entity, doc.id, "update", label,
-                                    f"{label} changed in the ledger, but a difference with Xero on it was dismissed "
-                                    "(\"leave both as they are\"), so nothing was sent. Change the ledger again or "
-                                    "decide in Xero.", outcome="skipped", xero_id=xero_id)
-                return None
-            # A dismissed both-sides conflict: Xero keeps its value for that field.
-            if "due_date" in overrides:
-                element = {**element, "DueDate": date.fromisoformat(overrides["due_date"])}
-            if "reference" in overrides:
-                element = {**element, "Reference": overrides["reference"]}
+        else:
+            overrides, held = dismissed_credit_note_overrides(self.ctx.session, self.ctx.tenant_id, doc)
+        if held:
+            self.items.fail_now(self.kind.entity, doc.id, "update", label,
+                                f"{label} changed in the ledger, but a difference with Xero on it was dismissed "
+                                "(\"leave both as they are\"), so nothing was sent. Change the ledger again or "
+                                "decide in Xero.", outcome="skipped", xero_id=xero_id)
+            return None
+        # A dismissed both-sides conflict: Xero keeps its value for that field.
+        if "due_date" in overrides:
+            element = {**element, "DueDate": date.fromisoformat(overrides["due_date"])}
+        if "reference" in overrides:
+            element = {**element, "Reference": overrides["reference"]}
         return Work(self.kind.entity, doc.id, "update", label, element, built.content_hash,
                     natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc))
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ...store.models import ChangeLog, CreditAllocation, CreditNote, Invoice, Link, ReconException
 from ...store.types import utcnow
@@ -120,6 +121,7 @@ def _allocation_removed_in_xero(ctx: RunContext, cn: CreditNote, alloc: CreditAl
 
 
 HELD_KIND = "credit_note_both_sides"
+BLANK = "blank"  # how a conflict shows an empty Xero value
 
 
 def credit_note_held(ctx: RunContext, cn: CreditNote, link: Link, xc: dict[str, Any]) -> bool:
@@ -151,7 +153,7 @@ def credit_note_held(ctx: RunContext, cn: CreditNote, link: Link, xc: dict[str, 
             continue  # nothing seen before: nothing to compare with
         if value != before[field] and value != ledger[field]:
             raise_conflict(ctx, Conflict(
-                HELD_KIND, "credit_note", cn.id, link.xero_id, label, field, ledger[field], value or "blank",
+                HELD_KIND, "credit_note", cn.id, link.xero_id, label, field, ledger[field], value or BLANK,
                 f"The credit note's {field} was changed in Xero ({value or 'blank'}) while the ledger changed the "
                 "credit note too; the ledger's change was not sent. Keep the ledger's to send it, or change the "
                 "ledger to match Xero."))
@@ -161,6 +163,36 @@ def credit_note_held(ctx: RunContext, cn: CreditNote, link: Link, xc: dict[str, 
         ReconException.local_id == cn.id, ReconException.kind == HELD_KIND,
         ReconException.status == "open").limit(1))
     return held is not None
+
+
+def dismissed_credit_note_overrides(session: Session, tenant_id: str, cn: CreditNote) -> tuple[dict[str, str], bool]:
+    """For a credit note about to be updated: what a dismissed both-sides conflict leaves alone.
+
+    The invoices' rule (reconcile/invoices.py, dismissed_overrides): dismiss means "leave both as
+    they are". While the ledger still holds the value it had when the person dismissed, a
+    dismissed reference is sent with Xero's value (so another edit still goes out, without that
+    field), and a dismissed total, contact or status holds the whole update (it cannot be left
+    field by field). A new ledger value is a new decision and goes out as usual.
+    """
+    from .snapshots import money_text
+
+    overrides: dict[str, str] = {}
+    held = False
+    ledger_now = {"reference": cn.reference or "", "total": money_text(cn.total), "status": cn.status.upper()}
+    rows = session.scalars(select(ReconException).where(
+        ReconException.tenant_id == tenant_id, ReconException.entity == "credit_note",
+        ReconException.local_id == cn.id, ReconException.kind == HELD_KIND,
+        ReconException.status == "dismissed").order_by(ReconException.id))
+    for exc in rows:
+        field = exc.field or ""
+        if field == "contact":
+            held = True
+        elif field in ledger_now and ledger_now[field] == (exc.ledger_value or ""):
+            if field == "reference":
+                overrides[field] = "" if exc.xero_value == BLANK else (exc.xero_value or "")
+            else:
+                held = True
+    return overrides, held
 
 
 def allocation_changed(ctx: RunContext, alloc: CreditAllocation, link: Link, label: str) -> bool:
@@ -174,4 +206,4 @@ def allocation_changed(ctx: RunContext, alloc: CreditAllocation, link: Link, lab
     return conflict_item(ctx, conflict, "allocate")
 
 
-__all__ = ["allocation_changed", "find_link", "reconcile_credit_note"]
+__all__ = ["allocation_changed", "dismissed_credit_note_overrides", "find_link", "reconcile_credit_note"]
