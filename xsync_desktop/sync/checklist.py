@@ -33,6 +33,7 @@ from ..store.models import (
 from ..store.settings import get_date_setting, get_setting
 from ..store.types import utcnow
 from .months import month_bounds
+from .not_sent import not_needed_in_xero
 from .open_items import unresolved_item_conditions
 
 PAYMENTS_WATERMARK = "pull_payments"
@@ -199,12 +200,9 @@ def _check_invoices(session: Session, tenant_id: str | None, invoices: list[Invo
         for doc in docs:
             label = f"{title} {doc.number}"
             link = links.get(doc.id)
-            if sync_start is not None and doc.issue_date < sync_start:
-                excluded.append(RecordRef(entity, doc.id, label, f"dated before the sync start date "
-                                                                 f"({sync_start.isoformat()}): not sent"))
-                continue
-            if doc.status == "void" and (link is None or not link.xero_id):
-                excluded.append(RecordRef(entity, doc.id, label, "void and never sent to Xero: nothing to send"))
+            why_not = not_needed_in_xero(doc.issue_date, doc.status, link.xero_id if link else None, sync_start)
+            if why_not:
+                excluded.append(RecordRef(entity, doc.id, label, why_not))
                 continue
             if doc.status == "draft":
                 continue

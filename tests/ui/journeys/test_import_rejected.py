@@ -15,24 +15,14 @@ from typing import Any
 from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.save_dialog import documents_folder
 
+from .importing import open_import_with
+
 HEADER = ("id,number,customer_id,tenancy_id,facility_id,issue_date,due_date,currency,status,reference,"
           "subtotal,tax_total,total")
 BAD_INVOICES = [  # row 2: 3 problems (date, customer, facility); row 3: 4 (currency, customer, facility, due date)
     "inv_x1,INV-900001,cus_nobody,,fac_nowhere,2025-13-45,2025-03-20,NZD,authorised,Bad one,10.00,1.50,11.50",
     "inv_x2,INV-900002,cus_nobody,,fac_nowhere,2025-03-06,2025-03-01,XXX,authorised,Bad two,10.00,1.50,11.50",
 ]
-
-
-def _open_import_with(j: Any, monkeypatch: Any, files: list[Path]) -> Any:
-    """Ctrl+I, then Choose files… picks `files`; returns the dialog once they are checked."""
-    j._press("i")
-    j.qtbot.waitUntil(lambda: j.window.findChild(QtWidgets.QDialog, "importDialog") is not None)
-    dialog = j.window.findChild(QtWidgets.QDialog, "importDialog")
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileNames",
-                        lambda *a, **k: ([str(p) for p in files], "Billing exports (*.csv *.json)"))
-    with j.qtbot.waitSignal(dialog.checked, timeout=20_000):
-        j.qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
-    return dialog
 
 
 def _bad_export(tmp_path: Path) -> Path:
@@ -46,7 +36,7 @@ def _bad_export(tmp_path: Path) -> Path:
 def test_rows_and_problems_are_counted_apart_and_the_list_is_saved_and_copied(
         journey: Any, monkeypatch: Any, tmp_path: Path) -> None:
     j = journey(online=False)
-    dialog = _open_import_with(j, monkeypatch, [_bad_export(tmp_path)])
+    dialog = open_import_with(j, monkeypatch, [_bad_export(tmp_path)])
 
     summary = dialog.summary.toPlainText()
     assert "7 problems on 2 rows" in summary

@@ -7,6 +7,9 @@ A record's status, most urgent first:
 - "exception": an open reconciliation exception names it;
 - "failed": the latest sync item for it failed (and no later retry or skip dealt with it);
 - "linked": it has a Xero id and the ledger has not changed since the last push;
+- "not_needed": an invoice or credit note the sync will never send (void and never sent, or
+  dated before the sync start date): the checklist's rule (sync/not_sent.py), so Records and
+  the checklist agree;
 - "pending": everything else (never sent, being sent, or changed since).
 """
 
@@ -29,6 +32,8 @@ from ...store.models import (
     ReconException,
     SyncItem,
 )
+from ...store.settings import get_date_setting
+from ...sync.not_sent import not_needed_in_xero
 
 # The records view's tabs: (view kind, Link/SyncItem entity name, title).
 RECORD_KINDS: tuple[tuple[str, str, str], ...] = (
@@ -38,7 +43,7 @@ RECORD_KINDS: tuple[tuple[str, str, str], ...] = (
     ("credit_note", "credit_note", "Credit notes"),
 )
 ENTITY_OF = {kind: entity for kind, entity, _ in RECORD_KINDS}
-STATUSES = ("linked", "pending", "failed", "exception")
+STATUSES = ("linked", "pending", "not_needed", "failed", "exception")
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class RecordRow:
     day: date | None
     amount: Decimal | None
     ledger_status: str  # the ledger's own status (authorised, void, reversed...)
-    status: str  # linked, pending, failed, exception
+    status: str  # one of STATUSES
     status_detail: str  # why: the failure message or the exception's label
     last_sync: datetime | None
     xero_id: str | None
@@ -99,7 +104,8 @@ def _failed(session: Session, entity: str) -> dict[int, str]:
 
 
 def _status(
-    local_id: int, changed_at: datetime | None, links: dict[int, Link], exc: dict[int, str], failed: dict[int, str]
+    local_id: int, changed_at: datetime | None, links: dict[int, Link], exc: dict[int, str], failed: dict[int, str],
+    not_needed: str | None = None,
 ) -> tuple[str, str, datetime | None, str | None]:
     link = links.get(local_id)
     last_sync = link.last_synced_at if link else None
@@ -108,6 +114,8 @@ def _status(
         return "exception", exc[local_id], last_sync, xero_id
     if local_id in failed:
         return "failed", failed[local_id], last_sync, xero_id
+    if not_needed:
+        return "not_needed", not_needed, last_sync, xero_id
     if link is None or not link.xero_id:
         return "pending", "not in Xero yet", last_sync, xero_id
     if link.state != "linked":
@@ -125,11 +133,15 @@ def load_records(session: Session, tenant_id: str | None, kind: str) -> list[Rec
     links = _links(session, tenant_id, entity)
     exc = _open_exceptions(session, entity)
     failed = _failed(session, entity)
+    sync_start = get_date_setting(session, "sync_start_date")
     rows: list[RecordRow] = []
 
     def add(local_id: int, label: str, party: str, day: date | None, amount: Decimal | None,
-            ledger_status: str, changed_at: datetime | None) -> None:
-        status, detail, last_sync, xero_id = _status(local_id, changed_at, links, exc, failed)
+            ledger_status: str, changed_at: datetime | None, document: bool = False) -> None:
+        link = links.get(local_id)
+        why_not = not_needed_in_xero(day, ledger_status, link.xero_id if link else None, sync_start) \
+            if document and day is not None else None
+        status, detail, last_sync, xero_id = _status(local_id, changed_at, links, exc, failed, why_not)
         rows.append(RecordRow(kind, entity, local_id, label, party, day, amount, ledger_status,
                               status, detail, last_sync, xero_id))
 
@@ -139,7 +151,7 @@ def load_records(session: Session, tenant_id: str | None, kind: str) -> list[Rec
     elif kind == "invoice":
         q = select(Invoice, Customer.name).join(Customer, Invoice.customer_id == Customer.id)
         for inv, name in session.execute(q.order_by(Invoice.issue_date.desc(), Invoice.number)):
-            add(inv.id, inv.number, name, inv.issue_date, inv.total, inv.status, inv.changed_at)
+            add(inv.id, inv.number, name, inv.issue_date, inv.total, inv.status, inv.changed_at, document=True)
     elif kind == "payment":
         q = (
             select(Payment, Invoice.number, Customer.name)
@@ -153,7 +165,7 @@ def load_records(session: Session, tenant_id: str | None, kind: str) -> list[Rec
     elif kind == "credit_note":
         q = select(CreditNote, Customer.name).join(Customer, CreditNote.customer_id == Customer.id)
         for cn, name in session.execute(q.order_by(CreditNote.issue_date.desc(), CreditNote.number)):
-            add(cn.id, cn.number, name, cn.issue_date, cn.total, cn.status, cn.changed_at)
+            add(cn.id, cn.number, name, cn.issue_date, cn.total, cn.status, cn.changed_at, document=True)
     else:
         raise ValueError(f"unknown record kind {kind!r}")
     return rows

@@ -16,7 +16,8 @@ from ..services import AppServices
 from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns
 from .records_queries import RECORD_KINDS, STATUSES, ChangeRow, RecordRow, load_change_log, load_records
 
-_STATUS_TITLES = {"linked": "Linked", "pending": "Pending", "failed": "Failed", "exception": "Exception"}
+_STATUS_TITLES = {"linked": "Linked", "pending": "Pending", "not_needed": "Not needed in Xero", "failed": "Failed",
+                  "exception": "Exception"}
 _LABEL_TITLES = {"customer": "Customer no.", "invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note"}
 
 
