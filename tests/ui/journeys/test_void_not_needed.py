@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from xsync_desktop.store.models import Customer, Facility, Invoice, Link
+from xsync_desktop.ui.qt import Qt
 
 from .importing import open_import_with, press_import
 
@@ -36,12 +37,14 @@ def _void_invoice_export(j: Any, folder: Path) -> list[Path]:
 
 
 def _status_of(view: Any, number: str) -> tuple[str, str]:
+    """The Sync status cell of the record's row as shown, and its tooltip (why)."""
     model = view.table.model()
-    headers = [model.headerData(c, view.table.horizontalHeader().orientation()) for c in range(model.columnCount())]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    status = headers.index("Sync status")
     for r in range(model.rowCount()):
-        if model.index(r, headers.index("Number") if "Number" in headers else 0).data() == number:
-            return (model.index(r, headers.index("Sync status")).data(),
-                    model.index(r, headers.index("Sync status")).data(3))  # the tooltip says why
+        if number in [model.index(r, c).data() for c in range(model.columnCount())]:
+            cell = model.index(r, status)
+            return cell.data(), cell.data(Qt.ItemDataRole.ToolTipRole)
     raise AssertionError(f"{number} not listed")
 
 
