@@ -144,7 +144,10 @@ def test_each_check_fails_for_the_right_records(store, tmp_path: Path) -> None:
         assert refs("failed_resolved") == {("invoice", unlinked.id)}
         assert refs("exceptions_reviewed") == {("invoice", edited.id)}
         assert cl.check("exceptions_reviewed").count == 1
-        assert cl.check("xero_agrees").passed  # the compare was clean; the other checks say the rest
+        # The compare was clean, but the month changed after it (new invoice, edits): out of date.
+        agrees = cl.check("xero_agrees")
+        assert not agrees.passed and refs("xero_agrees") == {("compare", None)}
+        assert "out of date" in agrees.records[0].reason
 
         with pytest.raises(SignOffRefused):
             sign_off(s, MONTH, "Ana", None, tenant_id=TENANT)

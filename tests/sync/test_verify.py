@@ -135,3 +135,70 @@ def test_cli_verify_exit_codes(world: World, tmp_path: Path, monkeypatch) -> Non
                              Reference="edited")
     assert cli.main([*profile, "verify"]) == 3
     assert calls == [_month_of_ledger(world), None]
+
+
+def _sixth(w: World, month: str) -> tuple[bool, list[str]]:
+    with session_scope(w.store.sessions) as s:
+        check = compute_checklist(s, w.tenant, month).check("xero_agrees")
+        return check.passed, [r.reason for r in check.records]
+
+
+def _import_invoice_reference(w: World, tmp: Path, number: str, reference: str) -> None:
+    """The operator's export of one invoice with a new reference, imported as the app imports it."""
+    from xsync_desktop.ledger.importer import import_files
+    from xsync_desktop.store.models import Customer
+
+    inv = w.invoice(number)
+    with session_scope(w.store.sessions) as s:
+        cust = s.get(Customer, inv.customer_id)
+        assert cust is not None
+        customer_ext = cust.external_id
+    tmp.mkdir(parents=True, exist_ok=True)
+    path = tmp / "invoices.csv"
+    path.write_text("id,number,customer_id,issue_date,due_date,currency,status,reference,subtotal,tax_total,total\n"
+                    f"{inv.external_id},{inv.number},{customer_ext},{inv.issue_date.isoformat()},"
+                    f"{inv.due_date.isoformat()},{inv.currency},authorised,{reference},{inv.subtotal},"
+                    f"{inv.tax_total},{inv.total}\n", encoding="utf-8")
+    report = import_files(w.store, [path])
+    assert report.ok and report.committed, report
+
+
+def test_sixth_check_goes_out_of_date_when_the_month_changes_after_the_compare(
+        world: World, tmp_path: Path) -> None:  # noqa: F811
+    """A green "Xero agrees" is what the bookkeeper signs: after a later import, a sync that sent
+    or pulled something for the month, or a decision on one of its exceptions, the compare no
+    longer speaks for the month and must be run again."""
+    month = _month_of_ledger(world)
+    _verify(world)
+    assert _sixth(world, month) == (True, [])
+    # An import changes one of the month's invoices.
+    _import_invoice_reference(world, tmp_path / "imp", "INV-0002", "Unit A2 (moved to B7)")
+    passed, reasons = _sixth(world, month)
+    assert not passed and "out of date" in reasons[0], reasons
+    world.sync()  # ... and the sync sends it: still out of date until compared again
+    assert not _sixth(world, month)[0]
+    _verify(world)
+    assert _sixth(world, month) == (True, [])
+    # A sync that pulls a bookkeeper's payment on one of the month's invoices.
+    _pay(world, "INV-0001", "40.00")
+    world.sync()
+    passed, reasons = _sixth(world, month)
+    assert not passed and "out of date" in reasons[0], reasons
+    _verify(world)
+    assert _sixth(world, month) == (True, [])
+    # A sync that has nothing to do for the month leaves the compare standing.
+    world.sync()
+    assert _sixth(world, month) == (True, [])
+    # A decision on an exception the compare opened.
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", world.invoice("INV-0003").id),
+                             Reference="changed in Xero")
+    report, _ = _verify(world)
+    assert report.unexplained == 1
+    (exc,) = [e for e in world.exceptions() if e.kind == "xero_differs"]
+    from xsync_desktop.sync.exceptions import resolve_exception
+
+    resolve_exception(world.store, world.engine, exc.id, "dismiss", "Ana", note="the customer asked for it")
+    passed, reasons = _sixth(world, month)
+    assert not passed and "out of date" in reasons[0], reasons
+    _verify(world)
+    assert _sixth(world, month) == (True, [])

@@ -168,7 +168,7 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
     }
     checks.append(_check_failed(session, month_records))
     checks.append(_check_exceptions(session, tenant_id, month_records, start, end))
-    checks.append(_check_compare(session, month, sum(len(v) for v in month_records.values())))
+    checks.append(_check_compare(session, tenant_id, month, sum(len(v) for v in month_records.values())))
     return Checklist(month=month, tenant_id=tenant_id, checks=checks)
 
 
@@ -397,9 +397,11 @@ def _payment_day(exc: ReconException) -> date | None:
         return None
 
 
-def _check_compare(session: Session, month: str, checked: int) -> Check:
+def _check_compare(session: Session, tenant_id: str | None, month: str, checked: int) -> Check:
     """Passes only after a Compare with Xero for the month found no difference that was not
-    already an exception (sync/verify.py keeps each month's latest result)."""
+    already an exception (sync/verify.py keeps each month's latest result), and only while nothing
+    touched the month since that compare began (compare_freshness.py): then it must run again."""
+    from .compare_freshness import CompareMark, later_change
     from .verify import last_compare
 
     title = "Xero agrees with the ledger"
@@ -408,9 +410,17 @@ def _check_compare(session: Session, month: str, checked: int) -> Check:
         why = "the month has not been compared with Xero yet: press Compare with Xero (or run verify)"
         return Check("xero_agrees", title, False, 1, [RecordRef("compare", None, "Compare with Xero", why)],
                      checked)
+    when = str(result.get("at", ""))[:16].replace("T", " ")
+    mark = CompareMark.of(result)
+    change = later_change(session, tenant_id, month, mark) if mark is not None else "its time is unreadable"
+    if change is not None:
+        why = (f"the compare of {when} UTC is out of date: {change} since. Press Compare with Xero "
+               "(or run verify) again")
+        return Check("xero_agrees", title, False, 1, [RecordRef("compare", None, "Compare with Xero", why)],
+                     checked)
     unexplained = int(result.get("unexplained") or 0)
     if unexplained:
-        why = (f"the compare of {str(result.get('at', ''))[:16].replace('T', ' ')} UTC found {unexplained} "
+        why = (f"the compare of {when} UTC found {unexplained} "
                "difference(s) no exception covered; each is now an exception: decide them, then compare again")
         return Check("xero_agrees", title, False, unexplained,
                      [RecordRef("compare", None, "Compare with Xero", why)], checked)

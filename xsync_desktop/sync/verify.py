@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -150,7 +150,7 @@ def compare_with_xero(ctx: RunContext, month: str | None) -> CompareReport:
     report.checked["contacts"] = len(customers)
 
     report.findings = _file(ctx, diffs, {i.id: i.customer_id for i in invoices})
-    _remember(session, report, _months(start, invoices, credit_notes, payments))
+    _remember(session, report, _months(start, invoices, credit_notes, payments), ctx.run.started_at, ctx.run.id)
     ctx.run.message = report.text()
     return report
 
@@ -306,19 +306,23 @@ def _months(start: date | None, *groups: Iterable[Any]) -> set[str]:
     return months
 
 
-def _remember(session: Session, report: CompareReport, months: set[str]) -> None:
+def _remember(session: Session, report: CompareReport, months: set[str], started: datetime | None = None,
+              run_id: int | None = None) -> None:
     for month in months:
         mine = [f for f in report.findings if f.difference.month in (None, month) or report.month == month]
         remember_compare(session, month, len(mine), sum(1 for f in mine if f.new),
-                         sorted({f.exception_id for f in mine if f.exception_id is not None}))
+                         sorted({f.exception_id for f in mine if f.exception_id is not None}), started, run_id)
 
 
 def remember_compare(session: Session, month: str, differences: int, unexplained: int,
-                     exceptions: list[int]) -> None:
-    """Keep a compare's result for ``month`` (what the checklist's sixth check reads)."""
+                     exceptions: list[int], started: datetime | None = None, run_id: int | None = None) -> None:
+    """Keep a compare's result for ``month`` (what the checklist's sixth check reads). ``started``
+    and ``run_id`` say where the compare stood: a later change to the month makes it out of date
+    (compare_freshness.py)."""
+    now = utcnow()
     set_setting(session, SETTING_PREFIX + month, json.dumps({
-        "at": utcnow().isoformat(), "differences": differences, "unexplained": unexplained,
-        "exceptions": exceptions}))
+        "at": now.isoformat(), "started": (started or now).isoformat(), "run_id": run_id,
+        "differences": differences, "unexplained": unexplained, "exceptions": exceptions}))
 
 
 def last_compare(session: Session, month: str) -> dict[str, Any] | None:
