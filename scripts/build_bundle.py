@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "installers"))
+from lock_check import FIX, LOCK_FILE, LockFileError, check_environment, lock_digest  # noqa: E402
 from version_resource import CLI_EXE, GUI_EXE, nsis_defines, read_version  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
@@ -65,6 +66,7 @@ class Report:
     sizes_mb: dict[str, float] = field(default_factory=dict)
     smoke: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
+    lock: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -82,6 +84,25 @@ def _step(report: Report, name: str) -> Iterator[None]:
 def dir_size_mb(path: Path) -> float:
     total = sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
     return round(total / 1_048_576, 1)
+
+
+# ---- the lock file ------------------------------------------------------------------------------
+
+def check_locked(lock: Path, unlocked: bool, report: Report) -> None:
+    """Refuse to freeze anything but the locked versions (installers/lock_check.py says why)."""
+    try:
+        diffs = check_environment(lock)
+    except LockFileError as exc:
+        raise BuildError(str(exc)) from exc
+    report.lock = {"file": str(lock), "sha256": lock_digest(lock),
+                   "environment": "differs (--unlocked)" if diffs else "matches"}
+    if diffs and not unlocked:
+        raise BuildError(
+            f"this environment is not the one {lock.name} pins, so the installer would not be reproducible:\n  "
+            + "\n  ".join(diffs) + f"\nInstall the locked versions first ({FIX}), or pass --unlocked "
+            "for a build that is only for trying something.")
+    for line in diffs:
+        print(f"warning (--unlocked): {line}", file=sys.stderr)
 
 
 # ---- PyInstaller -------------------------------------------------------------------------------
@@ -263,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--installer-only", action="store_true")
     parser.add_argument("--skip-smoke", action="store_true", help="build without running the frozen program")
     parser.add_argument("--makensis", help="path to makensis (default: PATH, $MAKENSIS, Program Files)")
+    parser.add_argument("--lock", type=Path, default=LOCK_FILE, help="the lock file the environment must match")
+    parser.add_argument("--unlocked", action="store_true",
+                        help="build even if the environment differs from the lock file (not for release)")
     args = parser.parse_args(argv)
 
     version = read_version()
@@ -270,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     bundle = args.dist / GUI_EXE
     try:
         if not args.installer_only:
+            check_locked(args.lock, args.unlocked, report)
             with _step(report, "pyinstaller"):
                 bundle = build_bundle(args.dist, args.work)
                 check_bundle_contents(bundle)

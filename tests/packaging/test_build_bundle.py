@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lock_check import LOCK_FILE, lock_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = ".exe" if sys.platform == "win32" else ""
@@ -39,6 +40,9 @@ def test_build_bundle_smoke_tests_and_installer(build: tuple[subprocess.Complete
     assert set(report["smoke"]) == {"version", "cli --smoke-test", "gui --smoke-test", "sandbox", "--demo sync",
                                 "--demo sync again"}
     assert report["sizes_mb"]["bundle"] > 0
+    # Frozen from exactly the locked versions (installers/lock_check.py), and the report says which lock.
+    assert report["lock"]["environment"] == "matches"
+    assert report["lock"]["sha256"] == lock_digest(LOCK_FILE)
     if shutil.which("makensis"):
         installer = Path(report["artifacts"]["installer"])
         assert installer.is_file() and installer.read_bytes()[:2] == b"MZ"
