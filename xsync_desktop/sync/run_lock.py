@@ -134,6 +134,17 @@ def current_holder(conn: Connection, tenant_id: str) -> Holder | None:
     return Holder(row.desk, row.username, row.since) if row is not None else None
 
 
+def who_is_syncing(conn: Connection, tenant_id: str) -> Holder | None:
+    """The desk syncing ``tenant_id`` now, as the other desks' windows show it.
+
+    Only a shared PostgreSQL database can say (its holder row, believed while the lock is held);
+    a SQLite profile's file lock names nobody, and this desk's own sync shows its own progress.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    return current_holder(conn, tenant_id)
+
+
 class DatabaseRunLock(HeldWhileInside):
     """The organisation's run lock on a shared PostgreSQL database (see the module docstring)."""
 

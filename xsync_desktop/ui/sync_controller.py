@@ -46,6 +46,8 @@ class SyncController(QObject):
         self._last_notify = 0.0
         self.last_result: Any = None
         self.last_error: str | None = None
+        #: the last refusal was another sync holding the run lock: a state that passes, not a failure to keep showing
+        self.last_error_was_busy = False
         self.last_progress: Progress | None = None
         #: when a run first found Xero not answering (cleared by a run that reached it)
         self.unreachable_since: datetime | None = None
@@ -141,6 +143,7 @@ class SyncController(QObject):
         from ..xero.errors import ReconnectNeeded
 
         message = environment_message(exc)
+        self.last_error_was_busy = isinstance(exc, SyncBusy)
         self._end()
         if isinstance(exc, SyncBusy) and self._trigger == "scheduled":
             # Several desks on one schedule: the others' ticks skip quietly instead of piling up.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ...store.models import SyncRun
 from ...sync.progress import Progress
+from ...sync.run_lock import SyncBusy, who_is_syncing
 from ..models.runs_model import RunRow, run_row
 from ..models.style import OUTCOME_COLOURS, OUTCOME_LABELS, local_time, relative_time
 from ..qt import Qt, QtGui, QtWidgets, Signal
@@ -108,6 +109,8 @@ class DashboardView(QtWidgets.QWidget):
         self.services = services
         self._estimate = ProgressEstimate()
         self.last_run: RunRow | None = None
+        #: "another sync is running" was said when this was the last finished run (None: not said)
+        self._told_busy_after: tuple[int | None] | None = None
         self._build()
         self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs", "connection", "settings"))
         sync = services.sync
@@ -236,7 +239,7 @@ class DashboardView(QtWidgets.QWidget):
             self.recent.addTopLevelItem(item)
         self.chart.set_points([ChartPoint(local_time(r.started_at, seconds=False), r.synced, r.failed)
                                for r in reversed(runs)])
-        self._update_connection_hint()
+        self._update_connection_hint(any(r.outcome == "running" for r in runs))
 
     def _show_last(self, r: RunRow | None) -> None:
         if r is None:
@@ -263,17 +266,29 @@ class DashboardView(QtWidgets.QWidget):
         self.card_failed.set_value(r.failed, f"{r.retried:,} retried",
                                    OUTCOME_COLOURS["failed"] if r.failed else None)
 
-    def _update_connection_hint(self) -> None:
+    def _update_connection_hint(self, a_run_is_running: bool = False) -> None:
         if self.services.sync is not None and self.services.sync.running:
             return
+        if self._told_busy_after is not None and self._told_busy_after != (
+                self.last_run.id if self.last_run is not None else None,):
+            self._told_busy_after = None
+            self.banner.setProperty("sticky", False)
         tenant_id, _ = self.services.tenant()
+        holder = self._syncing_elsewhere(tenant_id) if tenant_id and a_run_is_running else None
         if not tenant_id:
             self.show_banner("Not connected to Xero yet: open Connection (Ctrl+7) to connect an organisation.")
+        elif holder is not None:  # another desk's run: say whose, and that reviewing goes on meanwhile
+            self.show_banner(SyncBusy(holder).user_message)
         elif self.last_run is not None and self.last_run.outcome in ("failed", "paused", "cancelled") \
                 and self.last_run.message:
             self.show_banner(self.last_run.message)
         elif self.banner.property("sticky") is not True:
             self.banner.hide()
+
+    def _syncing_elsewhere(self, tenant_id: str) -> Any:
+        """The holder of the organisation's run lock when a run shows as running (a shared database)."""
+        with self.services.session() as s:
+            return who_is_syncing(s.connection(), tenant_id)
 
     def show_banner(self, text: str, sticky: bool = False) -> None:
         self.banner.setText(text)
@@ -332,6 +347,10 @@ class DashboardView(QtWidgets.QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.show_banner(message, sticky=True)
+        if self.services.sync is not None and self.services.sync.last_error_was_busy:
+            # "Sync running on FRONT-DESK-1..." holds until a run newer than the last one ends
+            # (then the other sync is over); a failure stays until the next sync from here.
+            self._told_busy_after = (self.last_run.id if self.last_run is not None else None,)
         self.progress_detail.setText(" ")
 
     def _on_cancelled(self) -> None:
