@@ -10,8 +10,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,25 @@ def assert_xero_matches(desk: Desk, url: str, admin, tenant_ids: list[str]) -> N
     assert tenant is not None, "nothing reached Xero"
     problems = check_consistency(desk.profile, admin, tenant, url)
     assert not problems.problems() and not problems.running_runs, (problems.problems(), problems.running_runs)
+
+
+@contextmanager
+def desk_window(qtbot: Any, profile_dir: Path, shared_url: str) -> Iterator[tuple[Any, Any]]:
+    """A desk's real window (built by the composition root) on the shared database, shown and
+    listening for the other desks' changes; closed afterwards. (services, window)."""
+    from xsync_desktop.composition.gui import build_app
+    from xsync_desktop.profile import Profile
+
+    services, window = build_app(Profile(profile_dir, shared_url).ensure(), demo=False, smoke=True,
+                                 show_dialogs=False)
+    try:
+        window.confirm_close = lambda: True
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(services.live_updates.feed.connected.is_set, timeout=10_000)
+        yield services, window
+    finally:
+        window.close()
+        services.close()
+        services.store.close()

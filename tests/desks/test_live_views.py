@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.desks.conftest import ROOT, Desk
+from tests.desks.conftest import ROOT, Desk, desk_window
 from tests.desks.test_one_decision import DECIDE, _due_date_conflict
 from tests.fixtures.ui import click_sidebar
 from tests.ui.conftest import OFFSCREEN_NOISE
-from xsync_desktop.profile import Profile
 from xsync_desktop.store.models import SyncRun
 from xsync_desktop.store.store import Store
 
@@ -24,17 +23,8 @@ from xsync_desktop.store.store import Store
 def test_an_open_window_follows_another_desks_decision_and_sync(
         desks: list[Desk], shared_url: str, shared_store: Store, sandbox_admin, qtbot: Any,  # noqa: ANN001
         tmp_path: Path) -> None:
-    from xsync_desktop.composition.gui import build_app
-
     exc_id, _ = _due_date_conflict(desks, shared_store, sandbox_admin)
-    services, window = build_app(Profile(tmp_path / "bookkeeper window ü", shared_url).ensure(), demo=False,
-                                 smoke=True, show_dialogs=False)
-    try:
-        window.confirm_close = lambda: True
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(services.live_updates.feed.connected.is_set, timeout=10_000)
+    with desk_window(qtbot, tmp_path / "bookkeeper window ü", shared_url) as (_, window):
         click_sidebar(qtbot, window, "exceptions")
         view = window.view("exceptions")
         qtbot.waitUntil(lambda: exc_id in [r.id for r in view.model.rows() if r.is_open], timeout=10_000)
@@ -56,7 +46,3 @@ def test_an_open_window_follows_another_desks_decision_and_sync(
             newest = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
         assert newest is not None and s is not None and newest.id > runs_before
         qtbot.waitUntil(lambda: dash.last_run is not None and dash.last_run.id == newest.id, timeout=10_000)
-    finally:
-        window.close()
-        services.close()
-        services.store.close()

@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.desks.conftest import Desk
+from tests.desks.conftest import Desk, desk_window
 from tests.fixtures.ui import click_sidebar
 from tests.ui.conftest import OFFSCREEN_NOISE
 from xsync_desktop.ledger.demo import generate_demo_ledger
-from xsync_desktop.profile import Profile
 from xsync_desktop.store.database import session_scope
 from xsync_desktop.store.models import SyncRun
 from xsync_desktop.store.store import Store
@@ -43,62 +42,49 @@ def _runs(store: Store) -> list[tuple[int, str, str]]:
 def test_an_open_window_shows_who_is_syncing_and_its_schedule_skips(
         desks: list[Desk], shared_url: str, shared_store: Store, sandbox_admin, qtbot: Any,  # noqa: ANN001
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xsync_desktop.composition.gui import build_app
-
     with session_scope(shared_store.sessions) as s:
         generate_demo_ledger(s, invoices=40)
     monkeypatch.setenv(DESK_NAME_ENV, "FRONT-DESK-2")
-    services, window = build_app(Profile(tmp_path / "front desk 2 ü", shared_url).ensure(), demo=False,
-                                 smoke=True, show_dialogs=False)
-    desk1 = None
-    try:
-        window.confirm_close = lambda: True
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(services.live_updates.feed.connected.is_set, timeout=10_000)
+    sandbox_admin.faults("delay", path="/api.xro/2.0/", seconds=1.0)  # a sync of some seconds
+    with desk_window(qtbot, tmp_path / "front desk 2 ü", shared_url) as (services, window):
         services.set_settings(schedule_minutes="15")  # every desk on the same schedule
         dash = window.view("dashboard")
-
-        sandbox_admin.faults("delay", path="/api.xro/2.0/", seconds=1.0)  # a sync of some seconds
         desk1 = desks[0].start("sync")
-        # Nobody touches desk 2: the run desk 1 starts reaches its dashboard by itself.
-        qtbot.waitUntil(lambda: "Sync running on FRONT-DESK-1 since " in dash.banner.text()
-                        or desk1.poll() is not None, timeout=120_000)
-        assert desk1.poll() is None, desk1.communicate()[0]
-        desk1.send_signal(signal.SIGSTOP)  # holds the lock (its connection stays open) until SIGCONT
-        assert dash.banner.isVisible()
-        assert "You can review everything meanwhile" in dash.banner.text()
-        runs_while_busy = _runs(shared_store)
-        assert [(t, o) for _, t, o in runs_while_busy][-1] == ("cli", "running")
+        try:
+            # Nobody touches desk 2: the run desk 1 starts reaches its dashboard by itself.
+            qtbot.waitUntil(lambda: "Sync running on FRONT-DESK-1 since " in dash.banner.text()
+                            or desk1.poll() is not None, timeout=120_000)
+            assert desk1.poll() is None, desk1.communicate()[0]
+            desk1.send_signal(signal.SIGSTOP)  # holds the lock (its connection stays open) until SIGCONT
+            assert dash.banner.isVisible()
+            assert "You can review everything meanwhile" in dash.banner.text()
+            runs_while_busy = _runs(shared_store)
+            assert [(t, o) for _, t, o in runs_while_busy][-1] == ("cli", "running")
 
-        for _ in range(TICKS):  # the timer's ticks, as they come every 15 minutes
-            with qtbot.waitSignal(window.sync.skipped, timeout=30_000) as skipped:
-                assert window.scheduler.tick()
-            assert "Sync running on FRONT-DESK-1 since " in skipped.args[0]
-            assert not window.sync.running  # nothing left waiting for the lock
-        assert window.scheduler.last_tray_message is None
-        assert _runs(shared_store) == runs_while_busy  # the skipped ticks left no run behind
+            for _ in range(TICKS):  # the timer's ticks, as they come every 15 minutes
+                with qtbot.waitSignal(window.sync.skipped, timeout=30_000) as skipped:
+                    assert window.scheduler.tick()
+                assert "Sync running on FRONT-DESK-1 since " in skipped.args[0]
+                assert not window.sync.running  # nothing left waiting for the lock
+            assert window.scheduler.last_tray_message is None
+            assert _runs(shared_store) == runs_while_busy  # the skipped ticks left no run behind
 
-        with qtbot.waitSignal(window.sync.failed, timeout=30_000):
-            qtbot.mouseClick(dash.sync_button, Qt.MouseButton.LeftButton)
-        assert "Sync running on FRONT-DESK-1 since " in dash.banner.text()
-        click_sidebar(qtbot, window, "exceptions")  # reviewing goes on meanwhile
-        click_sidebar(qtbot, window, "dashboard")
+            with qtbot.waitSignal(window.sync.failed, timeout=30_000):
+                qtbot.mouseClick(dash.sync_button, Qt.MouseButton.LeftButton)
+            assert "Sync running on FRONT-DESK-1 since " in dash.banner.text()
+            click_sidebar(qtbot, window, "exceptions")  # reviewing goes on meanwhile
+            click_sidebar(qtbot, window, "dashboard")
 
-        desk1.send_signal(signal.SIGCONT)
-        sandbox_admin.clear_faults()
-        out = desk1.communicate(timeout=300)[0]
-        assert desk1.returncode == 0, out
-        # The sentence goes once desk 1's run ends (the same notification path brings the end).
-        qtbot.waitUntil(lambda: not dash.banner.isVisible(), timeout=10_000)
-        assert dash.last_run is not None and dash.last_run.outcome == "succeeded"
-        assert [t for _, t, _ in _runs(shared_store)] == ["cli"]
-    finally:
-        if desk1 is not None and desk1.poll() is None:
             desk1.send_signal(signal.SIGCONT)
-            desk1.kill()
-            desk1.wait(30)
-        window.close()
-        services.close()
-        services.store.close()
+            sandbox_admin.clear_faults()
+            out = desk1.communicate(timeout=300)[0]
+            assert desk1.returncode == 0, out
+            # The sentence goes once desk 1's run ends (the same notification path brings the end).
+            qtbot.waitUntil(lambda: not dash.banner.isVisible(), timeout=10_000)
+            assert dash.last_run is not None and dash.last_run.outcome == "succeeded"
+            assert [t for _, t, _ in _runs(shared_store)] == ["cli"]
+        finally:
+            if desk1.poll() is None:
+                desk1.send_signal(signal.SIGCONT)
+                desk1.kill()
+                desk1.wait(30)

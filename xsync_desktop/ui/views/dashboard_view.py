@@ -269,8 +269,7 @@ class DashboardView(QtWidgets.QWidget):
     def _update_connection_hint(self, a_run_is_running: bool = False) -> None:
         if self.services.sync is not None and self.services.sync.running:
             return
-        if self._told_busy_after is not None and self._told_busy_after != (
-                self.last_run.id if self.last_run is not None else None,):
+        if self._told_busy_after is not None and self._told_busy_after != (self._last_finished_id(),):
             self._told_busy_after = None
             self.banner.setProperty("sticky", False)
         tenant_id, _ = self.services.tenant()
@@ -284,6 +283,9 @@ class DashboardView(QtWidgets.QWidget):
             self.show_banner(self.last_run.message)
         elif self.banner.property("sticky") is not True:
             self.banner.hide()
+
+    def _last_finished_id(self) -> int | None:
+        return self.last_run.id if self.last_run is not None and self.last_run.outcome != "running" else None
 
     def _syncing_elsewhere(self, tenant_id: str) -> Any:
         """The holder of the organisation's run lock when a run shows as running (a shared database)."""
@@ -350,7 +352,7 @@ class DashboardView(QtWidgets.QWidget):
         if self.services.sync is not None and self.services.sync.last_error_was_busy:
             # "Sync running on FRONT-DESK-1..." holds until a run newer than the last one ends
             # (then the other sync is over); a failure stays until the next sync from here.
-            self._told_busy_after = (self.last_run.id if self.last_run is not None else None,)
+            self._told_busy_after = (self._last_finished_id(),)
         self.progress_detail.setText(" ")
 
     def _on_cancelled(self) -> None:
