@@ -3,10 +3,12 @@
     .venv/bin/python tests/perf/bench_frozen_start.py [--bundle dist/xsync-desktop] [--runs 3]
 
 Build the bundle first (`bash scripts/build_bundle.sh --skip-installer`). Each run starts
-the frozen program with `--smoke-test` on a fresh profile (offscreen): it migrates a new
-database, opens the main window, builds and refreshes every view, and exits. The wall time
-is therefore an upper bound of "start to a usable window" (it includes every view's first
-load and the exit). The first run is the coldest (files not yet in the page cache).
+the frozen program with `--smoke-test` (offscreen): the first on a fresh profile (it migrates a
+new database), the others on that same profile, as an operator starts it each day. The smoke
+test prints the wall-clock moment its main window is shown and painted; start to a usable
+window is that moment less the moment this script started the process. The whole smoke test
+(every view built and refreshed, then exit) is reported beside it. The first run is the
+coldest (files not yet in the page cache).
 A script, not a test: it measures, never asserts.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,21 +28,35 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _window_shown_s(stdout: str, started: float) -> float | None:
+    """Seconds from exec to the smoke test's "window shown at <epoch>" line, if it printed one."""
+    match = re.search(r"window shown at (\d+\.\d+)", stdout)
+    return round(float(match.group(1)) - started, 2) if match else None
+
+
 def bench(bundle: Path, runs: int) -> dict[str, Any]:
+    """Start the frozen app `runs` times: first on a fresh profile (it migrates a new database),
+    then on that same profile, as an operator starts it every morning."""
     exe = bundle / "xsync-desktop"
     if not exe.exists():
         return {"error": f"no frozen app at {exe}: build it with bash scripts/build_bundle.sh --skip-installer"}
     walls: list[float] = []
+    windows: list[float | None] = []
     exits: list[int] = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="xsync-frozen-start-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="xsync-frozen-start-") as tmp:
+        for _ in range(runs):
+            started = time.time()
             t0 = time.perf_counter()
             done = subprocess.run([str(exe), "--smoke-test", "--profile", str(Path(tmp) / "profile")],
                                   capture_output=True, text=True, timeout=300,
                                   env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
             walls.append(round(time.perf_counter() - t0, 2))
+            windows.append(_window_shown_s(done.stdout, started))
             exits.append(done.returncode)
-    return {"bundle": str(bundle), "runs_s": walls, "first_s": walls[0], "best_s": min(walls), "exits": exits}
+    later = [w for w in windows[1:] if w is not None]
+    return {"bundle": str(bundle), "window_s": windows, "first_window_s": windows[0],
+            "best_window_s": min(later) if later else windows[0],
+            "whole_smoke_s": walls, "exits": exits}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if "error" in r:
         print(r["error"])
         return 1
-    print(f"frozen app, --smoke-test on a fresh profile (upper bound of start to usable window): first "
-          f"{r['first_s']} s, best {r['best_s']} s of {r['runs_s']}, exits {r['exits']}")
+    print(f"frozen app, exec to window shown: fresh profile {r['first_window_s']} s, then on that profile "
+          f"{r['window_s'][1:]} s; whole --smoke-test (every view, exit) {r['whole_smoke_s']} s; "
+          f"exits {r['exits']}")
     if args.json:
         Path(args.json).write_text(json.dumps(r, indent=2), encoding="utf-8")
     return 0

@@ -13,8 +13,8 @@ Sections (each measured, never asserted; a section that fails is reported, the r
 - search  tests/perf/bench_search.py: the Runs view's text search over a 1,000,000-item run, no GUI;
 - first_call tests/perf/bench_first_call.py: start of a sync with nothing to send to its first Xero call,
           100,000-invoice ledger (synced once first, rate limits off: the longest section);
-- frozen  tests/perf/bench_frozen_start.py: the frozen app's --smoke-test wall time (needs dist/xsync-desktop,
-          built by scripts/build_bundle.sh, or $XSYNC_BENCH_BUNDLE; an upper bound of start to a usable window);
+- frozen  tests/perf/bench_frozen_start.py: the frozen app's exec to its window shown (needs dist/xsync-desktop,
+          built by scripts/build_bundle.sh, or $XSYNC_BENCH_BUNDLE), fresh profile then existing profile;
 - gui     tests/perf/bench_gui_stall.py (ui-main's): cold start, the longest GUI-thread stall
           during a 10,000-invoice sync, opening and filtering a run of 1,000,000 items. It runs in
           a child whose Xero client paces 60x faster than Xero, and whose sandbox process counts
@@ -229,8 +229,9 @@ def goal_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          fig(_get(r, "sync", "incremental_unchanged", "calls")), "<= 4"),
         (f"start to first Xero call, nothing to send, {sizes['first_call_invoices']:,} invoices",
          fig(_get(r, "first_call", "to_first_call_s"), " s"), "< 3 s"),
-        ("frozen app start to usable window (smoke test, upper bound; first run)",
-         fig(_get(r, "frozen", "first_s"), " s"), "< 1.5 s"),
+        ("frozen app start to usable window: fresh profile / existing profile (best)",
+         f"{fig(_get(r, 'frozen', 'first_window_s'), ' s')} / {fig(_get(r, 'frozen', 'best_window_s'), ' s')}",
+         "< 1.5 s"),
         ("initial sync calls / least calls Xero allows",
          fig(_get(r, "sync", "initial", "calls_over_least")), "<= 1.05"),
     ]

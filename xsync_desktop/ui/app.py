@@ -14,6 +14,7 @@ Decisions worth knowing:
   full collections otherwise stall the window during a long sync.
 - `--smoke-test`: opens the main window, builds and refreshes every view,
   processes events and exits 0 (1 if a view fell back to a placeholder). It
+  prints "window shown at <epoch seconds>" once the window is painted, for the start benchmark. It
   needs no network and no keyring: the root gives it an in-memory keyring and
   no sandbox, it never signs in, and without --profile uses a fresh temporary profile
   (with --demo too: the point is that the build starts, not the demo). With no
@@ -26,6 +27,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +233,9 @@ def _start_demo(services: Any, window: Any, seed: LedgerSeeder) -> None:
 def _smoke(app: Any, window: Any) -> int:
     window.show()
     app.processEvents()
+    # The wall clock (not a monotonic one) so that tests/perf/bench_frozen_start.py, another
+    # process, can subtract the moment it started this one: start to a usable window.
+    print(f"window shown at {time.time():.3f}", flush=True)
     broken = window.load_all_views()
     for spec_key in list(window.views):
         window.show_view(spec_key)
