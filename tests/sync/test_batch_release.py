@@ -4,8 +4,8 @@ The 250-invoice demo ledger (drafts, voids, credit notes, allocations, payments)
 to the sandbox with pages of 7 records, slices of 20 and batches of 5, so every page, slice
 and batch boundary is crossed many times. While it runs, the ORM objects alive in the
 process are counted at every progress report (after a full garbage collection): ledger
-documents, lines and payments stay within a page plus a slice, and link snapshots taken by
-sent batches are let go. Afterwards Xero holds every record exactly once, each link points
+documents, lines, payments and customers stay within a page plus a slice, and links (with
+their snapshots) within the LinkBook's window (40 here), never one per record. Afterwards Xero holds every record exactly once, each link points
 at its own object, and a second sync sends nothing.
 """
 
@@ -20,11 +20,12 @@ from sqlalchemy import func, select
 
 from tests.fixtures.sync import DEMO_TODAY, SyncRig, assert_no_duplicates, setup_engine
 from tests.fixtures.xero import connected_rig
-from xsync_desktop.store.models import CreditNote, Invoice, InvoiceLine, Link, Payment, SyncItem
+from xsync_desktop.store.models import CreditNote, Customer, Invoice, InvoiceLine, Link, Payment, SyncItem
 from xsync_desktop.sync import batch_sender, streaming
+from xsync_desktop.sync.links import LinkBook
 from xsync_desktop.sync.progress import Progress
 
-PAGE, SLICE, BATCH = 7, 20, 5
+PAGE, SLICE, BATCH, WINDOW = 7, 20, 5, 40
 PUSH_PHASES = ("contacts", "invoices", "credit_notes", "allocations", "payments")
 
 
@@ -47,10 +48,12 @@ def _alive() -> Counter[str]:
     gc.collect()
     counts: Counter[str] = Counter()
     for o in gc.get_objects():
-        if isinstance(o, Invoice | CreditNote | Payment | InvoiceLine):
+        if isinstance(o, Invoice | CreditNote | Payment | InvoiceLine | Customer):
             counts[type(o).__name__] += 1
-        elif isinstance(o, Link) and "xero_snapshot" in o.__dict__ and o.entity != "contact":
-            counts["snapshot"] += 1
+        elif isinstance(o, Link):
+            counts["Link"] += 1
+            if "xero_snapshot" in o.__dict__ and o.entity != "contact":
+                counts["snapshot"] += 1
     return counts
 
 
@@ -59,10 +62,13 @@ def test_push_holds_a_page_at_a_time_and_sends_everything_once(
     monkeypatch.setattr(streaming, "PAGE", PAGE)
     monkeypatch.setattr(streaming, "SLICE", SLICE)
     monkeypatch.setattr(batch_sender, "BATCH_SIZE", BATCH)
+    monkeypatch.setattr(LinkBook, "WINDOW", WINDOW)
     with big_rig.store.sessions() as s:
         invoices = s.scalar(select(func.count()).select_from(Invoice)) or 0
         payments = s.scalar(select(func.count()).select_from(Payment)) or 0
+        customers = s.scalar(select(func.count()).select_from(Customer)) or 0
     assert invoices >= 250 and payments > 100  # far more than a page, a slice or a batch
+    assert customers > PAGE + SLICE
     peak: Counter[str] = Counter()
     reports = Counter[str]()
 
@@ -83,7 +89,12 @@ def test_push_holds_a_page_at_a_time_and_sends_everything_once(
     assert 0 < peak["Invoice"] <= 2 * documents, peak
     assert peak["Payment"] <= documents, peak
     assert peak["InvoiceLine"] <= 4 * documents, peak  # the demo's invoices have a few lines each
-    assert peak["snapshot"] <= SLICE, peak  # sent batches' snapshots are let go
+    # The run's links (with their Xero snapshots): a window of them, emptied between pages, never
+    # one per record pushed (sync/links.py); a sent batch's snapshots go with it (batch_sender.release).
+    links_bound = 2 * WINDOW + 2 * SLICE
+    assert 0 < peak["Link"] <= links_bound < invoices + payments, peak
+    assert peak["snapshot"] <= links_bound, peak
+    assert 0 < peak["Customer"] <= documents < customers, peak
 
     assert_no_duplicates(big_rig)
     with big_rig.store.sessions() as s:

@@ -173,9 +173,10 @@ def release(session: Session, chunk: list[Work]) -> None:
 
     For every record that succeeded, its payload and its item (a phase looks again only at
     failures: contacts.py and documents.py read a refused element's item and name), and the
-    Xero snapshot its link just took (the run's LinkBook keeps every link; a snapshot is read
-    again only now and then, and then loaded from the database). Memory holds one batch at a
-    time, not the whole ledger. Contacts keep theirs: every document's check reads it.
+    Xero snapshot its link just took (the LinkBook's window may still hold the link until its
+    next page; a snapshot is read again only now and then, and then loaded from the database).
+    Memory holds one batch at a time, not the whole ledger. Contacts keep theirs: every
+    document's check reads it.
     """
     for w in chunk:
         link, w.link = w.link, None

@@ -23,6 +23,7 @@ from .context import RunContext
 from .exceptions import contact_archived_conflict, raise_conflict
 from .links import LinkBook, updated_utc
 from .payloads import contact_content, contact_element
+from .streaming import by_ids, iter_pages, slices
 
 ARCHIVED = ("ARCHIVED", "GDPRREQUEST")
 
@@ -65,13 +66,17 @@ class ContactPhase:
         self.sender = sender
 
     def run(self, needed: set[int]) -> None:
-        """Make sure every customer in `needed` is linked, and push changed linked customers."""
+        """Make sure every customer in `needed` is linked, and push changed linked customers.
+
+        Planned a page of customers at a time keeping ids only; matched, built and sent a slice
+        at a time (streaming.py), so memory holds a slice of the customers, not all of them.
+        """
         ctx, links = self.ctx, self.links
         only = ctx.only_records
-        customers = {c.id: c for c in ctx.session.scalars(select(Customer))}
-        new: list[Customer] = []
-        updates: list[Customer] = []
-        for cid, c in customers.items():
+        new: list[int] = []
+        updates: list[int] = []
+        for c in iter_pages(ctx.session, Customer, on_page=lambda page: links.prefetch("contact", [c.id for c in page])):
+            cid = c.id
             lk = links.get("contact", cid)
             if only is not None and ("contact", cid) not in only:
                 continue
@@ -80,31 +85,47 @@ class ContactPhase:
             if lk is not None and lk.xero_id:
                 if lk.pushed_hash != contact_element(c).content_hash and not _skipped(lk, c):
                     if not is_archived(lk.xero_snapshot):
-                        updates.append(c)
+                        updates.append(cid)
             elif cid in needed and not _skipped(lk, c):
-                new.append(c)
-        linked_needed = [cid for cid in needed if links.xero_id("contact", cid)]
+                new.append(cid)
+        linked_needed = self._any_linked(needed)
         total = len(new) + len(updates)
         if total == 0 and not linked_needed:
             return
         ctx.report("contacts", 0, total, "", "Matching customers with Xero contacts")
-        creates: list[Customer] = []
         if new:
             directory = self._directory()
-            creates = self._match(new, directory, updates)
         else:
             # New documents for customers already linked: learn of contacts archived in Xero
             # since we last looked (one call), so none is used for a new invoice.
-            self._directory(since=_watermark(ctx, "push_contacts"))
-            updates = [c for c in updates if not is_archived((links.get("contact", c.id) or Link()).xero_snapshot)]
+            directory = self._directory(since=_watermark(ctx, "push_contacts"))
+            updates = [cid for cid in updates
+                       if not is_archived((links.get("contact", cid) or Link()).xero_snapshot)]
         if total == 0:
             ctx.commit()
             return
-        works = [self._work(c, "create") for c in creates]
-        self.sender.send("contacts", "Contacts", "PUT", works, "ContactID", total=total)
-        upd = [self._work(c, "update") for c in updates if links.xero_id("contact", c.id)]
-        self.sender.send("contacts", "Contacts", "POST", upd, "ContactID", done_offset=len(works), total=total)
-        self._conflicts_from_rejections(works)
+        done = 0
+        for ids in slices(new):
+            links.prefetch("contact", ids)
+            creates = self._match(by_ids(ctx.session, Customer, ids), directory, updates)
+            works = [self._work(c, "create") for c in creates]
+            self.sender.send("contacts", "Contacts", "PUT", works, "ContactID", done_offset=done, total=total)
+            self._conflicts_from_rejections(works)
+            done += len(works)
+        for ids in slices(updates):
+            links.prefetch("contact", ids)
+            upd = [self._work(c, "update") for c in by_ids(ctx.session, Customer, ids)
+                   if links.xero_id("contact", c.id)]
+            self.sender.send("contacts", "Contacts", "POST", upd, "ContactID", done_offset=done, total=total)
+            done += len(upd)
+
+    def _any_linked(self, customer_ids: set[int]) -> bool:
+        """Is any of these customers linked to a Xero contact? (a slice of links read at a time)"""
+        for ids in slices(sorted(customer_ids)):
+            self.links.prefetch("contact", ids)
+            if any(self.links.xero_id("contact", cid) for cid in ids):
+                return True
+        return False
 
     # -- Xero's side -----------------------------------------------------------------------------
     def _directory(self, since: Any = None) -> Directory:
@@ -121,16 +142,17 @@ class ContactPhase:
         # Keep what we learnt about linked contacts (archived? merged?) on their links, raising the
         # change as the pull would: this refresh comes first, so the pull would no longer see it.
         from .reconcile.contacts import reconcile_contact
+        from .reconcile.write_backs import links_by_xero_id
 
-        for lk in self.links.by_entity("contact"):
-            if lk.xero_id and lk.xero_id in d.by_id and lk.state != "sending":
-                reconcile_contact(ctx, d.by_id[lk.xero_id], lk)
+        for xero_id, lk in links_by_xero_id(ctx.session, ctx.tenant_id, "contact", list(d.by_id)).items():
+            if lk.state != "sending":
+                reconcile_contact(ctx, d.by_id[xero_id], lk)
         if latest is not None:
             _set_watermark(ctx, "push_contacts", latest)
         return d
 
-    def _match(self, new: list[Customer], d: Directory, updates: list[Customer]) -> list[Customer]:
-        """Link what matches; return the customers to create."""
+    def _match(self, new: list[Customer], d: Directory, updates: list[int]) -> list[Customer]:
+        """Link what matches (its id joins `updates` when Xero's copy differs); return the customers to create."""
         ctx, links = self.ctx, self.links
         claimed = links.claimed_xero_ids("contact")
         creates: list[Customer] = []
@@ -167,7 +189,7 @@ class ContactPhase:
             LinkBook.mark_linked(lk, xero_id, built.content_hash if same else None, c.customer_number, found)
             if not same:
                 lk.pushed_hash = None
-                updates.append(c)  # bring Xero's copy in line with the ledger (sets ContactNumber)
+                updates.append(c.id)  # bring Xero's copy in line with the ledger (sets ContactNumber)
             ctx.count("contacts_synced")
             self.items.fail_now("contact", c.id, "match", label,
                                 f"Already in Xero: adopted the existing contact '{found.get('Name')}' ({how}).",

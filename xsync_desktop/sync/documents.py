@@ -104,14 +104,15 @@ def _with_lines(kind: Kind) -> tuple[Any, ...]:
     return (selectinload(model_lines),)
 
 
-def iter_documents(ctx: RunContext, kind: Kind) -> Iterator[Any]:
-    """Every document of a kind with its lines, in id order, a page at a time (streaming.py)."""
-    return iter_pages(ctx.session, _model(kind), options=_with_lines(kind))
+def iter_documents(ctx: RunContext, kind: Kind, links: LinkBook | None = None) -> Iterator[Any]:
+    """Every document of a kind with its lines, in id order, a page at a time (streaming.py);
+    with `links`, each page's own links (and its customers' contact links) are read with it."""
+    def prefetch(page: list[Any]) -> None:
+        assert links is not None
+        links.prefetch(kind.entity, [d.id for d in page], ("contact", [d.customer_id for d in page]))
 
-
-def load_documents(ctx: RunContext, kind: Kind) -> list[Any]:
-    """Every document of a kind at once: only for small reads (restore_check); the push streams."""
-    return list(iter_documents(ctx, kind))
+    return iter_pages(ctx.session, _model(kind), options=_with_lines(kind),
+                      on_page=prefetch if links is not None else None)
 
 
 def documents_by_id(ctx: RunContext, kind: Kind, ids: list[int]) -> list[Any]:
@@ -123,7 +124,7 @@ def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]
     lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
     out: set[int] = set()
     for kind in (INVOICE, CREDIT_NOTE):
-        for doc in iter_documents(ctx, kind):
+        for doc in iter_documents(ctx, kind, links):
             if doc.status != "authorised" or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
@@ -154,7 +155,7 @@ class DocumentPhase:
         creates: list[int] = []
         updates: list[int] = []
         voids: list[int] = []
-        for doc in iter_documents(self.ctx, kind):
+        for doc in iter_documents(self.ctx, kind, links):
             if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
@@ -188,7 +189,7 @@ class DocumentPhase:
         self.ctx.report(kind.phase, 0, total, "", f"{total} to send")
         done = 0
         for ids in slices(creates):
-            docs = documents_by_id(self.ctx, kind, ids)
+            docs = self._slice(ids)
             works = [w for doc in docs if (w := self._create_work(doc)) is not None]
             self.sender.send(kind.phase, kind.collection, "PUT", works, kind.id_field, done_offset=done, total=total)
             self._archived_from_rejections(works, {d.id: d for d in docs})
@@ -196,7 +197,7 @@ class DocumentPhase:
             done += len(ids)
         void_ids = set(voids)
         for ids in slices(updates + voids):
-            docs = documents_by_id(self.ctx, kind, ids)
+            docs = self._slice(ids)
             current = self._xero_copies(docs)
             upd = [w for doc in docs if doc.id not in void_ids and (w := self._update_work(doc, current)) is not None]
             self.sender.send(kind.phase, kind.collection, "POST", upd, kind.id_field, done_offset=done, total=total)
@@ -205,6 +206,12 @@ class DocumentPhase:
             self.sender.send(kind.phase, kind.collection, "POST", vds, kind.id_field, done_offset=done, total=total)
             done += sum(1 for i in ids if i in void_ids)
         self.ctx.commit()
+
+    def _slice(self, ids: list[int]) -> list[Any]:
+        """A slice of documents with their lines, their links and their customers' contact links."""
+        docs = documents_by_id(self.ctx, self.kind, ids)
+        self.links.prefetch(self.kind.entity, ids, ("contact", [d.customer_id for d in docs]))
+        return docs
 
     def _archived_from_rejections(self, works: list[Work], docs: dict[int, Any]) -> None:
         """Xero refused a document because its contact is archived: that needs a person."""

@@ -46,6 +46,8 @@ class AllocationPhase:
         allocs = list(ctx.session.scalars(select(CreditAllocation).options(
             selectinload(CreditAllocation.credit_note), selectinload(CreditAllocation.invoice))
             .order_by(CreditAllocation.id)))
+        links.prefetch("allocation", [a.id for a in allocs], ("credit_note", [a.credit_note_id for a in allocs]),
+                       ("invoice", [a.invoice_id for a in allocs]))
         for a in allocs:
             cn: CreditNote = a.credit_note
             inv: Invoice = a.invoice
@@ -112,10 +114,15 @@ class PaymentPhase:
 
     def _run(self, send_creates: bool) -> None:
         ctx, links, scope = self.ctx, self.links, self.scope
-        creates: list[tuple[int, str]] = []  # (payment id, its invoice's Xero id): built a slice at a time
+        creates: list[int] = []  # payment ids: loaded and built a slice at a time
         deletes: list[tuple[Payment, str]] = []
-        # A page of payments at a time, each with its invoice (one extra query a page, not one a payment).
-        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", options=WITH_INVOICE):
+
+        def prefetch(page: list[Payment]) -> None:
+            links.prefetch("payment", [p.id for p in page], ("invoice", [p.invoice_id for p in page]))
+
+        # A page of payments at a time, each with its invoice and both links (a few queries a page).
+        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", options=WITH_INVOICE,
+                            on_page=prefetch):
             inv: Invoice = p.invoice
             if not scope.wanted("payment", p.id, p.date):
                 continue
@@ -155,25 +162,28 @@ class PaymentPhase:
                 continue
             inv_x = links.xero_id("invoice", inv.id)
             if not inv_x:
-                self.items.fail_now("payment", p.id, "create", label,
-                                    f"Invoice {inv.number} is not in Xero yet, so its payment was not sent. "
-                                    "Fix the invoice's item first, then retry.")
+                self._invoice_not_in_xero(p, inv)
                 continue
             if inv_link is not None and snapshot_value(ctx.session, inv_link, "Status") == "DRAFT":
                 self.items.fail_now("payment", p.id, "create", label,
                                     f"Invoice {inv.number} is a draft in Xero, and Xero takes payments only on approved "
                                     "invoices. Approve it in Xero, then retry.")
                 continue
-            creates.append((p.id, inv_x))
+            creates.append(p.id)
         total = len(creates) + len(deletes)
         if total == 0:
             return
         done = 0
         for chunk in slices(creates):
-            inv_x_of = dict(chunk)
             works = []
-            for p in by_ids(ctx.session, Payment, [pid for pid, _ in chunk], WITH_INVOICE):
-                built = payment_element(p, inv_x_of[p.id], self.book)
+            payments = by_ids(ctx.session, Payment, chunk, WITH_INVOICE)
+            prefetch(payments)
+            for p in payments:
+                inv_x = links.xero_id("invoice", p.invoice_id)
+                if not inv_x:  # linked when planned; said as the plan would say it if that changed
+                    self._invoice_not_in_xero(p, p.invoice)
+                    continue
+                built = payment_element(p, inv_x, self.book)
                 works.append(Work("payment", p.id, "create", payment_label(p, p.invoice), built.element,
                                   built.content_hash, natural_key=payment_reference(p), count_field="payments_pushed"))
             self.sender.send("payments", "Payments", "PUT", works, "PaymentID", done_offset=done, total=total)
@@ -184,6 +194,12 @@ class PaymentPhase:
                      success_message="Reversed in the ledger, so deleted in Xero.")
             self.sender.send("payments", "Payments", "POST", [w], "PaymentID", path=f"/Payments/{xero_id}",
                              done_offset=len(creates) + i, total=total)
+
+
+    def _invoice_not_in_xero(self, p: Payment, inv: Invoice) -> None:
+        self.items.fail_now("payment", p.id, "create", payment_label(p, inv),
+                            f"Invoice {inv.number} is not in Xero yet, so its payment was not sent. "
+                            "Fix the invoice's item first, then retry.")
 
 
 def payment_element_hash(p: Payment) -> str:

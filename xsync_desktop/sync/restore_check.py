@@ -20,6 +20,7 @@ Adopted records get an item "Already in Xero: adopted" (outcome succeeded).
 from __future__ import annotations
 
 import logging
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from ..store.settings import get_setting
 from .adopt import NUMBERS_CHUNK, held_by_number
 from .batch_sender import Items
 from .context import RunContext
-from .documents import CREDIT_NOTE, INVOICE, Kind, Scope, content_of, load_documents
+from .documents import CREDIT_NOTE, INVOICE, Kind, Scope, content_of, iter_documents
 from .generation import database_is_behind
 from .hashing import canonical_hash
 from .links import LinkBook
@@ -45,12 +46,12 @@ def needs_adoption(ctx: RunContext, links: LinkBook, scope: Scope, marker: Path 
     """Why the full adoption look-up must run now (None: this database is up to date)."""
     if database_is_behind(ctx.session, ctx.tenant_id, marker):
         return "this database is older than the last sync of this profile (restored or replaced)"
-    if any(lk.xero_id for e in ("invoice", "credit_note", "payment", "contact") for lk in links.by_entity(e)):
+    if links.any_linked(("invoice", "credit_note", "payment", "contact")):
         return None
     client = ctx.client
     assert client is not None
-    numbers = [d.number for d in load_documents(ctx, INVOICE)
-               if d.status == "authorised" and scope.wanted("invoice", d.id, d.issue_date)][:NUMBERS_CHUNK]
+    numbers = list(islice((d.number for d in iter_documents(ctx, INVOICE)
+                           if d.status == "authorised" and scope.wanted("invoice", d.id, d.issue_date)), NUMBERS_CHUNK))
     if numbers:
         data = client.get("/Invoices", params={"InvoiceNumbers": ",".join(numbers), "summaryOnly": "true"})
         if any(str(x.get("Status", "")).upper() != "DELETED" for x in data.get("Invoices") or []):
@@ -93,7 +94,7 @@ class Adoption:
     def _documents(self, kind: Kind) -> list[Link]:
         held = held_by_number(self.ctx, kind.entity)
         out = []
-        for doc in load_documents(self.ctx, kind):
+        for doc in iter_documents(self.ctx, kind, self.links):
             if (doc.status == "authorised" and self.scope.wanted(kind.entity, doc.id, doc.issue_date)
                     and doc.id not in held and self._unknown(kind.entity, doc.id)
                     and self.links.xero_id("contact", doc.customer_id)):

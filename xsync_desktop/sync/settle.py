@@ -79,8 +79,7 @@ class Settler:
 
     def run(self) -> int:
         """Settle every "sending" link; returns how many were found in Xero."""
-        sending = [lk for e in ("contact", "invoice", "credit_note", "allocation", "payment")
-                   for lk in self.links.by_entity(e) if lk.state == "sending"]
+        sending = self.links.sending(("contact", "invoice", "credit_note", "allocation", "payment"))
         if not sending:
             return 0
         ctx = self.ctx

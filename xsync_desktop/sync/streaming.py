@@ -8,7 +8,7 @@ that needs records later keeps their ids and loads them again in slices (`slices
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +20,19 @@ SLICE = 500
 
 
 def iter_pages(session: Session, model: Any, *criteria: Any, options: tuple[Any, ...] = (),
-               page: int | None = None) -> Iterator[Any]:
-    """Every row of `model` matching `criteria`, in id order, `page` (default PAGE) rows per query."""
+               page: int | None = None, on_page: Callable[[list[Any]], None] | None = None) -> Iterator[Any]:
+    """Every row of `model` matching `criteria`, in id order, `page` (default PAGE) rows per query.
+
+    `on_page` sees each page before its rows are yielded: the caller reads what the page's rows
+    need (their links: LinkBook.prefetch) in one query instead of one per row.
+    """
     page = page or PAGE
     after = 0
     while True:
         rows = list(session.scalars(select(model).options(*options).where(model.id > after, *criteria)
                                     .order_by(model.id).limit(page)))
+        if on_page is not None and rows:
+            on_page(rows)
         yield from rows
         if len(rows) < page:
             return
