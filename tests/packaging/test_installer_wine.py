@@ -3,11 +3,20 @@
 A Windows build of the app cannot be made on Linux (PyInstaller freezes for the OS it runs
 on), so the installer wraps a small stand-in bundle (two exe files and an _internal folder,
 like the real one). Everything else is the real script: silent per-user install into a folder
-with spaces and non-ASCII letters, the Add/Remove Programs entry and its version (read back
-with `wine reg query`), the Start-menu shortcut, the /DATABASE_URL= and /CLIENT_ID= presets
-written to %ProgramData%\\xsync-desktop\\config.ini and read back by the app's own reader, an
-upgrade that keeps the user's data and presets, an uninstall that keeps the data, and /PURGE
-that removes it.
+with spaces and non-ASCII letters, the Add/Remove Programs entry, its version and the uninstall
+commands it gives (read back with `wine reg export`), the Start-menu shortcut and its target, the
+/DATABASE_URL=, /CLIENT_ID= and /DESK_NAME= presets (a non-ASCII desk name too) written to
+%ProgramData%\\xsync-desktop\\config.ini, which is where the app's own machine_config_path()
+looks on Windows, and read back by the app's own reader; the person's data folder is where the
+app's platformdirs call puts it on Windows; an upgrade that keeps that data and the presets; an
+uninstall through the entry's QuietUninstallString that keeps the data; and /PURGE that removes it.
+
+What the stand-in does not prove (the Windows workflow's installer round trip covers the first
+two with the real build): that the frozen app starts from the non-ASCII install folder, that
+the running app picks the preset up (there it installs with /DATABASE_URL= and checks the app's
+headless command created that database), that an upgrade migrates a real ledger (tests/store
+does, outside the installer), nor anything Wine does differently from Windows (UAC elevation
+for an all-users install, SmartScreen, a running copy holding files during an upgrade).
 
 The command line goes through a batch file: NSIS wants /D= last and unquoted, and Wine would
 quote an argument with spaces. Wine 8 from Debian is 64-bit only here, hence `Target amd64-unicode`.
@@ -25,7 +34,7 @@ from pathlib import Path
 import pytest
 from build_bundle import build_installer
 
-from xsync_desktop.machine_config import load_machine_config
+from xsync_desktop.machine_config import MACHINE_CONFIG_ENV, load_machine_config, machine_config_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -33,6 +42,7 @@ UNINST_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\xsync-de
 INSTALL_DIR = "C:\\Program Files \u00dc\\xsync d\u00e9sk \u00fc"  # spaces and non-ASCII, as user names bring
 DATABASE_URL = "postgresql+psycopg://xsync@db-server.example.local:5432/xsync"
 CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
+DESK_NAME = "R\u00e9ception \u00fc 2"  # a non-ASCII desk name survives the INI file's code page
 
 
 def _why_not() -> str | None:
@@ -59,6 +69,12 @@ class Wine:
         bat = self.prefix / "drive_c" / "run.bat"
         bat.write_bytes(f"@{line}\r\n".encode("cp437"))
         return self.run("cmd", "/c", "C:\\run.bat")
+
+    def environment(self, name: str) -> str:
+        """A Windows environment variable as programs in this prefix see it (e.g. ProgramData)."""
+        out = self.command_line(f"echo %{name}%").stdout.strip()
+        assert out and "%" not in out, f"{name} not set in the Wine prefix: {out!r}"
+        return out
 
     def c(self, windows_path: str) -> Path:
         """A C:\\ path as a file on this machine."""
@@ -121,24 +137,53 @@ def _setup_line(installer: Path, *switches: str) -> str:
     return f'"Z:{str(installer).replace("/", chr(92))}" /S /CurrentUser {" ".join(switches)} /D={INSTALL_DIR}'
 
 
-def test_install_upgrade_uninstall_and_purge_under_wine(wine: Wine, installers: dict[str, Path]) -> None:
+def _where_the_app_looks(wine: Wine, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """(preset file, user data folder) as the app computes them on Windows, mapped into the prefix.
+
+    The app's own code with Windows's answers: machine_config_path() with sys.platform "win32"
+    and the prefix's %ProgramData%; platformdirs' Windows user_data_dir (what profile.py calls)
+    resolving %LOCALAPPDATA% as Windows sets it for this user.
+    """
+    from platformdirs import windows
+
+    from xsync_desktop.profile import APP_AUTHOR, APP_NAME
+
+    with monkeypatch.context() as patch:
+        patch.setattr("sys.platform", "win32")
+        patch.setenv("ProgramData", wine.environment("ProgramData"))
+        patch.setenv("LOCALAPPDATA", wine.environment("LOCALAPPDATA"))
+        patch.delenv(MACHINE_CONFIG_ENV, raising=False)
+        patch.setattr(windows, "get_win_folder", windows.get_win_folder_from_env_vars)
+        preset = str(machine_config_path()).replace("/", "\\")
+        data = windows.Windows(APP_NAME, APP_AUTHOR, roaming=False).user_data_dir
+    return wine.c(preset), wine.c(data)
+
+
+def test_install_upgrade_uninstall_and_purge_under_wine(wine: Wine, installers: dict[str, Path],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     home = wine.user_dir()
     program = wine.c(INSTALL_DIR)
     shortcut = home / "AppData" / "Roaming" / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "xsync desktop.lnk"
     config = wine.prefix / "drive_c" / "ProgramData" / "xsync-desktop" / "config.ini"
     user_data = home / "AppData" / "Local" / "xsync" / "xsync-desktop" / "default"
 
+    # Where the app reads IT's presets and keeps the person's data is where the installer writes and purges.
+    assert _where_the_app_looks(wine, monkeypatch) == (config, home / "AppData" / "Local" / "xsync" / "xsync-desktop")
+
     # 1. Silent per-user install with IT's presets.
     out = wine.command_line(_setup_line(installers["1.0.0"], f"/DATABASE_URL={DATABASE_URL}",
-                                        f"/CLIENT_ID={CLIENT_ID}", "/DESK_NAME=FRONT-DESK-2"))
+                                        f"/CLIENT_ID={CLIENT_ID}", f"/DESK_NAME={DESK_NAME}"))
     assert (program / "xsync-desktop.exe").read_bytes() == b"MZ stand-in 1.0.0", out.stdout + out.stderr
     assert (program / "xsync-desktop-cli.exe").is_file() and (program / "uninstall.exe").is_file()
     assert wine.registry("DisplayVersion") == "1.0.0"
     assert wine.registry("DisplayName") == "xsync desktop"
     assert wine.registry("InstallLocation") == INSTALL_DIR
+    assert wine.registry("UninstallString") == f'"{INSTALL_DIR}\\uninstall.exe" /CurrentUser'
     assert shortcut.is_file()
-    preset = load_machine_config(config)  # what the app reads, where the app reads it on Windows
-    assert (preset.database_url, preset.client_id, preset.desk_name) == (DATABASE_URL, CLIENT_ID, "FRONT-DESK-2")
+    # The shortcut starts the installed program (Windows keeps the target's path in UTF-16 in the .lnk).
+    assert f"{INSTALL_DIR}\\xsync-desktop.exe".encode("utf-16-le") in shortcut.read_bytes()
+    preset = load_machine_config(config)  # the app's own reader, on the file where it looks (checked above)
+    assert (preset.database_url, preset.client_id, preset.desk_name) == (DATABASE_URL, CLIENT_ID, DESK_NAME)
 
     # The person's data, as the app leaves it in the profile (never in the install folder).
     user_data.mkdir(parents=True)
@@ -151,10 +196,14 @@ def test_install_upgrade_uninstall_and_purge_under_wine(wine: Wine, installers: 
     assert not (program / "_internal" / "only-in-1.0.0.pyc").exists()
     assert (user_data / "xsync.db").read_bytes().startswith(b"SQLite format 3")
     assert load_machine_config(config).database_url == DATABASE_URL
+    assert load_machine_config(config).desk_name == DESK_NAME
 
-    # 3. Uninstall: program, shortcut and entry gone; the person's data kept.
+    # 3. Uninstall as Add/Remove Programs (or IT's tooling) does it silently, with the entry's own
+    # command: program, shortcut and entry gone; the person's data kept.
     uninstaller = f"{INSTALL_DIR}\\uninstall.exe"
-    wine.command_line(f'"{uninstaller}" /S /CurrentUser')
+    quiet = wine.registry("QuietUninstallString")
+    assert quiet == f'"{uninstaller}" /CurrentUser /S'
+    wine.command_line(quiet)
     assert not (program / "xsync-desktop.exe").exists() and not (program / "uninstall.exe").exists()
     assert not shortcut.exists()
     assert wine.registry("DisplayVersion") is None
