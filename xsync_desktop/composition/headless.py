@@ -88,7 +88,8 @@ def real_connection(store: Store, profile: Profile) -> Connection | ExitCode:
     if not tenant_id:
         say("No Xero organisation is chosen. Open xsync desktop and choose one, then run sync again.")
         return ExitCode.RECONNECT
-    return Connection(lambda: XeroClient(session, tenant_id, endpoints), tenant_id)
+    return Connection(lambda: XeroClient(session, tenant_id, endpoints), tenant_id,
+                      (choice.tenant_name or None) if choice else None)
 
 
 # -- the demo sandbox ---------------------------------------------------------------------------
@@ -168,7 +169,8 @@ def demo_connection(store: Store, base_url: str, ports: tuple[int, ...] = DEMO_P
         set_setting(s, "tenant_name", chosen.tenant_name)
         s.commit()
     session.choose_tenant(chosen.tenant_id, chosen.tenant_name)
-    connection = Connection(lambda: XeroClient(session, chosen.tenant_id, endpoints), chosen.tenant_id)
+    connection = Connection(lambda: XeroClient(session, chosen.tenant_id, endpoints), chosen.tenant_id,
+                            chosen.tenant_name)
     _demo_first_time(store, connection)
     return connection
 

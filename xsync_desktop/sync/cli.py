@@ -31,6 +31,7 @@ class Connection:
 
     factory: ClientFactory
     tenant_id: str
+    tenant_name: str | None = None  # as this desk's sign-in names it (the database may know another)
 
 
 class Connector(Protocol):
@@ -150,7 +151,8 @@ def _sync(store: Store, profile: Profile, connection: Connection, args: Any) -> 
     from .organisation import WrongOrganisation
     from .run_lock import SyncBusy
 
-    engine = SyncEngine(store, connection.factory, connection.tenant_id, lock_path=profile.lock_path)
+    engine = SyncEngine(store, connection.factory, connection.tenant_id, lock_path=profile.lock_path,
+                        tenant_name=connection.tenant_name)
     printer = _Printer()
     try:
         if getattr(args, "retry_failed", False):
@@ -191,7 +193,8 @@ def _verify(store: Store, profile: Profile, connection: Connection, args: Any) -
     from .engine import SyncEngine
     from .run_lock import SyncBusy
 
-    engine = SyncEngine(store, connection.factory, connection.tenant_id, lock_path=profile.lock_path)
+    engine = SyncEngine(store, connection.factory, connection.tenant_id, lock_path=profile.lock_path,
+                        tenant_name=connection.tenant_name)
     try:
         result = engine.verify(getattr(args, "month", None), progress=_Printer())
     except SyncBusy as exc:

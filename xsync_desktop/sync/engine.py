@@ -98,10 +98,12 @@ def _log_end(result: RunResult) -> None:
 
 class SyncEngine:
     def __init__(self, store: Store, client_factory: ClientFactory, tenant_id: str, *,
-                 lock_path: Path | None = None) -> None:
+                 lock_path: Path | None = None, tenant_name: str | None = None) -> None:
         self.store = store
         self.client_factory = client_factory
         self.tenant_id = tenant_id
+        #: the organisation's name as this desk's sign-in knows it: a refusal names it, not its id
+        self.tenant_name = tenant_name
         self.lock_path = lock_path
         self._thread_lock = threading.Lock()
 
@@ -181,7 +183,7 @@ class SyncEngine:
                 run_lock.acquire()  # raises SyncBusy: another process or desk is syncing this organisation
             try:
                 with self.store.sessions() as s:
-                    check_organisation(s, self.tenant_id)
+                    check_organisation(s, self.tenant_id, self.tenant_name)
                 return self._run_locked(trigger, progress, cancel, dry_run, only, retry_of, body,
                                         lock_held=run_lock is not None)
             finally:
