@@ -1,4 +1,5 @@
-"""Mapping view: choices from the cached chart, red reasons, nothing saved while invalid."""
+"""Mapping view: choices from the cached chart, red reasons; Save keeps the valid choices and
+leaves an invalid one on screen, unsaved and red (issue 14 point 8)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_account_drop_down_offers_only_active_revenue_accounts(qtbot: Any, servi
 
 
 @OFFSCREEN_NOISE  # typing opens the completer popup; see test_views_support
-def test_invalid_choice_is_red_with_reason_and_blocks_save(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+def test_invalid_choice_is_red_with_reason_and_is_not_saved(qtbot: Any, services: Any, monkeypatch: Any) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
     view = _view(qtbot, services)
@@ -86,10 +87,20 @@ def test_invalid_choice_is_red_with_reason_and_blocks_save(qtbot: Any, services:
     assert "archived" in status.data(Qt.ItemDataRole.ToolTipRole)
 
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-    assert warnings and "Nothing was saved" in warnings[0] and "archived" in warnings[0]
-    assert _saved(services) == {}  # not even the valid suggestions
+    saved = _saved(services)
+    assert ("charge_type", "merchandise") not in saved  # the invalid choice is not saved...
+    assert saved[("charge_type", "rent")].account_code == "210"  # ...the valid suggestions are
+    assert not warnings  # said in the view, no box to dismiss
+    message = view.message_label.text()
+    assert "Not saved (1, in red)" in message and "archived" in message
+    assert "Map it in Mapping" not in message  # we are in Mapping
+    # ...and it stays on screen, unsaved and red, to fix.
+    draft = view.draft("charge_type", "merchandise")
+    assert draft.account_code == "250" and draft.dirty and draft.problem == "account_archived"
+    row = model.row_of("merchandise")
+    assert model.index(row, model.column_of("status")).data(Qt.ItemDataRole.ForegroundRole) is not None
 
-    # Pick a valid account from the drop-down: now everything saves.
+    # Pick a valid account from the drop-down: now it saves too.
     choose_cell(table, row, model.column_of("account"), "200")
     assert view.draft("charge_type", "merchandise").problem is None
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
@@ -114,8 +125,11 @@ def test_tax_type_not_valid_for_account_is_refused(qtbot: Any, services: Any, mo
     edit_cell(qtbot, table, row, model.column_of("tax"), "INPUT2")
     draft = view.draft("charge_type", "rent")
     assert draft.tax_type == "INPUT2" and draft.problem == "tax_invalid"
-    assert not view.save()
-    assert _saved(services) == {}
+    assert view.save()  # the other (valid) suggestions
+    saved = _saved(services)
+    assert ("charge_type", "rent") not in saved and ("charge_type", "insurance") in saved
+    assert view.draft("charge_type", "rent").tax_type == "INPUT2"  # still on screen, unsaved
+    assert view.draft("charge_type", "rent").problem == "tax_invalid"
 
 
 def test_mapping_models_pass_qtmodeltester(qtbot: Any, qtmodeltester: Any, services: Any) -> None:

@@ -49,7 +49,8 @@ class MappingProblem:
     kind: str  # charge_type, payment_method, facility
     key: str
     problem: str  # unmapped, account_missing, account_archived, account_not_allowed, tax_missing, tax_invalid, ...
-    message: str  # plain words, names the mapping to fix
+    message: str  # plain words, names the mapping to fix and where ("Map it in Mapping, then retry.")
+    reason: str = ""  # the same without where to fix it: for the Mapping view itself, which is where
 
 
 class MappingBook:
@@ -110,7 +111,8 @@ class MappingBook:
         return f"{_KIND_TITLES.get(kind, kind)} '{key}'"
 
     def _fix(self, kind: str, key: str, problem: str, what: str) -> MappingProblem:
-        return MappingProblem(kind, key, problem, f"{self._title(kind, key)} {what} Map it in Mapping, then retry.")
+        reason = f"{self._title(kind, key)} {what}"
+        return MappingProblem(kind, key, problem, f"{reason} Map it in Mapping, then retry.", reason)
 
     def _check(self, kind: str, key: str) -> MappingProblem | None:
         if kind == "facility":
@@ -178,13 +180,19 @@ def check_mappings(session: Session, tenant_id: str) -> list[MappingProblem]:
     problems: list[MappingProblem] = []
     keys: list[tuple[str, str]] = []
     keys += [("charge_type", ct) for ct in _distinct(session, InvoiceLine.charge_type, CreditNoteLine.charge_type)]
-    keys += [("payment_method", m) for m in _distinct(session, Payment.method)]
+    keys += [("payment_method", m) for m in ledger_payment_methods(session)]
     keys += [("facility", ext) for ext in book.facility_names]
     for kind, key in keys:
         p = book.problem(kind, key)
         if p:
             problems.append(p)
     return problems
+
+
+def ledger_payment_methods(session: Session) -> list[str]:
+    """The methods of the ledger's own payments: the ones the sync sends, so the ones that need a
+    bank account. Payments pulled from Xero (method "xero") are already there: they need none."""
+    return sorted(m for m in session.scalars(select(Payment.method).where(Payment.source == "ledger").distinct()) if m)
 
 
 def _distinct(session: Session, *columns: Any) -> list[str]:

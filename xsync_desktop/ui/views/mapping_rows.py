@@ -181,7 +181,10 @@ def _usage(session: Session) -> dict[tuple[str, str], int]:
     for col in (InvoiceLine.charge_type, CreditNoteLine.charge_type):
         for key, n in session.execute(select(col, func.count()).group_by(col)):
             counts[("charge_type", key)] += n
-    for key, n in session.execute(select(Payment.method, func.count()).group_by(Payment.method)):
+    # Only the ledger's own payments need a bank account: ones pulled from Xero (method "xero")
+    # are already there, so their method is not a mapping to make (nor a red row).
+    for key, n in session.execute(select(Payment.method, func.count()).where(Payment.source == "ledger")
+                                  .group_by(Payment.method)):
         counts[("payment_method", key)] += n
     return dict(counts)
 
@@ -249,11 +252,20 @@ def validate(session: Session, tenant_id: str, drafts: list[MappingDraft], choic
     revenue_codes = {a.code for a in choices.revenue_accounts}
     for d in drafts:
         p = book.problem(d.kind, d.key)
-        d.problem, d.message = (p.problem, p.message) if p else (None, None)
+        d.problem, d.message = (p.problem, in_view_message(p.problem, p.reason)) if p else (None, None)
         if p is None and d.kind == "charge_type" and d.account_code and d.account_code not in revenue_codes:
             d.problem = "account_not_revenue"
             d.message = (f"Charge type '{d.key}' is mapped to account {choices.account_text(d.account_code)}, "
                          "which is not a revenue account. Choose a revenue account.")
+
+
+def in_view_message(problem: str, reason: str) -> str:
+    """The engine's reason with the fix this view offers (the engine's own message sends people to
+    Mapping, which is where they already are)."""
+    field = problem.split("_")[0]
+    fix = {"account": "Choose another account.", "tax": "Choose another tax type.",
+           "tracking": "Choose another tracking option.", "unmapped": "Choose an account."}.get(field, "")
+    return f"{reason} {fix}".strip()
 
 
 def save_drafts(session: Session, drafts: list[MappingDraft]) -> int:

@@ -2,7 +2,8 @@
 facilities -> tracking options.
 
 Edits stay in memory until Save, which validates every choice with the engine's own
-rules and saves nothing if one is invalid. "Refresh from Xero" reloads the chart of
+rules and saves the valid ones; an invalid one stays on screen, unsaved and red, with its
+reason (a mapping Xero broke, say an account it archived, never stops other fixes). "Refresh from Xero" reloads the chart of
 accounts in the background. Mappings that hold items back are listed with their counts,
 and once fixed the failed items can be retried from here.
 """
@@ -281,22 +282,52 @@ class MappingView(QtWidgets.QWidget):
         return [d for d in self.drafts if d.invalid]
 
     def save(self) -> bool:
-        """Validate everything; save only if nothing is invalid. Returns True if saved."""
+        """Save every valid change; returns True if anything was saved.
+
+        An invalid choice is not saved but stays on screen, red with its reason, so the person
+        fixes it without losing the rest. A mapping Xero broke since it was saved (an account
+        archived in Xero) never stops the other fixes from being saved: all that matters is
+        each change on its own.
+        """
         self._edited()
-        bad = self.invalid_drafts()
-        if bad:
-            text = "Nothing was saved. Fix these first:\n\n" + "\n".join(f"\u2022 {d.message}" for d in bad)
-            self.message_label.setText(f"Nothing was saved: {len(bad)} mapping(s) are invalid (in red).")
-            QtWidgets.QMessageBox.warning(self, "Mapping not saved", text)
-            return False
-        with session_scope(self.services.store.sessions) as session:
-            n = save_drafts(session, self.drafts)
-        self._last_counts = {}  # the old counts are about the old mapping: recount, show none meanwhile
-        self.refresh()
-        self.message_label.setText(f"Saved {n} mapping(s).")
-        self.services.notify("mappings")
-        self.finished.emit("saved")
-        return True
+        refused = [d for d in self.drafts if d.dirty and d.invalid]
+        good = [d for d in self.drafts if d.dirty and not d.invalid]
+        n = 0
+        if good:
+            with session_scope(self.services.store.sessions) as session:
+                n = save_drafts(session, good)
+            kept = {(d.kind, d.key): d.choice for d in refused}
+            self._last_counts = {}  # the old counts are about the old mapping: recount, show none meanwhile
+            self.refresh()
+            self._restore_unsaved(kept)
+            self.services.notify("mappings")
+        self.message_label.setText(self._save_message(n, refused))
+        if good:
+            self.finished.emit("saved")
+        return bool(good)
+
+    def _restore_unsaved(self, kept: dict[tuple[str, Any], tuple[Any, ...]]) -> None:
+        """Put the refused choices back after the reload, still unsaved and marked."""
+        if not kept:
+            return
+        for d in self.drafts:
+            choice = kept.get((d.kind, d.key))
+            if choice is not None:
+                d.account_code, d.tax_type, d.tracking_category, d.tracking_option = choice
+        self._edited()
+
+    def _save_message(self, saved: int, refused: list[MappingDraft]) -> str:
+        """What Save did, and what is still red and why (in this view's words, not the sync's)."""
+        parts = [f"Saved {saved} mapping{'s' if saved != 1 else ''}." if saved else "Nothing was saved."]
+        if refused:
+            parts.append(f"Not saved ({len(refused)}, in red): " + " ".join(d.message or "" for d in refused[:3])
+                         + (" …" if len(refused) > 3 else ""))
+        others = [d for d in self.drafts if d.invalid and not d.dirty]
+        if others:
+            n = len(others)
+            parts.append(f"Still to fix ({n}, in red): "
+                         + " ".join(d.message or "" for d in others[:3]) + (" …" if n > 3 else ""))
+        return " ".join(parts)
 
     def refresh_from_xero(self) -> None:
         """Reload Xero's chart of accounts, tax rates and tracking in the background."""
