@@ -189,6 +189,21 @@ class AppServices(QObject):
             )
         return self._xero_session
 
+    def credential_store_problem(self) -> str | None:
+        """Why this computer cannot keep the Xero connection (no usable keyring), or None.
+
+        Worded for the person and for IT (what to install): reconnecting cannot help, so the
+        window must not blame an expired connection."""
+        from ..xero.errors import KeyringUnavailable
+
+        try:
+            self.xero_session.is_connected()
+        except KeyringUnavailable as exc:
+            return exc.user_message
+        except Exception:  # noqa: BLE001 - other trouble is reported where it is met
+            return None
+        return None
+
     def make_client(self, tenant_id: str) -> Any:
         from ..xero.client import XeroClient
 

@@ -122,9 +122,11 @@ class KeyringUnavailable(XeroError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "No secure credential store found, so the connection to Xero cannot be saved. "
-            "On Windows this is Credential Manager, on macOS the Keychain, on Linux the Secret "
-            "Service (GNOME Keyring or KWallet). Enable it and try again.",
+            "No secure credential store found, so xsync desktop cannot read or save its connection to "
+            "Xero (the connection has not expired, and the ledger and history are safe). Ask IT to install "
+            "or enable one: on Windows, Credential Manager (its service must be running); on macOS, the "
+            "login Keychain; on Linux, a Secret Service such as gnome-keyring or KWallet, unlocked at login. "
+            "Then start xsync desktop again.",
             detail=detail,
         )
 

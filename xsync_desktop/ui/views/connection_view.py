@@ -33,6 +33,9 @@ class ConnectionView(QtWidgets.QWidget):
         self._connections: list[Any] = []
         self.reconnect_needed = False
         self.last_error: str | None = None
+        #: no usable credential store on this computer (keyring's 'fail' backend, no Secret Service):
+        #: a connect could not be saved either, so the window says what IT must install instead
+        self.keyring_problem: str | None = None
         #: what the last sign-out left to say; kept across refreshes until the next login
         self.notice: str | None = None
         self._build()
@@ -134,7 +137,11 @@ class ConnectionView(QtWidgets.QWidget):
     def refresh(self) -> None:
         tenant_id, tenant_name = self.services.tenant()
         connected = self._is_connected()
-        if tenant_id and connected:
+        if self.keyring_problem:
+            self.status.setText("The connection to Xero cannot be read on this computer"
+                                + (f" (organisation: {tenant_name or tenant_id})" if tenant_id else ""))
+            self.detail.setText("History, exceptions and logs stay readable; syncing waits for a credential store.")
+        elif tenant_id and connected:
             self.status.setText(f"Connected to {tenant_name or tenant_id}")
             self.detail.setText("Syncs send this profile's ledger to this organisation.")
         elif connected:
@@ -151,7 +158,10 @@ class ConnectionView(QtWidgets.QWidget):
         busy = self._login is not None
         self.connect_button.setVisible(not busy)
         # connected and working: nothing to connect (Reconnect stays available when it is needed)
-        self.connect_button.setEnabled(not (tenant_id and connected) or self.reconnect_needed)
+        self.connect_button.setEnabled((not (tenant_id and connected) or self.reconnect_needed)
+                                       and not self.keyring_problem)
+        self.connect_button.setToolTip("Needs a secure credential store on this computer (see above)"
+                                       if self.keyring_problem else "")
         self.connect_button.setText("Reconnect to Xero…" if (tenant_id and not connected) or self.reconnect_needed
                                      else "Connect to Xero…")
         self.cancel_button.setVisible(busy)
@@ -178,16 +188,28 @@ class ConnectionView(QtWidgets.QWidget):
                 lambda exc: log.info("organisation list not loaded: %s", describe(exc)), name="xero-connections")
 
     def _is_connected(self) -> bool:
+        from ...xero.errors import KeyringUnavailable
+
         try:
-            return self.services.xero_session.is_connected()
-        except Exception as exc:  # noqa: BLE001 - keyring trouble is shown, not raised
+            connected = self.services.xero_session.is_connected()
+        except KeyringUnavailable as exc:  # the machine's setup, not an expired connection
+            self.keyring_problem = describe(exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - other trouble is shown, not raised
             self.last_error = describe(exc)
             return False
+        self.keyring_problem = None
+        return connected
 
     def _set_banner(self) -> None:
         tenant_id, _ = self.services.tenant()
         text = None
-        if self.reconnect_needed or (tenant_id and not self._is_connected() and self._login is None):
+        connected = self._is_connected()
+        if self.keyring_problem:  # reconnecting cannot help: say what is missing, and only that
+            self.banner.setText(self.keyring_problem)
+            self.banner.setVisible(True)
+            return
+        if self.reconnect_needed or (tenant_id and not connected and self._login is None):
             text = ("Xero needs you to connect again: the saved connection expired or was removed. "
                     "Nothing is lost; click Reconnect to Xero.")
         if self.last_error:

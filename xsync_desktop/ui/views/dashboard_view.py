@@ -274,8 +274,11 @@ class DashboardView(QtWidgets.QWidget):
             self.banner.setProperty("sticky", False)
         tenant_id, _ = self.services.tenant()
         holder = self._syncing_elsewhere(tenant_id) if tenant_id and a_run_is_running else None
+        keyring = self.services.credential_store_problem() if tenant_id else None
         if not tenant_id:
             self.show_banner("Not connected to Xero yet: open Connection (Ctrl+7) to connect an organisation.")
+        elif keyring:
+            self.show_banner(keyring)
         elif holder is not None:  # another desk's run: say whose, and that reviewing goes on meanwhile
             self.show_banner(SyncBusy(holder).user_message)
         elif self.last_run is not None and self.last_run.outcome in ("failed", "paused", "cancelled") \
