@@ -50,6 +50,7 @@ from .organisation import check_organisation
 from .orphans import close_orphaned_runs
 from .payments import AllocationPhase, PaymentPhase
 from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
+from .reachability import note_run_end
 from .restore_check import Adoption, needs_adoption
 from .run_lock import SyncBusy, run_lock_for
 from .settings_refresh import lock_date, refresh_settings
@@ -262,6 +263,7 @@ class SyncEngine:
                 run.message = result.message
                 run.resume_at = result.resume_at
                 run.finished_at = utcnow()
+                note_run_end(session, result.outcome, result.problem, run.finished_at)
                 session.commit()
                 result.counts = {k: int(getattr(run, k) or 0) for k in COUNT_KEYS}
                 _log_end(result)

@@ -72,7 +72,7 @@ class MainWindow(QtWidgets.QMainWindow):
             item.setToolTip(f"{spec.tip} (Ctrl+{i + 1})")
             item.setSizeHint(QtCore.QSize(0, self.sidebar.fontMetrics().height() + 16))
             self.sidebar.addItem(item)
-            width = max(width, self.sidebar.fontMetrics().horizontalAdvance(spec.title))
+            width = max(width, self.sidebar.fontMetrics().horizontalAdvance(self._badged(spec.title, 999)))
         self.sidebar.setFixedWidth(width + 48)
         self.stack = QtWidgets.QStackedWidget()
         for spec in VIEW_SPECS:
@@ -130,6 +130,29 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.connection_label)
         sb.addPermanentWidget(self.last_sync_label)
         self.update_status()
+        self.update_badges()
+
+    @staticmethod
+    def _badged(title: str, n: int) -> str:
+        return f"{title}  {n:,}" if n else title
+
+    def update_badges(self) -> None:
+        """The sidebar's Exceptions entry carries the open count (after a sync, after a decision)."""
+        from .views.exceptions_rows import open_count
+
+        row = next(i for i, spec in enumerate(VIEW_SPECS) if spec.key == "exceptions")
+        try:
+            tenant_id, _ = self.services.tenant()
+            with self.services.session() as s:
+                n = open_count(s, tenant_id)
+        except Exception as exc:  # noqa: BLE001 - a locked database must not break the sidebar
+            log.info("exceptions badge not updated: %s", exc)
+            return
+        item = self.sidebar.item(row)
+        item.setText(self._badged(VIEW_SPECS[row].title, n))
+        item.setToolTip(f"{VIEW_SPECS[row].tip}: {n:,} open (Ctrl+{row + 1})" if n
+                        else f"{VIEW_SPECS[row].tip} (Ctrl+{row + 1})")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Exceptions, {n} open" if n else "Exceptions")
 
     # -- views ---------------------------------------------------------------------------
     def view(self, key: str) -> QtWidgets.QWidget:
@@ -225,11 +248,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_changed(self, topic: str) -> None:
         if topic in ("connection", "settings", "runs") and not self.sync.running:
             self.update_status()
+        if topic in ("exceptions", "ledger", "connection") and not self.sync.running:
+            self.update_badges()
 
     def update_status(self) -> None:
         from sqlalchemy import select
 
         from ..store.models import SyncRun
+        from ..sync.reachability import unreachable_since
 
         try:
             tenant_id, name = self.services.tenant()
@@ -240,10 +266,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 good = s.scalars(select(SyncRun).where(SyncRun.outcome == "succeeded", SyncRun.dry_run.is_(False))
                                  .order_by(SyncRun.id.desc()).limit(1)).first()
                 good_when = good.finished_at or good.started_at if good is not None else None
+                since = unreachable_since(s)  # kept in the database: a restarted app offline still says it
         except Exception as exc:  # noqa: BLE001 - a locked database must not break the status bar
             self.statusBar().showMessage(str(exc), 10_000)
             return
-        since = self.sync.unreachable_since
         if tenant_id and since is not None:  # the runs failed because nobody answered
             self.connection_label.setText(f"Xero: {name or tenant_id} · Xero unreachable since {local_time(since)}")
             self.last_sync_label.setText("Last successful sync: "

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ..sync.progress import Progress
 from . import gc_tuning
 from .errors import environment_message
-from .qt import QObject, Signal
+from .qt import QObject, QTimer, Signal
 from .services import AppServices
 from .worker import BackgroundJob
 
@@ -44,13 +43,12 @@ class SyncController(QObject):
         self._what = ""
         self._trigger = ""
         self._last_notify = 0.0
+        self._notify_pending = False
         self.last_result: Any = None
         self.last_error: str | None = None
         #: the last refusal was another sync holding the run lock: a state that passes, not a failure to keep showing
         self.last_error_was_busy = False
         self.last_progress: Progress | None = None
-        #: when a run first found Xero not answering (cleared by a run that reached it)
-        self.unreachable_since: datetime | None = None
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -117,8 +115,22 @@ class SyncController(QObject):
         self.progress.emit(p)
         now = time.monotonic()
         if now - self._last_notify >= RUNS_NOTIFY_INTERVAL:
-            self._last_notify = now
-            self.services.notify("runs")
+            self._notify_runs()
+        elif not self._notify_pending:
+            # A trailing notice: the last report before a long wait on Xero (a slow answer, a
+            # retry) must still reach the views, or the tiles show a state a second old for minutes.
+            self._notify_pending = True
+            wait = RUNS_NOTIFY_INTERVAL - (now - self._last_notify)
+            QTimer.singleShot(max(1, int(wait * 1000)), self._trailing_notify)
+
+    def _notify_runs(self) -> None:
+        self._last_notify = time.monotonic()
+        self.services.notify("runs")
+
+    def _trailing_notify(self) -> None:
+        self._notify_pending = False
+        if self._job is not None:
+            self._notify_runs()
 
     def _end(self) -> None:
         self._job = None
@@ -129,10 +141,6 @@ class SyncController(QObject):
 
     def _done(self, result: Any) -> None:
         self.last_result = result
-        if getattr(result, "problem", None) == "network":
-            self.unreachable_since = self.unreachable_since or datetime.now(UTC)
-        elif getattr(result, "outcome", None) in ("succeeded", "failed"):
-            self.unreachable_since = None
         self._end()
         if getattr(result, "problem", None) == "reconnect":
             self.reconnect_needed.emit(getattr(result, "message", "") or "")

@@ -137,6 +137,7 @@ class Journey:
     sandbox: Any
     facts: MonthFacts
     qtbot: Any
+    closed: bool = False
 
     def show(self, key: str) -> Any:
         """Click the view's entry in the sidebar; returns the view on screen."""
@@ -163,6 +164,17 @@ class Journey:
             self._press("r")
         return blocker.args[0]
 
+    def quit(self) -> None:
+        """Close the window and the app as Quit does (the profile stays for a restart)."""
+        if self.closed:
+            return
+        self.closed = True
+        self.window.sync.cancel()
+        self.window.close()
+        self.services.close()
+        self.services.store.close()
+        self.go_offline()
+
     def go_offline(self) -> None:
         """The network is gone: nothing answers at Xero's address any more."""
         if self.sandbox is not None:
@@ -177,9 +189,12 @@ def journey(month_profile: MonthFacts, tmp_path: Path, qtbot: Any) -> Iterator[C
     made: list[Journey] = []
     logs: list[Any] = []
 
-    def start(online: bool = True) -> Journey:
+    def start(online: bool = True, restart: bool = False) -> Journey:
+        """The app on a copy of the month's profile; `restart=True` starts it again on the
+        copy the previous start used (quit that one first), as a person reopens the app."""
         root = tmp_path / "profile"
-        shutil.copytree(month_profile.root, root)
+        if not restart:
+            shutil.copytree(month_profile.root, root)
         profile = Profile(root).ensure()
         sandbox = start_ui_sandbox(profile)
         logs.append(open_activity_log(profile.logs_dir))
@@ -198,10 +213,6 @@ def journey(month_profile: MonthFacts, tmp_path: Path, qtbot: Any) -> Iterator[C
 
     yield start
     for j in made:
-        j.window.sync.cancel()
-        j.window.close()
-        j.services.close()
-        j.services.store.close()
-        j.go_offline()
+        j.quit()
     for handler in logs:
         close_activity_log(handler)

@@ -32,3 +32,29 @@ def test_status_bar_after_xero_stopped_answering(journey: Any) -> None:
     status = j.window.last_sync_label.text()
     assert status.startswith("Last successful sync: "), status
     assert "Xero unreachable since " in j.window.connection_label.text(), j.window.connection_label.text()
+
+
+def test_unreachable_since_survives_a_restart_offline(journey: Any) -> None:
+    """The app reopened on a PC still without network says since when, from the database."""
+    j = journey(online=False)
+    result = j.sync_now()
+    assert result.problem == "network"
+    before = j.window.connection_label.text()
+    assert "Xero unreachable since " in before, before
+    j.quit()
+    again = journey(online=False, restart=True)
+    status = again.window.connection_label.text()
+    assert status == before, status  # the same moment: the outage began before the restart
+    assert again.window.last_sync_label.text().startswith("Last successful sync: ")
+
+
+def test_a_run_that_reaches_xero_clears_unreachable(journey: Any) -> None:
+    j = journey(online=False)
+    assert j.sync_now().problem == "network"
+    j.quit()
+    again = journey(online=True, restart=True)
+    assert "Xero unreachable since " in again.window.connection_label.text()
+    result = again.sync_now()
+    assert result.problem is None
+    assert "unreachable" not in again.window.connection_label.text()
+    assert again.window.last_sync_label.text().startswith("Last sync: ")

@@ -3,6 +3,11 @@
 PySide6-Essentials has no QtCharts, and two stacked bars per run do not need it.
 Colours: the palette's text colour for axes and labels, the status accents for
 the bars (they read on light and dark palettes alike).
+
+The scale fits the usual runs, not the biggest: a first sync of thousands would
+otherwise flatten every later run of a dozen into an invisible sliver. A run far
+above the others (an outlier) is drawn to the top, cut by a break mark, with its
+real figure written over it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,30 @@ class ChartPoint:
     synced: int
     failed: int
 
+    @property
+    def total(self) -> int:
+        return self.synced + self.failed
+
+
+#: a run more than this many times the median run is an outlier: it does not set the scale
+OUTLIER_FACTOR = 4
+
+
+def fitted_top(totals: Sequence[int]) -> tuple[int, set[int]]:
+    """The scale's top and the indexes of the outliers drawn cut above it.
+
+    The median of the runs that did something is the usual size; a run over OUTLIER_FACTOR
+    times that is an outlier. With fewer than three such runs there is no usual size yet.
+    """
+    busy = sorted(t for t in totals if t > 0)
+    if len(busy) < 3:
+        return max(1, max(totals, default=0)), set()
+    median = busy[len(busy) // 2] if len(busy) % 2 else (busy[len(busy) // 2 - 1] + busy[len(busy) // 2]) / 2
+    limit = OUTLIER_FACTOR * median
+    outliers = {i for i, t in enumerate(totals) if t > limit}
+    top = max((t for t in totals if t <= limit), default=1)
+    return max(1, top), outliers
+
 
 class RunsChart(QtWidgets.QWidget):
     """Bars of synced (green) with failed (red) stacked on top, oldest left."""
@@ -27,6 +56,8 @@ class RunsChart(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._points: list[ChartPoint] = []
+        self._top = 1
+        self._outliers: set[int] = set()
         self.setMinimumHeight(120)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         self.setMouseTracking(True)
@@ -34,7 +65,22 @@ class RunsChart(QtWidgets.QWidget):
 
     def set_points(self, points: Sequence[ChartPoint]) -> None:
         self._points = list(points)
+        self._top, self._outliers = fitted_top([p.total for p in self._points])
+        outliers = [self._points[i] for i in sorted(self._outliers)]
+        self.setToolTip("")
+        self.setAccessibleDescription(
+            "Scale fitted to the usual runs; drawn cut: " + ", ".join(
+                f"{p.label} ({p.total:,})" for p in outliers) if outliers else "")
         self.update()
+
+    @property
+    def outliers(self) -> list[ChartPoint]:
+        """The runs drawn cut above the scale (their real figure is written over them)."""
+        return [self._points[i] for i in sorted(self._outliers)]
+
+    def bar_heights(self) -> list[float]:
+        """Each run's bar height in pixels, oldest first (what a person sees of it)."""
+        return [rect.height() for rect, _p in self._bar_rects()]
 
     @property
     def points(self) -> list[ChartPoint]:
@@ -53,13 +99,14 @@ class RunsChart(QtWidgets.QWidget):
         if not self._points:
             return []
         plot = self._plot_rect()
-        top = max(1, max(p.synced + p.failed for p in self._points))
+        top = self._top
+        room = plot.height() - self.fontMetrics().height() if self._outliers else plot.height()  # the figure's line
         # Room for at least a dozen bars: three runs should not become three slabs.
         slot = plot.width() / max(len(self._points), 12)
         width = min(36.0, max(2.0, slot * 0.7))
         out = []
         for i, p in enumerate(self._points):
-            h = plot.height() * (p.synced + p.failed) / top
+            h = room if i in self._outliers else room * min(p.total, top) / top
             x = plot.left() + i * slot + (slot - width) / 2
             out.append((QtCore.QRectF(x, plot.bottom() - h, width, h), p))
         return out
@@ -78,7 +125,7 @@ class RunsChart(QtWidgets.QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No runs yet")
             painter.end()
             return
-        top = max(1, max(p.synced + p.failed for p in self._points))
+        top = self._top
         painter.setPen(text)
         fm = self.fontMetrics()
         painter.drawText(QtCore.QRectF(0, plot.top() - 2, plot.left() - 6, fm.height()),
@@ -88,7 +135,8 @@ class RunsChart(QtWidgets.QWidget):
         green = QtGui.QColor(OUTCOME_COLOURS["succeeded"])
         red = QtGui.QColor(OUTCOME_COLOURS["failed"])
         painter.setPen(Qt.PenStyle.NoPen)
-        for rect, p in self._bar_rects():
+        rects = self._bar_rects()
+        for rect, p in rects:
             total = p.synced + p.failed
             if total == 0:
                 continue
@@ -98,6 +146,8 @@ class RunsChart(QtWidgets.QWidget):
             if p.failed:
                 painter.setBrush(red)
                 painter.drawRect(QtCore.QRectF(rect.left(), rect.top(), rect.width(), max(1.0, failed_h)))
+        self._mark_outliers(painter, [rects[i] for i in sorted(self._outliers)], text)
+        painter.setPen(Qt.PenStyle.NoPen)
         # legend under the axis
         y = plot.bottom() + 4
         x = plot.left()
@@ -112,6 +162,23 @@ class RunsChart(QtWidgets.QWidget):
         caption = f"last {len(self._points)} runs"
         painter.drawText(QtCore.QRectF(plot.left(), y, plot.width(), fm.height()), Qt.AlignmentFlag.AlignRight, caption)
         painter.end()
+
+    def _mark_outliers(self, painter: QtGui.QPainter, rects: list[tuple[QtCore.QRectF, ChartPoint]],
+                       text: QtGui.QColor) -> None:
+        """A break across each outlier's bar (it is cut) and its real figure above it."""
+        fm = self.fontMetrics()
+        gap = self.palette().color(QtGui.QPalette.ColorRole.Window)
+        for rect, p in rects:
+            y = rect.top() + rect.height() * 0.3
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(gap)
+            painter.drawPolygon(QtGui.QPolygonF([
+                QtCore.QPointF(rect.left() - 2, y + 3), QtCore.QPointF(rect.right() + 2, y - 3),
+                QtCore.QPointF(rect.right() + 2, y + 3), QtCore.QPointF(rect.left() - 2, y + 9)]))
+            painter.setPen(text)
+            label = f"{p.total:,}"
+            w = fm.horizontalAdvance(label)
+            painter.drawText(QtCore.QPointF(max(0.0, rect.center().x() - w / 2), rect.top() - 3), label)
 
     def event(self, e: QtCore.QEvent) -> bool:
         if e.type() == QtCore.QEvent.Type.ToolTip:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ...activity import plural
 from ...store.models import SyncRun
 from ...sync.progress import Progress
 from ...sync.run_lock import SyncBusy, who_is_syncing
@@ -22,6 +23,7 @@ from ..qt import Qt, QtGui, QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from ..services import AppServices
 from .chart import ChartPoint, RunsChart
+from .exceptions_rows import open_count
 
 PHASES = {
     "settings": "Refreshing Xero settings",
@@ -46,8 +48,9 @@ def phase_label(phase: str) -> str:
 class StatCard(QtWidgets.QFrame):
     """One figure of the last run: 'Invoices / 147 / pushed'."""
 
-    def __init__(self, title: str, unit: str, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, title: str, unit: str, parent: QtWidgets.QWidget | None = None, *, one: str = "") -> None:
         super().__init__(parent)
+        self._many, self._one = title, one or title  # "1 Payment pulled", "2 Payments pulled"
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setObjectName(f"card_{title.lower()}")
         layout = QtWidgets.QVBoxLayout(self)
@@ -66,6 +69,7 @@ class StatCard(QtWidgets.QFrame):
 
     def set_value(self, n: int | None, unit: str | None = None, accent: str | None = None) -> None:
         self.value.setText("–" if n is None else f"{n:,}")
+        self.title.setText(self._one if n == 1 else self._many)
         if unit is not None:
             self.unit.setText(unit)
         self.value.setStyleSheet(f"color: {accent};" if accent else "")
@@ -112,7 +116,8 @@ class DashboardView(QtWidgets.QWidget):
         #: "another sync is running" was said when this was the last finished run (None: not said)
         self._told_busy_after: tuple[int | None] | None = None
         self._build()
-        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed, ("runs", "connection", "settings"))
+        self._coalescer = RefreshCoalescer(self, self.refresh, services.changed,
+                                           ("runs", "connection", "settings", "exceptions"))
         sync = services.sync
         if sync is not None:
             sync.progress.connect(self._on_progress)
@@ -147,11 +152,13 @@ class DashboardView(QtWidgets.QWidget):
 
         cards = QtWidgets.QHBoxLayout()
         cards.setSpacing(10)
-        self.card_contacts = StatCard("Contacts", "synced")
-        self.card_invoices = StatCard("Invoices", "pushed")
-        self.card_payments = StatCard("Payments", "pulled")
+        self.card_contacts = StatCard("Contacts", "synced", one="Contact")
+        self.card_invoices = StatCard("Invoices", "pushed", one="Invoice")
+        self.card_payments = StatCard("Payments", "pulled", one="Payment")
         self.card_failed = StatCard("Failed", "retried")
-        for c in (self.card_contacts, self.card_invoices, self.card_payments, self.card_failed):
+        self.card_exceptions = StatCard("Exceptions", "open", one="Exception")
+        self.card_exceptions.setToolTip("Conflicts and held changes waiting for a decision (Exceptions, Ctrl+3)")
+        for c in (self.card_contacts, self.card_invoices, self.card_payments, self.card_failed, self.card_exceptions):
             cards.addWidget(c)
         outer.addLayout(cards)
 
@@ -220,9 +227,14 @@ class DashboardView(QtWidgets.QWidget):
     def refresh(self) -> None:
         with self.services.session() as s:
             runs = [run_row(r) for r in s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(30))]
+            tenant_id, _ = self.services.tenant()
+            open_exceptions = open_count(s, tenant_id)
         finished = [r for r in runs if r.outcome != "running"]
         self.last_run = finished[0] if finished else (runs[0] if runs else None)
-        self._show_last(self.last_run)
+        live = runs[0] if runs and runs[0].outcome == "running" and self._syncing() else None
+        self._show_last(live or self.last_run, live=live is not None)  # the running sync, as it goes
+        self.card_exceptions.set_value(open_exceptions, "open · need a decision" if open_exceptions else "open",
+                                       OUTCOME_COLOURS["needs_review"] if open_exceptions else None)
         self.recent.clear()
         for r in runs[:8]:
             item = QtWidgets.QTreeWidgetItem([
@@ -241,23 +253,29 @@ class DashboardView(QtWidgets.QWidget):
                                for r in reversed(runs)])
         self._update_connection_hint(any(r.outcome == "running" for r in runs))
 
-    def _show_last(self, r: RunRow | None) -> None:
+    def _syncing(self) -> bool:
+        return self.services.sync is not None and self.services.sync.running
+
+    def _show_last(self, r: RunRow | None, live: bool = False) -> None:
+        self.heading.setText("Sync log — this run" if live else "Sync log — last run")
         if r is None:
             self.when.setText("no sync yet")
             self.outcome.setText("")
             for card in (self.card_contacts, self.card_invoices, self.card_payments, self.card_failed):
                 card.set_value(None)
             return
-        self.when.setText(f"{relative_time(r.started_at)} · {local_time(r.started_at, seconds=False)}")
+        self.when.setText(f"started {local_time(r.started_at, seconds=False)}" if live else
+                          f"{relative_time(r.started_at)} · {local_time(r.started_at, seconds=False)}")
         self.outcome.setText(OUTCOME_LABELS.get(r.outcome, r.outcome))
         colour = OUTCOME_COLOURS.get(r.outcome)
         self.outcome.setStyleSheet(f"color: {colour}; font-weight: bold;" if colour else "")
         self.card_contacts.set_value(r.contacts_synced)
         # The big figure is invoices alone, so it matches the run's summary line ("589 invoices").
         self.card_invoices.set_value(r.invoices_pushed,
-                                     f"pushed · {r.credit_notes_pushed:,} credit notes" if r.credit_notes_pushed
+                                     f"pushed · {plural(r.credit_notes_pushed, 'credit note')}" if r.credit_notes_pushed
                                      else "pushed")
-        self.card_invoices.setToolTip(f"{r.invoices_pushed:,} invoices and {r.credit_notes_pushed:,} credit notes")
+        self.card_invoices.setToolTip(f"{plural(r.invoices_pushed, 'invoice')} and "
+                                      f"{plural(r.credit_notes_pushed, 'credit note')}")
         # The product page says "Payments 132 pulled"; this app also pushes the ledger's own payments.
         self.card_payments.set_value(r.payments_pulled + r.payments_pushed,
                                      f"{r.payments_pushed:,} pushed · {r.payments_pulled:,} pulled"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...store.models import ReconException, SyncItem, SyncRun
@@ -169,3 +169,14 @@ def describe_object(entity: str, obj: dict[str, Any]) -> tuple[str, str, str]:
 def link_collection(entity: str) -> str:
     """Which Xero list a link search queries for an exception on this entity."""
     return "Contacts" if entity == "contact" else "Invoices"
+
+
+def open_count(session: Session, tenant_id: str | None) -> int:
+    """How many rows the Exceptions view lists as open: open exceptions and held changes.
+
+    For the dashboard's tile and the sidebar's badge, so the number a person sees there is
+    the number of open rows they find when they click through."""
+    q = select(func.count()).select_from(ReconException).where(ReconException.status == "open")
+    if tenant_id:
+        q = q.where((ReconException.tenant_id == tenant_id) | ReconException.tenant_id.is_(None))
+    return int(session.scalar(q) or 0) + len(held_changes(session, tenant_id))
