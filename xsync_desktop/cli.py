@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="compare the ledger with Xero, field by field (exit 3 if they differ)")
     verify.add_argument("--month", help="only the records of this month (YYYY-MM); default every month")
 
+    config = sub.add_parser("config", help="show or change the sync settings (for scripted installs)")
+    config.add_argument("--show", action="store_true", help="print every setting, its value and what it changes")
+    config.add_argument("--set", action="extend", nargs="+", metavar="KEY=VALUE",
+                        help="e.g. invoice_status=DRAFT line_amount_types=Inclusive sync_start_date=2026-01-01 "
+                        "schedule_minutes=60; every value is checked first, and nothing is written if one is refused")
+
     sub.add_parser("set-database-password",
                    help="store the shared database's password in your own keyring (read without echo)")
 
@@ -69,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .machine_config import MachineConfigError
 
     try:
-        if args.command in ("import", "sync", "verify"):
+        if args.command in ("import", "sync", "verify", "config"):
             handler = _open_activity_log(args)
             try:
                 return _dispatch(args)
@@ -114,6 +120,10 @@ def _dispatch(args: Any) -> int:
         from .composition.headless import run_verify_command
 
         return run_verify_command(args)
+    if args.command == "config":
+        from .sync.config_cli import run_config
+
+        return run_config(args)
     if args.command == "set-database-password":
         from .desk_setup import run_set_database_password
 

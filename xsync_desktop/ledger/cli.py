@@ -31,7 +31,7 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(profile.database_url, profile.backups_dir)
 
 
-def _db_problem(args: argparse.Namespace, exc: OperationalError, what: str, doing: str = "importing") -> str:
+def db_problem(args: argparse.Namespace, exc: OperationalError, what: str, doing: str = "importing") -> str:
     """A full disk said as such (naming the folder); anything else with SQLite's own words."""
     folder = resolve_profile(args.profile, demo=getattr(args, "demo", False)).root
     if is_disk_full(exc, folder):
@@ -39,14 +39,14 @@ def _db_problem(args: argparse.Namespace, exc: OperationalError, what: str, doin
     return f"{what}: {exc.orig}"
 
 
-def _open_or_say(args: argparse.Namespace, command: str, doing: str) -> Store | ExitCode:
+def open_or_say(args: argparse.Namespace, command: str, doing: str) -> Store | ExitCode:
     """The profile's store, or the exit code after saying (on stderr) why it cannot be used."""
     try:
         return _open(args)
     except (DatabaseDamaged, DiskFull) as exc:
         print(f"{command}: {exc.user_message}", file=sys.stderr)
     except OperationalError as exc:
-        print(f"{command}: {_db_problem(args, exc, 'the database could not be opened', doing)}", file=sys.stderr)
+        print(f"{command}: {db_problem(args, exc, 'the database could not be opened', doing)}", file=sys.stderr)
     return ExitCode.ENVIRONMENT
 
 
@@ -56,7 +56,7 @@ def run_import(args: argparse.Namespace) -> int:
     if missing:
         print(f"import: no such file: {', '.join(missing)}", file=sys.stderr)
         return ExitCode.USAGE
-    store = _open_or_say(args, "import", "importing")
+    store = open_or_say(args, "import", "importing")
     if isinstance(store, ExitCode):
         return store
     try:
@@ -65,7 +65,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"import: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except OperationalError as exc:
-        print(f"import: {_db_problem(args, exc, 'the database refused the import, nothing was written')}",
+        print(f"import: {db_problem(args, exc, 'the database refused the import, nothing was written')}",
               file=sys.stderr)
         return ExitCode.ENVIRONMENT
     finally:
@@ -79,7 +79,7 @@ def run_demo_data(args: argparse.Namespace) -> int:
     if invoices < 1:
         print("demo-data: --invoices must be at least 1", file=sys.stderr)
         return ExitCode.USAGE
-    store = _open_or_say(args, "demo-data", "making the demo ledger")
+    store = open_or_say(args, "demo-data", "making the demo ledger")
     if isinstance(store, ExitCode):
         return store
     try:
