@@ -345,7 +345,7 @@ def test_credit_the_bookkeeper_applies_or_removes_in_xero_reaches_the_ledger(wor
     assert world.exceptions() == []
 
 
-def test_ledger_allocation_removed_in_xero_or_edited_in_the_ledger_is_raised(world: World) -> None:  # noqa: F811
+def test_ledger_allocation_removed_in_xero_is_raised_and_a_ledger_edit_is_sent(world: World) -> None:  # noqa: F811
     from xsync_desktop.store.models import CreditAllocation
     from xsync_desktop.store.types import utcnow
 
@@ -358,17 +358,36 @@ def test_ledger_allocation_removed_in_xero_or_edited_in_the_ledger_is_raised(wor
     world.sync()
     with session_scope(world.store.sessions) as s:
         alloc = s.scalars(select(CreditAllocation).where(CreditAllocation.external_id == "AL-1")).one()
-    # The ledger edits the allocation that is already in Xero: raised, not silently kept apart.
-    with session_scope(world.store.sessions) as s:
-        row = s.get(CreditAllocation, alloc.id)
-        row.amount, row.changed_at = Decimal("15.00"), utcnow()
+    first_xero_id = world.xero_id("allocation", alloc.id)
+
+    def edit(amount: str) -> None:
+        with session_scope(world.store.sessions) as s:
+            row = s.get(CreditAllocation, alloc.id)
+            row.amount, row.changed_at = Decimal(amount), utcnow()
+            s.get(Invoice, inv.id).amount_credited = Decimal(amount)
+
+    # The ledger edits the allocation that is already in Xero: Xero cannot edit one, so the app
+    # removes Xero's and applies the ledger's (tests/sync/test_credit_drift.py has it through imports).
+    edit("15.00")
     world.sync()
-    assert [(e.kind, e.local_id) for e in world.exceptions()] == [("allocation_changed", alloc.id)]
-    # The bookkeeper removes the ledger's allocation in Xero: raised too.
+    assert world.exceptions() == []
+    assert world.xero_id("allocation", alloc.id) != first_xero_id
+    assert world.engine.verify(None).extra["compare"].differences == 0
+    # The bookkeeper removes the ledger's allocation in Xero: raised.
     xa = world.xero_id("allocation", alloc.id)
     world.admin.remove_allocation(world.tenant, world.xero_id("credit_note", cn_id), xa)
     world.sync()
-    assert {e.kind for e in world.exceptions()} == {"allocation_changed", "allocation_removed"}
+    assert [(e.kind, e.local_id) for e in world.exceptions()] == [("allocation_removed", alloc.id)]
+    # The ledger edits it again meanwhile: still the person's decision, never silently re-applied.
+    edit("12.00")
+    world.sync()
+    assert [(e.kind, e.local_id) for e in world.exceptions()] == [("allocation_removed", alloc.id)]
+    client = world.rig.new_client()
+    try:
+        (xcn,) = client.get(f"/CreditNotes/{world.xero_id('credit_note', cn_id)}")["CreditNotes"]
+    finally:
+        client.close()
+    assert [a for a in xcn.get("Allocations") or [] if not a.get("IsDeleted")] == []
 
 
 def test_credit_note_changed_on_both_sides_is_held_and_raised(world: World) -> None:  # noqa: F811

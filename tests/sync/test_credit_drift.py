@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.sync.test_pull import TODAY, World, world  # noqa: F401 - fixture
 from xsync_desktop.ledger.importer import import_files
 from xsync_desktop.store.database import session_scope
-from xsync_desktop.store.models import CreditNote
+from xsync_desktop.store.models import CreditAllocation, CreditNote, Invoice
 from xsync_desktop.sync.exceptions import resolve_exception
 
 
@@ -112,3 +112,78 @@ def test_keep_ledger_after_a_credit_note_dismissal_is_not_needed_to_edit_again(
     assert world.engine.verify(None).extra["compare"].differences == 0
 
 
+
+
+# -- case 6: an allocation edited or deleted in the ledger after it was applied in Xero --------------
+def _xero_allocations(w: World, number: str) -> list[tuple[str, Decimal]]:
+    """The credit note's live allocations as Xero's API shows them: (invoice number, amount)."""
+    xid = w.xero_id("credit_note", _credit_note_id(w, number))
+    client = w.rig.new_client()
+    try:
+        (xcn,) = client.get(f"/CreditNotes/{xid}")["CreditNotes"]
+    finally:
+        client.close()
+    return sorted((str((a.get("Invoice") or {}).get("InvoiceNumber")), Decimal(str(a["Amount"])))
+                  for a in xcn.get("Allocations") or [] if not a.get("IsDeleted"))
+
+
+def _xero_amount_credited(w: World, number: str) -> Decimal:
+    client = w.rig.new_client()
+    try:
+        (xinv,) = client.get(f"/Invoices/{w.xero_id('invoice', w.invoice(number).id)}")["Invoices"]
+    finally:
+        client.close()
+    return Decimal(str(xinv["AmountCredited"]))
+
+
+def _applied(w: World, folder: Path) -> None:
+    """CN-A1 (30.00) with 20.00 of it applied to INV-0001, imported and synced."""
+    _import(w, folder, {**_credit_note_files("CN-A1", "30.00", "Goodwill"),
+                        **_allocation_file("AL-1", "CN-A1", "I1", "20.00")})
+    w.sync()
+    assert _xero_allocations(w, "CN-A1") == [("INV-0001", Decimal("20.00"))]
+
+
+def test_allocation_amount_changed_in_the_ledger_is_sent_to_xero(world: World, tmp_path: Path) -> None:  # noqa: F811
+    """Xero cannot edit an allocation: the app removes the old one and applies the ledger's."""
+    _applied(world, tmp_path / "1")
+    _import(world, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "15.00"))
+    result = world.sync()
+    assert result.outcome == "succeeded", result.message
+    assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("15.00"))]
+    assert _xero_amount_credited(world, "INV-0001") == Decimal("15.00")
+    assert world.invoice("INV-0001").amount_credited == Decimal("15.00")
+    assert world.exceptions() == []
+    world.sync()  # nothing left to send: the new allocation is linked
+    assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("15.00"))]
+    assert world.engine.verify(None).extra["compare"].differences == 0
+
+
+def test_allocation_deleted_in_the_ledger_is_removed_from_xero(world: World, tmp_path: Path) -> None:  # noqa: F811
+    """The billing system deletes an allocation (an import never deletes: the billing system
+    writes the ledger's tables itself, as DESIGN.md says)."""
+    _applied(world, tmp_path / "1")
+    with session_scope(world.store.sessions) as s:
+        s.delete(s.scalars(select(CreditAllocation).where(CreditAllocation.external_id == "AL-1")).one())
+        s.get(Invoice, world.invoice("INV-0001").id).amount_credited = Decimal("0.00")
+    result = world.sync()
+    assert result.outcome == "succeeded", result.message
+    assert _xero_allocations(world, "CN-A1") == []
+    assert _xero_amount_credited(world, "INV-0001") == Decimal("0.00")
+    assert world.exceptions() == []
+    assert world.engine.verify(None).extra["compare"].differences == 0
+
+
+def test_allocation_change_whose_removal_answer_was_lost_is_applied_once(world: World, tmp_path: Path) -> None:  # noqa: F811
+    """The connection drops after Xero removed the old allocation: the next attempt finds it gone
+    (the app's own removal, recorded before it was sent) and applies the ledger's version once."""
+    _applied(world, tmp_path / "1")
+    _import(world, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "12.50"))
+    world.admin.faults("drop_after_commit", method="DELETE", path="/api.xro/2.0/CreditNotes/", count=1)
+    world.engine.run("manual")  # however this run ends (the client retries a dropped connection) ...
+    world.sync()  # ... the next one leaves both sides agreeing
+    with world.rig.srv.faults._lock:
+        assert not world.rig.srv.faults._faults  # the dropped connection did happen
+    assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("12.50"))]
+    assert world.exceptions() == []
+    assert world.engine.verify(None).extra["compare"].differences == 0

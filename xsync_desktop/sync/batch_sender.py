@@ -38,7 +38,7 @@ BATCH_SIZE = 50
 # without it Xero rounds them to 2 and then refuses the line total (Xero's "Rounding in Xero" guide).
 LINE_ITEM_COLLECTIONS = ("Invoices", "CreditNotes")
 LINE_ITEM_PARAMS = {"unitdp": "4"}
-PUSH_ACTIONS = ("create", "update", "void", "allocate", "delete", "match", "settle")
+PUSH_ACTIONS = ("create", "update", "void", "allocate", "withdraw", "delete", "match", "settle")
 # Consecutive batches that got no answer before the run gives up.
 MAX_UNANSWERED_BATCHES = 2
 

@@ -162,6 +162,12 @@ class LinkBook:
     def claimed_xero_ids(self, entity: str) -> ClaimedIds:
         return ClaimedIds(self.session, self.tenant_id, entity)
 
+    def drop(self, lk: Link) -> None:
+        """The ledger record is gone and so is its Xero object: the link goes too (deleted, and
+        forgotten here, so a new record that reuses the id starts unlinked)."""
+        self._links.pop((lk.entity, lk.local_id), None)
+        self.session.delete(lk)
+
     def ensure(self, entity: str, local_id: int) -> Link:
         lk = self.get(entity, local_id)
         if lk is None:

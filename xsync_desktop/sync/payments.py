@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditAllocation, CreditNote, Invoice, Payment
+from .allocation_withdrawals import Withdrawals
 from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
 from .documents import Scope, lock_message
@@ -22,7 +23,6 @@ from .hashing import canonical_hash
 from .links import LinkBook, snapshot_value
 from .mapping_check import MappingBook
 from .payloads import allocation_content, allocation_element, payment_element, payment_reference
-from .reconcile.credits import allocation_changed
 from .streaming import by_ids, iter_pages, slices
 
 
@@ -48,6 +48,8 @@ class AllocationPhase:
             .order_by(CreditAllocation.id)))
         links.prefetch("allocation", [a.id for a in allocs], ("credit_note", [a.credit_note_id for a in allocs]),
                        ("invoice", [a.invoice_id for a in allocs]))
+        withdrawals = Withdrawals(ctx, links, self.items)
+        withdrawals.deleted(self.scope.only)
         for a in allocs:
             cn: CreditNote = a.credit_note
             inv: Invoice = a.invoice
@@ -61,11 +63,11 @@ class AllocationPhase:
             lk = links.get("allocation", a.id)
             label = f"Credit {cn.number} applied to invoice {inv.number}"
             built_hash = canonical_hash(allocation_content(a))
-            if lk is not None and lk.xero_id and lk.state == "linked" and lk.pushed_hash \
-                    and lk.pushed_hash != built_hash:
-                allocation_changed(ctx, a, lk, label)  # Xero cannot edit an allocation: a person decides
-                continue
-            if lk is not None and (lk.xero_id or lk.state == "sending"):
+            # Xero cannot edit an allocation: a ledger edit has Xero's copy removed, then the
+            # ledger's version applied anew (below), once it is known the new one can be sent.
+            edited = bool(lk is not None and lk.xero_id and lk.state == "linked" and lk.pushed_hash
+                          and lk.pushed_hash != built_hash)
+            if lk is not None and (lk.xero_id or lk.state == "sending") and not edited:
                 continue
             if lk is not None and lk.state == "skipped" and lk.pending_hash == built_hash:
                 continue
@@ -81,6 +83,8 @@ class AllocationPhase:
                 self.items.fail_now("allocation", a.id, "allocate", label,
                                     f"The {missing} is not in Xero yet, so the credit was not applied. "
                                     "Fix that item first, then retry.")
+                continue
+            if edited and (lk is None or not withdrawals.changed(a.id, cn_x, lk, label)):
                 continue
             built = allocation_element(a, inv_x)
             pending[cn_x].append(Work("allocation", a.id, "allocate", label, built.element, built.content_hash,

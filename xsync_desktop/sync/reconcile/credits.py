@@ -195,15 +195,4 @@ def dismissed_credit_note_overrides(session: Session, tenant_id: str, cn: Credit
     return overrides, held
 
 
-def allocation_changed(ctx: RunContext, alloc: CreditAllocation, link: Link, label: str) -> bool:
-    """A ledger edit of an allocation already in Xero (Xero cannot edit one): raised, never lost."""
-    conflict = Conflict(
-        "allocation_changed", "allocation", alloc.id, link.xero_id, label, "amount",
-        f"{format(alloc.amount, 'f')} on {alloc.date.isoformat()}", link.xero_id,
-        "This credit allocation changed in the ledger after it was applied in Xero, and Xero cannot change one. "
-        "Remove the allocation in Xero (the credit note's allocations), then choose Keep ledger's to apply the "
-        "ledger's version.")
-    return conflict_item(ctx, conflict, "allocate")
-
-
-__all__ = ["allocation_changed", "dismissed_credit_note_overrides", "find_link", "reconcile_credit_note"]
+__all__ = ["dismissed_credit_note_overrides", "find_link", "reconcile_credit_note"]

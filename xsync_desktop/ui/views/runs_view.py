@@ -20,7 +20,8 @@ from ..services import AppServices
 
 #: what an item did, in the words of the person reading the run
 ACTION_WORDS = {"create": "sent to Xero as new", "update": "changes sent to Xero", "void": "voided in Xero",
-                "allocate": "credit allocated in Xero", "pull": "read from Xero",
+                "allocate": "credit allocated in Xero",
+                "withdraw": "credit allocation removed from Xero", "pull": "read from Xero",
                 "reconcile": "compared with Xero", "settle": "checked in Xero after an unanswered send"}
 
 CSV_HEADER = ("item_id", "run_id", "started_utc", "finished_utc", "entity", "local_id", "record", "action",
