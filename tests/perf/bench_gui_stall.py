@@ -4,8 +4,10 @@
         [--invoices 10000] [--items 1000000] [--sandbox process|thread] [--diagnose]
 
 1. cold start: imports + store + main window shown and painted;
-2. the longest main-thread stall while a sync of N invoices runs (a 5 ms QTimer
-   probe records the longest gap between its ticks; the target is under 50 ms).
+2. the longest main-thread stall while a sync of N invoices runs and `--after` seconds
+   after it ends (a 5 ms QTimer probe records the longest gap between its ticks; the
+   target is under 50 ms). Run directly, the demo's Xero client paces at Xero's real 60
+   calls a minute (run_all's gui section speeds it up 60x);
    By default the sandbox runs in its own process (composition/sandbox_process.py, rate
    limits off), as real Xero is remote; `--sandbox thread` puts it in this
    process (it then competes with the GUI for the GIL, which a customer never sees);
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", choices=("process", "thread"), default="process")
     parser.add_argument("--diagnose", action="store_true")
     parser.add_argument("--no-gc-tuning", action="store_true", help="skip what run_gui does to the collector")
+    parser.add_argument("--after", type=float, default=2.0,
+                        help="seconds the probe keeps watching after the sync ends (issue 16: 120)")
     args = parser.parse_args(argv)
 
     from tests.ui.runs_data import add_run
@@ -230,12 +234,13 @@ def main(argv: list[str] | None = None) -> int:
             window.sync.sync_now()
             wait(app, lambda: bool(done))
             took = time.perf_counter() - t
-            settle = time.perf_counter() + 2.0  # what follows the end (refreshes, the catch-up collection)
+            settle = time.perf_counter() + args.after  # what follows the end (refreshes, collections)
             wait(app, lambda: time.perf_counter() > settle)
             probe.stop()
             r = done[0]
             print(f"sync of {args.invoices:,} invoices: {took:.1f} s, outcome "
-                  f"{getattr(r, 'outcome', r)}; GUI stall during sync: {probe.summary()}")
+                  f"{getattr(r, 'outcome', r)}; GUI stall during sync: {probe.summary()} "
+                  f"(watched until {args.after:g} s after its end)")
             if diag is not None:
                 diag.remove()
                 diag.report(took)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import selectinload
 
-from ..store.models import CreditNote, Customer, Invoice
+from ..store.models import CreditNote, Customer, Invoice, Link
 from ..store.settings import get_setting
 from .adopt import (
     ADOPTED,
@@ -119,12 +120,26 @@ def documents_by_id(ctx: RunContext, kind: Kind, ids: list[int]) -> list[Any]:
     return by_ids(ctx.session, _model(kind), ids, _with_lines(kind))
 
 
+def _not_in_xero(ctx: RunContext, kind: Kind) -> Any:
+    """SQL: the document has no link to a Xero object and none on its way ("sending")."""
+    model = _model(kind)
+    return ~exists().where(Link.tenant_id == ctx.tenant_id, Link.entity == kind.entity, Link.local_id == model.id,
+                           or_(and_(Link.xero_id.is_not(None), Link.xero_id != ""), Link.state == "sending"))
+
+
 def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]:
-    """Customers whose documents this run will create: they must have a contact first."""
+    """Customers whose documents this run will create: they must have a contact first.
+
+    Only authorised documents not yet in Xero are read (the database leaves the others out),
+    without their lines (a skipped one's are read to hash it): with nothing new to send this
+    reads nothing, instead of every document of the ledger before the first Xero call.
+    """
     lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
     out: set[int] = set()
     for kind in (INVOICE, CREDIT_NOTE):
-        for doc in iter_documents(ctx, kind, links):
+        model = _model(kind)
+        for doc in iter_pages(ctx.session, model, model.status == "authorised", _not_in_xero(ctx, kind),
+                              on_page=lambda page, k=kind: links.prefetch(k.entity, [d.id for d in page])):
             if doc.status != "authorised" or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)

@@ -125,7 +125,9 @@ class PaymentPhase:
             links.prefetch("payment", [p.id for p in page], ("invoice", [p.invoice_id for p in page]))
 
         # A page of payments at a time, each with its invoice and both links (a few queries a page).
-        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", options=WITH_INVOICE,
+        # Deletions alone (run_deletions) concern reversed payments only: the others are not read.
+        only_reversed = () if send_creates else (Payment.reversed_at.is_not(None),)
+        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", *only_reversed, options=WITH_INVOICE,
                             on_page=prefetch):
             inv: Invoice = p.invoice
             if not scope.wanted("payment", p.id, p.date):
