@@ -16,10 +16,11 @@ Sections (each measured, never asserted; a section that fails is reported, the r
 - frozen  tests/perf/bench_frozen_start.py: the frozen app's exec to its window shown (needs dist/xsync-desktop,
           built by scripts/build_bundle.sh, or $XSYNC_BENCH_BUNDLE), fresh profile then existing profile;
 - gui     tests/perf/bench_gui_stall.py (ui-main's): cold start, the longest GUI-thread stall
-          during a 10,000-invoice sync, opening and filtering a run of 1,000,000 items. It runs in
-          a child whose Xero client paces 60x faster than Xero, and whose sandbox process counts
-          its minute 60x faster too (tests/perf/sandbox_time_scale/sitecustomize.py): the minute
-          limit's waiting is not GUI work, and unscaled it would take 10+ real minutes.
+          during a 10,000-invoice sync and the two minutes after it, opening and filtering a run of
+          1,000,000 items. In a child whose Xero client paces at Xero's real 60 calls a minute (the
+          issue's condition: the sync alone takes 10+ minutes); `--quick` paces it 60x faster, its
+          sandbox process counting its minute 60x faster too (tests/perf/sandbox_time_scale/sitecustomize.py),
+          and watches 2 s after.
 `--quick` shrinks every size about 10x (about a minute). Machine facts go into the JSON too.
 """
 
@@ -42,10 +43,10 @@ sys.path.insert(0, str(ROOT))
 
 FULL = {"invoices": 10_000, "contacts": 3_000, "payments": 8_000, "naive_slice": 200, "memory_invoices": 50_000,
         "memory_small_invoices": 5_000, "import_invoices": 50_000, "gui_invoices": 10_000, "gui_items": 1_000_000,
-        "search_items": 1_000_000, "first_call_invoices": 100_000}
+        "search_items": 1_000_000, "first_call_invoices": 100_000, "gui_time_scale": 1.0, "gui_after_s": 120.0}
 QUICK = {"invoices": 1_000, "contacts": 300, "payments": 800, "naive_slice": 50, "memory_invoices": 5_000,
          "memory_small_invoices": 500, "import_invoices": 5_000, "gui_invoices": 1_000, "gui_items": 100_000,
-         "search_items": 100_000, "first_call_invoices": 10_000}
+         "search_items": 100_000, "first_call_invoices": 10_000, "gui_time_scale": 60.0, "gui_after_s": 2.0}
 SECTIONS = ("sync", "memory", "import", "gui", "search", "first_call", "frozen")
 TIME_SCALE = 60.0
 # sitecustomize that scales the rate-limit clock of the GUI bench's sandbox process (see its docstring)
@@ -90,35 +91,37 @@ GUI_PATTERNS = {
 }
 
 
-def gui_child(scale: float, invoices: int, items: int) -> int:
-    """Run bench_gui_stall with the demo's Xero client pacing `scale` times faster."""
+def gui_child(scale: float, invoices: int, items: int, after: float = 2.0) -> int:
+    """Run bench_gui_stall with the demo's Xero client pacing `scale` times faster (1: Xero's own
+    pace), the stall probe watching `after` seconds past the sync's end."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import xsync_desktop.composition.demo as demo_mod
+    if scale != 1.0:
+        import xsync_desktop.composition.demo as demo_mod
 
-    original = demo_mod.demo_xero_setup
+        original = demo_mod.demo_xero_setup
 
-    def scaled_setup(sandbox: Any) -> Any:
-        setup = original(sandbox)
-        setup.client_options.update(time_scale=scale)
-        return setup
+        def scaled_setup(sandbox: Any) -> Any:
+            setup = original(sandbox)
+            setup.client_options.update(time_scale=scale)
+            return setup
 
-    demo_mod.demo_xero_setup = scaled_setup
+        demo_mod.demo_xero_setup = scaled_setup
     from tests.perf import bench_gui_stall
 
-    return bench_gui_stall.main(["--invoices", str(invoices), "--items", str(items)])
+    return bench_gui_stall.main(["--invoices", str(invoices), "--items", str(items), "--after", str(after)])
 
 
-def bench_gui(invoices: int, items: int) -> dict[str, Any]:
+def bench_gui(invoices: int, items: int, scale: float = TIME_SCALE, after: float = 2.0) -> dict[str, Any]:
     if not (ROOT / "tests" / "perf" / "bench_gui_stall.py").exists():
         return {"error": "tests/perf/bench_gui_stall.py is missing"}
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--gui-child", str(TIME_SCALE),
-                           str(invoices), str(items)], cwd=ROOT, capture_output=True, text=True, timeout=1800,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen",
-                                   PYTHONPATH=os.pathsep.join([str(HOOK), str(ROOT)]),
-                                   XSYNC_BENCH_SANDBOX_TIME_SCALE=str(TIME_SCALE)))
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--gui-child", str(scale),
+                           str(invoices), str(items), str(after)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=3600, env=dict(os.environ, QT_QPA_PLATFORM="offscreen",
+                                                 PYTHONPATH=os.pathsep.join([str(HOOK), str(ROOT)]),
+                                                 XSYNC_BENCH_SANDBOX_TIME_SCALE=str(scale)))
     out = done.stdout
-    row: dict[str, Any] = {"invoices": invoices, "items": items, "client_time_scale": TIME_SCALE,
+    row: dict[str, Any] = {"invoices": invoices, "items": items, "client_time_scale": scale, "after_s": after,
                            "exit": done.returncode, "wall_s": round(time.perf_counter() - t0, 1)}
     for key, pattern in GUI_PATTERNS.items():
         m = re.search(pattern, out)
@@ -209,6 +212,8 @@ def goal_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     search = _get(r, "search", "searches")
     first_needle = next(iter(search.values())) if isinstance(search, dict) and search else None
     gui_search = _get(r, "gui", "text_search_first_rows_ms")
+    scale = sizes.get("gui_time_scale", TIME_SCALE)
+    pace = "at Xero's pace" if scale == 1 else f"paced x{scale:g}"
 
     def fig(value: Any, unit: str = "") -> str:
         return "not measured" if value is None else f"{value}{unit}"
@@ -219,7 +224,7 @@ def goal_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          "<= 1.2x"),
         (f"peak RSS, import of {sizes['import_invoices']:,} invoices", fig(_get(r, "import", "peak_rss_mb"), " MB"),
          "< 250 MB"),
-        (f"GUI stall during a {sizes['gui_invoices']:,}-invoice sync: longest / p99",
+        (f"GUI stall, {sizes['gui_invoices']:,}-invoice sync {pace} + {sizes['gui_after_s']:g} s after: longest / p99",
          f"{fig(stall, ' ms')} / {fig(p99, ' ms')}", "< 50 ms / < 16 ms"),
         (f"text search over a {sizes['search_items']:,}-item run: first rows / count",
          "not measured" if first_needle is None else
@@ -249,7 +254,7 @@ def print_goals(r: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--gui-child"]:
-        return gui_child(float(argv[1]), int(argv[2]), int(argv[3]))
+        return gui_child(float(argv[1]), int(argv[2]), int(argv[3]), float(argv[4]) if len(argv) > 4 else 2.0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about 10x smaller sizes (about a minute)")
     parser.add_argument("--json", help="write every figure to this file")
@@ -277,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     if "import" in only:
         _section("import", lambda: bench_import(sizes["import_invoices"]), results)
     if "gui" in only:
-        _section("gui", lambda: bench_gui(sizes["gui_invoices"], sizes["gui_items"]), results)
+        _section("gui", lambda: bench_gui(sizes["gui_invoices"], sizes["gui_items"], sizes["gui_time_scale"],
+                                          sizes["gui_after_s"]), results)
     if "search" in only:
         from tests.perf.bench_search import bench as bench_search
 
