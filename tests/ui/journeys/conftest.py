@@ -11,7 +11,7 @@ in the profile) and the profile's token copied out of the test keyring.
 `journey` (per test) copies that profile, starts a sandbox on the copied state, starts the
 app on it as ui/app.py builds it, and shows the window. `journey(online=False)` stops the
 sandbox first: Xero is unreachable (connection refused), as on a PC that lost its network.
-Tests then drive the window only as a person does (sidebar, Ctrl+1..7, buttons) and read
+Tests then drive the window only as a person does (sidebar, Ctrl+1..8, buttons) and read
 what is on screen.
 """
 

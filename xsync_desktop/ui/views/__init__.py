@@ -34,7 +34,9 @@ VIEW_SPECS: tuple[ViewSpec, ...] = (
     ViewSpec("mapping", "Mapping", "mapping_view", "MappingView", "Charge types and payment methods to Xero"),
     ViewSpec("checklist", "Checklist", "checklist_view", "ChecklistView", "Month-end checklist and sign-off"),
     ViewSpec("records", "Records", "records_view", "RecordsView", "Ledger records and their sync status"),
-    ViewSpec("connection", "Connection", "connection_view", "ConnectionView", "Connect to Xero, organisation, schedule"),
+    ViewSpec("connection", "Connection", "connection_view", "ConnectionView", "Connect to Xero, choose the organisation"),
+    ViewSpec("settings", "Settings", "settings_view", "SettingsView",
+             "Invoices approved or draft, line amounts and tax, the start date, the schedule"),
 )
 
 

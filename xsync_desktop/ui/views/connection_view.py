@@ -3,7 +3,7 @@
 The login waits for the browser in a worker thread, so the window never
 freezes; the authorize URL is shown for copying (no browser, or the wrong
 one), and Cancel stops the wait. A banner says plainly when Xero needs a
-reconnect. The sync schedule lives here too: it is about when we talk to Xero.
+reconnect. The sync schedule is on the Settings page with the other sync settings.
 """
 
 from __future__ import annotations
@@ -117,20 +117,6 @@ class ConnectionView(QtWidgets.QWidget):
         ol.addWidget(self.reload_orgs_button)
         outer.addWidget(org_box)
 
-        sched_box = QtWidgets.QGroupBox("Scheduled sync (while the app is open)")
-        fl = QtWidgets.QHBoxLayout(sched_box)
-        self.schedule = QtWidgets.QSpinBox()
-        self.schedule.setObjectName("scheduleMinutes")
-        self.schedule.setRange(0, 24 * 60)
-        self.schedule.setSingleStep(15)
-        self.schedule.setSpecialValueText("Off")
-        self.schedule.setSuffix(" min")
-        self.schedule.setToolTip("Sync every this many minutes while the app is open (0 = off)")
-        self.schedule.editingFinished.connect(self._save_schedule)
-        fl.addWidget(QtWidgets.QLabel("Sync every"))
-        fl.addWidget(self.schedule)
-        fl.addStretch(1)
-        outer.addWidget(sched_box)
         outer.addStretch(1)
 
     # -- state ---------------------------------------------------------------------------
@@ -169,9 +155,6 @@ class ConnectionView(QtWidgets.QWidget):
         self.sign_out_button.setEnabled(connected and not busy)
         self.use_org_button.setEnabled(self.orgs.count() > 0 and not busy)
         self.reload_orgs_button.setEnabled(connected and not busy)
-        self.schedule.blockSignals(True)
-        self.schedule.setValue(int(self.services.setting("schedule_minutes") or 0))
-        self.schedule.blockSignals(False)
         if not self._connections:
             self._offer_known_organisations(tenant_id, tenant_name, connected and not busy)
 
@@ -377,12 +360,6 @@ class ConnectionView(QtWidgets.QWidget):
         self.reconnect_needed = False
         self.services.notify("connection")
         self.refresh()
-
-    # -- schedule ----------------------------------------------------------------------------
-    def _save_schedule(self) -> None:
-        value = str(self.schedule.value())
-        if value != (self.services.setting("schedule_minutes") or "0"):
-            self.services.set_settings(schedule_minutes=value)
 
     @property
     def login_in_progress(self) -> bool:
