@@ -4,38 +4,19 @@ Xero; a refused value is named and nothing is written."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
-from xsync_desktop.store.models import AppSetting, Customer, Facility
+from xsync_desktop.store.models import AppSetting
 from xsync_desktop.sync.sync_settings import BY_KEY
 from xsync_desktop.ui.qt import Qt, QtWidgets
 
-from .importing import open_import_with, press_import
+from .importing import one_invoice_export, open_import_with, press_import
 
 NUMBER = "INV-900201"
-
-
-def _new_invoice_export(j: Any, folder: Path) -> list[Path]:
-    """The operator's next export: one new invoice for a customer the ledger has."""
-    with j.services.session() as s:
-        customer = s.scalars(select(Customer.external_id).order_by(Customer.id)).first()
-        facility = s.scalars(select(Facility.external_id).order_by(Facility.id)).first()
-    today = date.today().isoformat()
-    folder.mkdir()
-    (folder / "invoices.csv").write_text(
-        "id,number,customer_id,tenancy_id,facility_id,issue_date,due_date,currency,status,reference,"
-        "subtotal,tax_total,total\n"
-        f"inv_new_1,{NUMBER},{customer},,{facility},{today},{today},NZD,authorised,New unit,"
-        "100.00,15.00,115.00\n", encoding="utf-8")
-    (folder / "invoice_lines.csv").write_text(
-        "invoice_id,line_no,charge_type,description,quantity,unit_amount,tax_amount,line_amount\n"
-        "inv_new_1,1,rent,Storage unit,1,100.00,15.00,100.00\n", encoding="utf-8")
-    return sorted(folder.glob("*.csv"))
 
 
 def _stored(j: Any) -> dict[str, str | None]:
@@ -66,7 +47,7 @@ def test_draft_chosen_on_the_settings_page_is_how_the_next_sync_creates_invoices
     assert "new invoices in xero now DRAFT" in view.message_label.text()
     assert _stored(j)["invoice_status"] == "DRAFT"
 
-    dialog = open_import_with(j, monkeypatch, _new_invoice_export(j, tmp_path / "export"))
+    dialog = open_import_with(j, monkeypatch, one_invoice_export(j, tmp_path / "export", NUMBER, "authorised"))
     assert press_import(j, monkeypatch, dialog).committed
     dialog.close()
     j.sync_now()

@@ -4,36 +4,17 @@ checklist gives when it leaves it out."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from xsync_desktop.store.models import Customer, Facility, Invoice, Link
+from xsync_desktop.store.models import Invoice, Link
 from xsync_desktop.ui.qt import Qt
 
-from .importing import open_import_with, press_import
+from .importing import one_invoice_export, open_import_with, press_import
 
 NUMBER = "INV-900101"
-
-
-def _void_invoice_export(j: Any, folder: Path) -> list[Path]:
-    """The operator's export: a new invoice, created and voided in the billing system the same day."""
-    with j.services.session() as s:  # the ids the billing system already exported
-        customer = s.scalars(select(Customer.external_id).order_by(Customer.id)).first()
-        facility = s.scalars(select(Facility.external_id).order_by(Facility.id)).first()
-    today = date.today().isoformat()
-    folder.mkdir()
-    (folder / "invoices.csv").write_text(
-        "id,number,customer_id,tenancy_id,facility_id,issue_date,due_date,currency,status,reference,"
-        "subtotal,tax_total,total\n"
-        f"inv_void_1,{NUMBER},{customer},,{facility},{today},{today},NZD,void,Raised in error,"
-        "100.00,15.00,115.00\n", encoding="utf-8")
-    (folder / "invoice_lines.csv").write_text(
-        "invoice_id,line_no,charge_type,description,quantity,unit_amount,tax_amount,line_amount\n"
-        "inv_void_1,1,rent,Storage raised in error,1,100.00,15.00,100.00\n", encoding="utf-8")
-    return sorted(folder.glob("*.csv"))
 
 
 def _status_of(view: Any, number: str) -> tuple[str, str]:
@@ -50,7 +31,7 @@ def _status_of(view: Any, number: str) -> tuple[str, str]:
 
 def test_a_void_invoice_never_sent_is_not_needed_in_xero(journey: Any, monkeypatch: Any, tmp_path: Path) -> None:
     j = journey()
-    dialog = open_import_with(j, monkeypatch, _void_invoice_export(j, tmp_path / "export"))
+    dialog = open_import_with(j, monkeypatch, one_invoice_export(j, tmp_path / "export", NUMBER, "void"))
     assert dialog.report.ok, dialog.summary.toPlainText()
     assert press_import(j, monkeypatch, dialog).committed
     dialog.close()
