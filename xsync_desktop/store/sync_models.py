@@ -13,12 +13,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base
+from .states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState, RunOutcome, StateType
 from .types import UTCDateTime, shorten, utcnow
 
 ENTITIES = ("contact", "invoice", "credit_note", "allocation", "payment")
-ITEM_OUTCOMES = ("pending", "succeeded", "failed", "skipped", "needs_review")
-RUN_OUTCOMES = ("running", "succeeded", "failed", "cancelled", "paused")
-EXCEPTION_STATUSES = ("open", "resolved", "dismissed")
 
 
 class Link(Base):
@@ -40,7 +38,7 @@ class Link(Base):
     local_id: Mapped[int] = mapped_column(Integer)
     xero_id: Mapped[str | None] = mapped_column(String(64))
     natural_key: Mapped[str | None] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(16), default="linked")
+    state: Mapped[str] = mapped_column(StateType(LinkState), default=LinkState.LINKED)
     pushed_hash: Mapped[str | None] = mapped_column(String(64))
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_action: Mapped[str | None] = mapped_column(String(16))
@@ -59,7 +57,7 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     trigger: Mapped[str] = mapped_column(String(16))  # manual, scheduled, retry, cli, resolve
-    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    outcome: Mapped[str] = mapped_column(StateType(RunOutcome), default=RunOutcome.RUNNING)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -103,7 +101,7 @@ class SyncItem(Base):
     xero_id: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(255), default="")  # "Invoice INV-0042", for people
     action: Mapped[str] = mapped_column(String(16))  # create, update, void, allocate, pull, reconcile, settle
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    outcome: Mapped[str] = mapped_column(StateType(ItemOutcome), default=ItemOutcome.PENDING)
     message: Mapped[str | None] = mapped_column(Text)
     xero_messages: Mapped[list[str] | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -128,7 +126,7 @@ class ReconException(Base):
     __table_args__ = (Index("ix_recon_exception_status", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(StateType(ExceptionKind, 32))
     entity: Mapped[str] = mapped_column(String(16))
     local_id: Mapped[int | None] = mapped_column(Integer)
     xero_id: Mapped[str | None] = mapped_column(String(64))
@@ -139,7 +137,7 @@ class ReconException(Base):
     # Identifies "the same conflict" so a second run does not open a second exception.
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(StateType(ExceptionStatus), default=ExceptionStatus.OPEN)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_run_id: Mapped[int | None] = mapped_column(Integer)

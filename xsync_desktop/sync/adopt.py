@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..store.models import ReconException
+from ..store.states import ExceptionKind, ExceptionStatus
 from .context import RunContext
 from .links import LinkBook
 from .proof import document_differences
@@ -29,7 +30,6 @@ from .proof import document_differences
 NUMBERS_CHUNK = 40  # InvoiceNumbers per query (a URL Xero accepts)
 OR_CHUNK = 10  # natural keys per `where` (OR) query
 DEAD = ("DELETED",)
-NUMBER_TAKEN = "number_taken"
 ADOPTED = "Already in Xero: adopted (same number, contact, total and lines); not sent again."
 
 
@@ -110,10 +110,10 @@ def number_taken(ctx: RunContext, kind: DocKind, doc: Any, found: dict[str, Any]
     detail = (f"Xero already has {kind.title.lower()} {doc.number}, but it is not the one this app sent ({why}). "
               "Link the ledger record to it if it really is the same document, or renumber the ledger record "
               "so it can be sent under a number of its own.")
-    ctx.open_exception(NUMBER_TAKEN, kind.entity, doc.id, xero_id or None, label, "number", doc.number,
+    ctx.open_exception(ExceptionKind.NUMBER_TAKEN, kind.entity, doc.id, xero_id or None, label, "number", doc.number,
                        f"{found.get(kind.number_field)} ({(found.get('Contact') or {}).get('Name') or 'contact?'}, "
                        f"total {found.get('Total')})",
-                       f"{NUMBER_TAKEN}|{kind.entity}|{doc.id}|{xero_id}", detail)
+                       f"{ExceptionKind.NUMBER_TAKEN}|{kind.entity}|{doc.id}|{xero_id}", detail)
     return (f"The number {doc.number} is already used in Xero by another {kind.title.lower()} ({why}), so "
             f"{label} was not sent. Decide in Exceptions: link it, or renumber it in the ledger.")
 
@@ -121,8 +121,8 @@ def number_taken(ctx: RunContext, kind: DocKind, doc: Any, found: dict[str, Any]
 def held_by_number(ctx: RunContext, entity: str) -> set[int]:
     """Records with an open "number already used" exception: not sent until someone decides."""
     return set(ctx.session.scalars(select(ReconException.local_id).where(
-        ReconException.tenant_id == ctx.tenant_id, ReconException.kind == NUMBER_TAKEN,
-        ReconException.entity == entity, ReconException.status == "open")))
+        ReconException.tenant_id == ctx.tenant_id, ReconException.kind == ExceptionKind.NUMBER_TAKEN,
+        ReconException.entity == entity, ReconException.status == ExceptionStatus.OPEN)))
 
 
 def adopt(links: LinkBook, entity: str, local_id: int, xero_id: str, content_hash: str | None,

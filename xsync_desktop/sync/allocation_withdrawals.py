@@ -22,6 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..store.models import ChangeLog, CreditAllocation, CreditNote, Link
+from ..store.states import ItemOutcome, LinkState
 from ..store.types import utcnow
 from ..xero.errors import NetworkError, NotFound, ValidationFailed, XeroUnavailable
 from .batch_sender import Items
@@ -55,7 +56,7 @@ class Withdrawals:
         """Allocations deleted from the ledger whose Xero copy is still applied (on a retry, only
         the records retried): their links outlived their rows."""
         orphans = list(self.ctx.session.scalars(select(Link).where(
-            Link.tenant_id == self.ctx.tenant_id, Link.entity == "allocation", Link.state == "linked",
+            Link.tenant_id == self.ctx.tenant_id, Link.entity == "allocation", Link.state == LinkState.LINKED,
             Link.xero_id.is_not(None), Link.local_id.notin_(select(CreditAllocation.id))).order_by(Link.id)))
         for lk in orphans:
             if only is not None and ("allocation", lk.local_id) not in only:
@@ -123,4 +124,4 @@ class Withdrawals:
                    for cn in data.get("CreditNotes") or [] for a in cn.get("Allocations") or [])
 
     def _done(self, local_id: int, label: str, xero_id: str, message: str) -> None:
-        self.items.fail_now("allocation", local_id, WITHDRAW, label, message, outcome="succeeded", xero_id=xero_id)
+        self.items.fail_now("allocation", local_id, WITHDRAW, label, message, outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..store.models import Link, SyncItem
+from ..store.states import ItemOutcome
 from ..xero.errors import (
     NetworkError,
     RateLimited,
@@ -116,7 +117,7 @@ class Items:
         self.open_failures: set[tuple[str, int]] = {
             (e, i) for e, i in ctx.session.execute(
                 select(SyncItem.entity, SyncItem.local_id).where(
-                    SyncItem.outcome.in_(("failed", "needs_review")),
+                    SyncItem.outcome.in_((ItemOutcome.FAILED, ItemOutcome.NEEDS_REVIEW)),
                     SyncItem.superseded_by_id.is_(None),
                     SyncItem.action.in_(PUSH_ACTIONS),
                     SyncItem.local_id.is_not(None),
@@ -137,12 +138,12 @@ class Items:
             self.ctx.count("retried")
         key = (item.entity, item.local_id)
         if item.local_id is None or key not in self.open_failures:
-            if outcome in ("failed", "needs_review") and item.local_id is not None:
+            if outcome in (ItemOutcome.FAILED, ItemOutcome.NEEDS_REVIEW) and item.local_id is not None:
                 self.open_failures.add(key)  # a later item of this record in this run supersedes it
             return
         if item.id is None:
             self.ctx.session.flush()
-        if outcome not in ("failed", "needs_review"):
+        if outcome not in (ItemOutcome.FAILED, ItemOutcome.NEEDS_REVIEW):
             self.open_failures.discard(key)
         # An older failure of the same record is now dealt with (retried, or failed again
         # and reported anew): keep only the latest one open in "failed items".
@@ -152,7 +153,7 @@ class Items:
                 SyncItem.entity == item.entity,
                 SyncItem.local_id == item.local_id,
                 SyncItem.id < item.id,
-                SyncItem.outcome.in_(("failed", "needs_review")),
+                SyncItem.outcome.in_((ItemOutcome.FAILED, ItemOutcome.NEEDS_REVIEW)),
                 SyncItem.superseded_by_id.is_(None),
                 SyncItem.action.in_(PUSH_ACTIONS),
             )
@@ -161,7 +162,7 @@ class Items:
         )
 
     def fail_now(self, entity: str, local_id: int, action: str, label: str, message: str,
-                 outcome: str = "failed", xero_id: str | None = None) -> SyncItem:
+                 outcome: str = ItemOutcome.FAILED, xero_id: str | None = None) -> SyncItem:
         """A record that fails before any request (mapping, lock date, dependency)."""
         item = self.begin(entity, local_id, action, label, xero_id=xero_id)
         self.finish(item, outcome, message)
@@ -180,7 +181,7 @@ def release(session: Session, chunk: list[Work]) -> None:
     """
     for w in chunk:
         link, w.link = w.link, None
-        if w.item is None or w.item.outcome != "succeeded":
+        if w.item is None or w.item.outcome != ItemOutcome.SUCCEEDED:
             continue
         w.item = None
         w.element = {}
@@ -226,17 +227,17 @@ class BatchSender:
         try:
             results = self._call(collection, method, elements, batch_key, path)
         except RateLimited:
-            self._end_unsent(chunk, "skipped", msg.NOT_SENT_PAUSED)
+            self._end_unsent(chunk, ItemOutcome.SKIPPED, msg.NOT_SENT_PAUSED)
             raise
         except ReconnectNeeded:
-            self._end_unsent(chunk, "failed", msg.NOT_SENT_RECONNECT)
+            self._end_unsent(chunk, ItemOutcome.FAILED, msg.NOT_SENT_RECONNECT)
             raise
         except (NetworkError, XeroUnavailable) as exc:
             # No answer: Xero may or may not have saved them. Links stay "sending".
             text = msg.NETWORK if isinstance(exc, NetworkError) else msg.UNAVAILABLE
             for w in chunk:
                 assert w.item is not None
-                self.items.finish(w.item, "failed", text)
+                self.items.finish(w.item, ItemOutcome.FAILED, text)
             ctx.commit()
             self.unanswered += 1
             if self.unanswered >= MAX_UNANSWERED_BATCHES:
@@ -247,11 +248,11 @@ class BatchSender:
             # saved without their IDs coming back, so settle them by natural key next run.
             for w in chunk:
                 assert w.item is not None
-                self.items.finish(w.item, "failed", msg.explain_rejection(w.label, exc.messages), exc.messages)
+                self.items.finish(w.item, ItemOutcome.FAILED, msg.explain_rejection(w.label, exc.messages), exc.messages)
             ctx.commit()
             return
         except XeroError as exc:
-            self._end_unsent(chunk, "failed", exc.user_message)
+            self._end_unsent(chunk, ItemOutcome.FAILED, exc.user_message)
             return
         self.unanswered = 0
         by_index = {r.index: r for r in results}
@@ -259,28 +260,28 @@ class BatchSender:
             assert w.item is not None and w.link is not None
             res = by_index.get(i)
             if res is None:  # Xero said nothing about it: unknown, settle later
-                self.items.finish(w.item, "failed", msg.LEFT_OUT)
+                self.items.finish(w.item, ItemOutcome.FAILED, msg.LEFT_OUT)
                 continue
             other = answered_for_another(collection, id_field, w.element, res.data, res.ok)
             if other is not None:  # never linked by position: settled by natural key next run
-                self.items.finish(w.item, "failed", msg.ANSWER_MISMATCH.format(got=other))
+                self.items.finish(w.item, ItemOutcome.FAILED, msg.ANSWER_MISMATCH.format(got=other))
                 continue
             if res.ok:
                 xero_id = str(res.data.get(id_field) or "") or None
                 if xero_id is None and w.link.xero_id:
                     xero_id = w.link.xero_id
                 if xero_id is None:
-                    self.items.finish(w.item, "failed", msg.LEFT_OUT)
+                    self.items.finish(w.item, ItemOutcome.FAILED, msg.LEFT_OUT)
                     continue
                 LinkBook.mark_linked(w.link, xero_id, w.content_hash, w.natural_key, res.data)
                 review = w.after(w, res.data) if w.after is not None else None
                 if w.count_field:
                     ctx.count(w.count_field)
-                self.items.finish(w.item, "needs_review" if review else "succeeded",
+                self.items.finish(w.item, ItemOutcome.NEEDS_REVIEW if review else ItemOutcome.SUCCEEDED,
                                   review or w.success_message or None, res.warnings or None, xero_id=xero_id)
             else:
                 LinkBook.revert(w.link)
-                self.items.finish(w.item, "failed", msg.explain_rejection(w.label, res.messages), res.messages)
+                self.items.finish(w.item, ItemOutcome.FAILED, msg.explain_rejection(w.label, res.messages), res.messages)
         ctx.commit()
         release(ctx.session, chunk)
 

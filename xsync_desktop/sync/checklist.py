@@ -31,6 +31,7 @@ from ..store.models import (
     SyncItem,
 )
 from ..store.settings import get_date_setting, get_setting
+from ..store.states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState
 from ..store.types import utcnow
 from .months import month_bounds
 from .not_sent import not_needed_in_xero
@@ -106,7 +107,7 @@ def _content_hash(session: Session, entity: str, record: object) -> str | None:
 def _is_current(session: Session, entity: str, record: object, link: Link | None) -> tuple[bool, str]:
     if link is None or not link.xero_id:
         return False, "not in Xero yet"
-    if link.state != "linked":
+    if link.state != LinkState.LINKED:
         return False, "sending to Xero (outcome not settled)"
     current = _content_hash(session, entity, record)
     if current is not None and link.pushed_hash is not None:
@@ -173,7 +174,7 @@ def compute_checklist(session: Session, tenant_id: str | None, month: str) -> Ch
 
 
 def _skipped(link: Link | None) -> bool:
-    return link is not None and link.state == "skipped"
+    return link is not None and link.state == LinkState.SKIPPED
 
 
 def _skip_reasons(session: Session, entity: str, ids: list[int]) -> dict[int, str]:
@@ -182,7 +183,7 @@ def _skip_reasons(session: Session, entity: str, ids: list[int]) -> dict[int, st
     for i in range(0, len(ids), 500):
         rows = session.execute(
             select(SyncItem.local_id, SyncItem.skip_reason)
-            .where(SyncItem.entity == entity, SyncItem.local_id.in_(ids[i:i + 500]), SyncItem.outcome == "skipped")
+            .where(SyncItem.entity == entity, SyncItem.local_id.in_(ids[i:i + 500]), SyncItem.outcome == ItemOutcome.SKIPPED)
             .order_by(SyncItem.id)
         )
         out.update({local_id: reason or "skipped" for local_id, reason in rows})
@@ -240,7 +241,7 @@ def _check_payments(session: Session, tenant_id: str | None, payments: list[Paym
             excluded.append(RecordRef("payment", pay.id, label, f"skipped by a person: {skipped[pay.id]}"))
             continue
         link = links.get(pay.id)
-        if link is None or not link.xero_id or link.state != "linked":
+        if link is None or not link.xero_id or link.state != LinkState.LINKED:
             bad.append(RecordRef("payment", pay.id, label, "not in Xero yet"))
             continue
         why = _payment_disagrees(pay, link, book)
@@ -254,7 +255,7 @@ def _check_payments(session: Session, tenant_id: str | None, payments: list[Paym
             excluded.append(RecordRef("allocation", alloc.id, label, "on an invoice dated before the sync start date"))
             continue
         link = alloc_links.get(alloc.id)
-        if link is None or not link.xero_id or link.state != "linked":
+        if link is None or not link.xero_id or link.state != LinkState.LINKED:
             bad.append(RecordRef("allocation", alloc.id, label, "credit not applied in Xero yet"))
         elif link.pushed_hash and link.pushed_hash != _allocation_hash(alloc):
             bad.append(RecordRef("allocation", alloc.id, label, "changed in the ledger since it was applied in Xero"))
@@ -365,7 +366,7 @@ def _check_exceptions(
             query = select(ReconException).where(
                 ReconException.entity == entity,
                 ReconException.local_id.in_(chunk),
-                ReconException.status == "open",
+                ReconException.status == ExceptionStatus.OPEN,
                 ReconException.kind != OVERPAYS,
             )
             if tenant_id:
@@ -373,7 +374,7 @@ def _check_exceptions(
             for exc in session.scalars(query.order_by(ReconException.id)):
                 bad.append(RecordRef(entity, exc.local_id, labels.get(exc.local_id or 0, exc.label),
                                      f"open exception #{exc.id}: {exc.label or exc.kind}"))
-    query = select(ReconException).where(ReconException.kind == OVERPAYS, ReconException.status == "open")
+    query = select(ReconException).where(ReconException.kind == OVERPAYS, ReconException.status == ExceptionStatus.OPEN)
     if tenant_id:
         query = query.where(ReconException.tenant_id == tenant_id)
     for exc in session.scalars(query.order_by(ReconException.id)):
@@ -385,7 +386,7 @@ def _check_exceptions(
     return Check("exceptions_reviewed", "Exceptions reviewed", not bad, len(bad), bad, checked)
 
 
-OVERPAYS = "payment_overpays"
+OVERPAYS = ExceptionKind.PAYMENT_OVERPAYS
 
 
 def _payment_day(exc: ReconException) -> date | None:

@@ -19,9 +19,11 @@ from typing import Any, Protocol
 from ..exit_codes import ExitCode
 from ..profile import Profile, resolve_profile
 from ..store.disk_full import disk_full_message, is_disk_full
+from ..store.states import RunOutcome
 from ..store.store import Store
 from .client_factory import ClientFactory
 from .progress import Progress
+from .run_problem import RunProblem
 from .verify import HELD_ITEM
 
 
@@ -176,15 +178,15 @@ def _sync(store: Store, profile: Profile, connection: Connection, args: Any) -> 
                f"{c['invoices_pushed']}, credit notes {c['credit_notes_pushed']}, payments pushed "
                f"{c['payments_pushed']}, payments pulled {c['payments_pulled']}, failed {c['failed']}, "
                f"needs review {c['needs_review']}, Xero calls {c['api_calls']}")
-    if result.outcome == "paused":
+    if result.outcome == RunOutcome.PAUSED:
         if result.resume_at:
             say(f"Resumes after {result.resume_at.astimezone():%Y-%m-%d %H:%M}.")
         return ExitCode.PAUSED
-    if result.problem == "reconnect":
+    if result.problem == RunProblem.RECONNECT:
         return ExitCode.RECONNECT
-    if result.problem == "disk_full":
+    if result.problem == RunProblem.DISK_FULL:
         return ExitCode.ENVIRONMENT
-    if result.outcome in ("failed", "cancelled"):
+    if result.outcome in (RunOutcome.FAILED, RunOutcome.CANCELLED):
         return ExitCode.FAILURES
     return ExitCode.OK
 
@@ -214,10 +216,10 @@ def _verify(store: Store, profile: Profile, connection: Connection, args: Any) -
             say(f"  {d.label}: {d.field} ledger={d.ledger_value or '-'} xero={d.xero_value or '-'} ({how})")
         say(f"unexplained differences: {report.unexplained}")
     say(f"run {result.run_id}: {result.outcome}; Xero calls {result.counts.get('api_calls', 0)}")
-    if result.outcome == "paused":
+    if result.outcome == RunOutcome.PAUSED:
         return ExitCode.PAUSED
-    if result.problem == "reconnect":
+    if result.problem == RunProblem.RECONNECT:
         return ExitCode.RECONNECT
-    if result.outcome != "succeeded" or report is None or report.differences:
+    if result.outcome != RunOutcome.SUCCEEDED or report is None or report.differences:
         return ExitCode.FAILURES
     return ExitCode.OK

@@ -31,11 +31,12 @@ from ..store.models import (
     SyncItem,
     SyncRun,
 )
+from ..store.states import ItemOutcome
 from .months import month_bounds
 
 # Item outcomes that mean a sync changed something on one side for that record: sent, pulled,
 # applied, or found a new difference. A failed or skipped item changed nothing.
-CHANGING_OUTCOMES = ("succeeded", "needs_review")
+CHANGING_OUTCOMES = (ItemOutcome.SUCCEEDED, ItemOutcome.NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..store.models import Customer, Link, Watermark
+from ..store.states import ExceptionKind, ItemOutcome, LinkState
 from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
 from .exceptions import contact_archived_conflict, raise_conflict
@@ -80,7 +81,7 @@ class ContactPhase:
             lk = links.get("contact", cid)
             if only is not None and ("contact", cid) not in only:
                 continue
-            if lk is not None and lk.state == "sending":
+            if lk is not None and lk.state == LinkState.SENDING:
                 continue  # unsettled: never sent twice
             if lk is not None and lk.xero_id:
                 if lk.pushed_hash != contact_element(c).content_hash and not _skipped(lk, c):
@@ -145,7 +146,7 @@ class ContactPhase:
         from .reconcile.write_backs import links_by_xero_id
 
         for xero_id, lk in links_by_xero_id(ctx.session, ctx.tenant_id, "contact", list(d.by_id)).items():
-            if lk.state != "sending":
+            if lk.state != LinkState.SENDING:
                 reconcile_contact(ctx, d.by_id[xero_id], lk)
         if latest is not None:
             _set_watermark(ctx, "push_contacts", latest)
@@ -193,7 +194,7 @@ class ContactPhase:
             ctx.count("contacts_synced")
             self.items.fail_now("contact", c.id, "match", label,
                                 f"Already in Xero: adopted the existing contact '{found.get('Name')}' ({how}).",
-                                outcome="succeeded", xero_id=xero_id)
+                                outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)
         ctx.commit()
         return creates
 
@@ -210,7 +211,7 @@ class ContactPhase:
         why = ("with a different email address" if theirs and (c.email or "").strip()
                else "but no email address on both sides proves it is this customer")
         self.ctx.open_exception(
-            "contact_name_conflict", "contact", c.id, str(other.get("ContactID") or ""), label, "email",
+            ExceptionKind.CONTACT_NAME_CONFLICT, "contact", c.id, str(other.get("ContactID") or ""), label, "email",
             c.email or "", theirs,
             f"contact_name_conflict:{self.ctx.tenant_id}:{c.id}",
             f"A Xero contact with this name exists ('{other.get('Name')}', {why}). Link the customer to it if "
@@ -221,7 +222,7 @@ class ContactPhase:
                             f"A Xero contact named '{other.get('Name')}' exists ({why}), so it was not taken "
                             "over. Decide in Exceptions: link to it, or create a new one under a distinct name. "
                             "Its invoices wait until then.",
-                            outcome="needs_review")
+                            outcome=ItemOutcome.NEEDS_REVIEW)
 
     def _archived(self, c: Customer, found: dict[str, Any], how: str) -> None:
         label = contact_label(c)
@@ -229,23 +230,23 @@ class ContactPhase:
         self.items.fail_now("contact", c.id, "match", label,
                             f"The matching Xero contact '{found.get('Name')}' ({how}) is archived, and archived "
                             "contacts are never used for new invoices. Restore it in Xero or decide in Exceptions.",
-                            outcome="needs_review")
+                            outcome=ItemOutcome.NEEDS_REVIEW)
 
     def _conflicts_from_rejections(self, works: list[Work]) -> None:
         """A create Xero refused for a duplicate name also becomes a name-conflict exception."""
         for w in works:
-            if w.item is None or w.item.outcome != "failed":
+            if w.item is None or w.item.outcome != ItemOutcome.FAILED:
                 continue
             text = " ".join(w.item.xero_messages or []).lower()
             if "must be unique" in text:
                 self.ctx.open_exception(
-                    "contact_name_conflict", "contact", w.local_id, None, w.label, "name",
+                    ExceptionKind.CONTACT_NAME_CONFLICT, "contact", w.local_id, None, w.label, "name",
                     w.element.get("Name"), w.element.get("Name"),
                     f"contact_name_conflict:{self.ctx.tenant_id}:{w.local_id}",
                     "Xero already has an active contact with this name. Link the customer to it, or rename "
                     "the customer so a separate contact can be created.",
                 )
-                w.item.outcome = "needs_review"
+                w.item.outcome = ItemOutcome.NEEDS_REVIEW
                 self.ctx.run.failed = max(0, (self.ctx.run.failed or 0) - 1)
                 self.ctx.count("needs_review")
         self.ctx.commit()
@@ -260,7 +261,7 @@ def open_archived_exception(ctx: RunContext, c: Customer, xero_id: str, name: st
 
 
 def _skipped(lk: Link | None, c: Customer) -> bool:
-    return lk is not None and lk.state == "skipped" and lk.pending_hash == contact_element(c).content_hash
+    return lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == contact_element(c).content_hash
 
 
 def _watermark(ctx: RunContext, name: str) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import activity
 from ..store.models import ReconException, SyncItem, SyncRun
+from ..store.states import FINAL_ITEM_OUTCOMES, ExceptionStatus, ItemOutcome
 from ..store.types import utcnow
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -39,7 +40,8 @@ COUNT_FIELDS = (
     "api_calls",
 )
 # finish_item bumps these by itself, so callers only count their successes.
-_OUTCOME_COUNTERS = {"failed": "failed", "skipped": "skipped", "needs_review": "needs_review"}
+_OUTCOME_COUNTERS = {ItemOutcome.FAILED: "failed", ItemOutcome.SKIPPED: "skipped",
+                     ItemOutcome.NEEDS_REVIEW: "needs_review"}
 
 
 def _text(value: Any) -> str | None:
@@ -114,7 +116,7 @@ class RunContext:
             xero_id=xero_id,
             label=label[:255],
             action=action,
-            outcome="pending",
+            outcome=ItemOutcome.PENDING,
             attempts=0,
             started_at=utcnow(),
             retry_of_id=retry_of_id,
@@ -127,7 +129,7 @@ class RunContext:
     def finish_item(
         self,
         item: SyncItem,
-        outcome: str,
+        outcome: ItemOutcome,
         message: str | None,
         xero_messages: list[str] | None = None,
         *,
@@ -139,7 +141,7 @@ class RunContext:
         Success counters are entity-specific (invoices_pushed, payments_pulled...):
         the phase calls ctx.count() for those itself.
         """
-        if outcome not in ("succeeded", "failed", "skipped", "needs_review"):
+        if outcome not in FINAL_ITEM_OUTCOMES:
             raise ValueError(f"unknown item outcome {outcome!r}")
         item.outcome = outcome
         item.message = message
@@ -150,10 +152,10 @@ class RunContext:
         counter = _OUTCOME_COUNTERS.get(outcome)
         if counter:
             self.count(counter)
-        if outcome in ("failed", "needs_review"):
+        if outcome in (ItemOutcome.FAILED, ItemOutcome.NEEDS_REVIEW):
             words = " Xero said: " + "; ".join(item.xero_messages) if item.xero_messages else ""
             activity.log.warning("%s %s: %s%s", item.label or item.entity,
-                                 "failed" if outcome == "failed" else "needs review", message or "", words)
+                                 "failed" if outcome == ItemOutcome.FAILED else "needs review", message or "", words)
         if self._on_item is not None:
             self._on_item(item)
         if commit:
@@ -204,7 +206,7 @@ class RunContext:
         decided = self.session.scalars(
             select(ReconException.id).where(
                 ReconException.fingerprint == fingerprint,
-                ReconException.status != "open",
+                ReconException.status != ExceptionStatus.OPEN,
                 ReconException.tenant_id == self.tenant_id,
             ).limit(1)
         ).first()
@@ -213,7 +215,7 @@ class RunContext:
         existing = self.session.scalars(
             select(ReconException).where(
                 ReconException.fingerprint == fingerprint,
-                ReconException.status == "open",
+                ReconException.status == ExceptionStatus.OPEN,
                 ReconException.tenant_id == self.tenant_id,
             )
         ).first()
@@ -238,7 +240,7 @@ class RunContext:
             xero_value=_text(xero_value),
             fingerprint=fingerprint,
             detail=detail,
-            status="open",
+            status=ExceptionStatus.OPEN,
             first_seen=now,
             last_seen=now,
             first_run_id=self.run.id,

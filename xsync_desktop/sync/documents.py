@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditNote, Customer, Invoice, Link
 from ..store.settings import get_setting
+from ..store.states import ItemOutcome, LinkState
 from .adopt import (
     ADOPTED,
     CREDIT_NOTE_KIND,
@@ -124,7 +125,7 @@ def _not_in_xero(ctx: RunContext, kind: Kind) -> Any:
     """SQL: the document has no link to a Xero object and none on its way ("sending")."""
     model = _model(kind)
     return ~exists().where(Link.tenant_id == ctx.tenant_id, Link.entity == kind.entity, Link.local_id == model.id,
-                           or_(and_(Link.xero_id.is_not(None), Link.xero_id != ""), Link.state == "sending"))
+                           or_(and_(Link.xero_id.is_not(None), Link.xero_id != ""), Link.state == LinkState.SENDING))
 
 
 def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]:
@@ -143,9 +144,9 @@ def needed_customers(ctx: RunContext, links: LinkBook, scope: Scope) -> set[int]
             if doc.status != "authorised" or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
-            if lk is not None and (lk.xero_id or lk.state == "sending"):
+            if lk is not None and (lk.xero_id or lk.state == LinkState.SENDING):
                 continue
-            if lk is not None and lk.state == "skipped" and lk.pending_hash == content_of(kind, doc, lat):
+            if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == content_of(kind, doc, lat):
                 continue
             out.add(doc.customer_id)
     return out
@@ -174,10 +175,10 @@ class DocumentPhase:
             if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
-            if lk is not None and lk.state == "sending":
+            if lk is not None and lk.state == LinkState.SENDING:
                 continue
             h = content_of(kind, doc, self.lat)
-            if lk is not None and lk.state == "skipped" and lk.pending_hash == h:
+            if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == h:
                 continue
             linked = lk is not None and bool(lk.xero_id)
             if doc.status == "authorised":
@@ -232,7 +233,7 @@ class DocumentPhase:
         """Xero refused a document because its contact is archived: that needs a person."""
         for w in works:
             text = " ".join((w.item.xero_messages or []) if w.item else []).lower()
-            if w.item is None or w.item.outcome != "failed" or "archived" not in text:
+            if w.item is None or w.item.outcome != ItemOutcome.FAILED or "archived" not in text:
                 continue
             doc = docs[w.local_id]
             lk = self.links.get("contact", doc.customer_id)
@@ -247,7 +248,7 @@ class DocumentPhase:
         """Xero refused a create because its number is taken: ours (a database older than Xero),
         adopted; someone else's, a "number already used in Xero" exception. Costs calls only
         when Xero refused a number."""
-        refused = [w for w in works if w.item is not None and w.item.outcome == "failed"
+        refused = [w for w in works if w.item is not None and w.item.outcome == ItemOutcome.FAILED
                    and "must be unique" in " ".join(w.item.xero_messages or []).lower()]
         if not refused:
             return
@@ -266,9 +267,9 @@ class DocumentPhase:
                 xero_id = str(d.found.get(kind.id_field))
                 claimed.add(xero_id)
                 adopt(self.links, kind.entity, doc.id, xero_id, w.content_hash, doc.number, d.found)
-                self.ctx.reclassify_item(item, "succeeded", ADOPTED, xero_id)
+                self.ctx.reclassify_item(item, ItemOutcome.SUCCEEDED, ADOPTED, xero_id)
             else:
-                self.ctx.reclassify_item(item, "needs_review", number_taken(self.ctx, kind, doc, d.found, d.differences))
+                self.ctx.reclassify_item(item, ItemOutcome.NEEDS_REVIEW, number_taken(self.ctx, kind, doc, d.found, d.differences))
         self.ctx.commit()
 
     # -- checks shared by create and update -------------------------------------------------------
@@ -294,7 +295,7 @@ class DocumentPhase:
             return ""
         contact_link = self.links.get("contact", doc.customer_id)
         customer: Customer = doc.customer
-        if contact_link is None or not contact_link.xero_id or contact_link.state == "sending":
+        if contact_link is None or not contact_link.xero_id or contact_link.state == LinkState.SENDING:
             self.items.fail_now(self.kind.entity, doc.id, action, label,
                                 f"Customer {customer.name} is not in Xero yet, so {label} was not sent. "
                                 "Fix the customer's item first (see this run's contacts), then retry.")
@@ -366,14 +367,14 @@ class DocumentPhase:
         if x is None or x.get("Status") in ("VOIDED", "DELETED"):
             self.items.fail_now(self.kind.entity, doc.id, "update", label,
                                 f"{label} changed in the ledger, but Xero's copy is voided or deleted, so the change "
-                                "was not sent. Check Exceptions after the sync.", outcome="needs_review",
+                                "was not sent. Check Exceptions after the sync.", outcome=ItemOutcome.NEEDS_REVIEW,
                                 xero_id=xero_id)
             return None
         if self._money_on(x):
             self.items.fail_now(self.kind.entity, doc.id, "update", label,
                                 f"{label} changed in the ledger, but Xero has a payment or credit on it, so Xero will "
                                 "not accept the change. Remove the payment in Xero (or credit the difference in the "
-                                "ledger), then retry.", outcome="needs_review", xero_id=xero_id)
+                                "ledger), then retry.", outcome=ItemOutcome.NEEDS_REVIEW, xero_id=xero_id)
             return None
         built = self._build(doc, contact_id, xero_id, None)
         element = built.element
@@ -385,7 +386,7 @@ class DocumentPhase:
             self.items.fail_now(self.kind.entity, doc.id, "update", label,
                                 f"{label} changed in the ledger, but a difference with Xero on it was dismissed "
                                 "(\"leave both as they are\"), so nothing was sent. Change the ledger again or "
-                                "decide in Xero.", outcome="skipped", xero_id=xero_id)
+                                "decide in Xero.", outcome=ItemOutcome.SKIPPED, xero_id=xero_id)
             return None
         # A dismissed both-sides conflict: Xero keeps its value for that field.
         if "due_date" in overrides:
@@ -412,7 +413,7 @@ class DocumentPhase:
         self.items.fail_now(self.kind.entity, doc.id, "update", label,
                             f"{label} changed in the ledger, but someone changed it in Xero too, so the ledger's "
                             "change was not sent and Xero's values are kept. Decide in Exceptions.",
-                            outcome="needs_review", xero_id=lk.xero_id)
+                            outcome=ItemOutcome.NEEDS_REVIEW, xero_id=lk.xero_id)
         return True
 
     def _xero_side_settled(self, doc: Any, x: dict[str, Any]) -> bool:
@@ -438,7 +439,7 @@ class DocumentPhase:
         self.items.fail_now(self.kind.entity, doc.id, "update", label,
                             f"{label} changed in the ledger, but someone changed {fields} in Xero too, so the "
                             "ledger's change was not sent and Xero's values are kept. Decide in Exceptions "
-                            "(accept Xero's value or keep the ledger's).", outcome="needs_review",
+                            "(accept Xero's value or keep the ledger's).", outcome=ItemOutcome.NEEDS_REVIEW,
                             xero_id=lk.xero_id)
         return False
 
@@ -454,12 +455,12 @@ class DocumentPhase:
         if x is not None and x.get("Status") in ("VOIDED", "DELETED"):
             LinkBook.mark_linked(lk, xero_id, h, doc.number, x)
             self.items.fail_now(self.kind.entity, doc.id, "void", label, "Already void in Xero; nothing sent.",
-                                outcome="succeeded", xero_id=xero_id)
+                                outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)
             return None
         if x is not None and self._money_on(x):
             self.items.fail_now(self.kind.entity, doc.id, "void", label,
                                 f"{label} is void in the ledger, but Xero has a payment or credit on it, so Xero "
-                                "will not void it. Remove the payment in Xero, then retry.", outcome="needs_review",
+                                "will not void it. Remove the payment in Xero, then retry.", outcome=ItemOutcome.NEEDS_REVIEW,
                                 xero_id=xero_id)
             return None
         status = (x or {}).get("Status") or (lk.xero_snapshot or {}).get("Status")

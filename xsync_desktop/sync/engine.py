@@ -25,6 +25,7 @@ from ..store.disk_full import disk_full_message, is_disk_full
 from ..store.migrate import check_schema_current
 from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
 from ..store.settings import get_date_setting
+from ..store.states import ItemOutcome, RunOutcome
 from ..store.store import Store
 from ..store.types import utcnow
 from ..xero.client import RequestEvent, XeroClient
@@ -53,6 +54,7 @@ from .progress import Cancelled, CancelToken, ProgressCallback, no_progress
 from .reachability import note_run_end
 from .restore_check import Adoption, needs_adoption
 from .run_lock import SyncBusy, run_lock_for
+from .run_problem import RunProblem
 from .settings_refresh import lock_date, refresh_settings
 from .settle import Settler
 
@@ -65,12 +67,12 @@ COUNT_KEYS = ("contacts_synced", "invoices_pushed", "credit_notes_pushed", "paym
 @dataclass
 class RunResult:
     run_id: int | None
-    outcome: str  # succeeded, failed, cancelled, paused
+    outcome: RunOutcome
     counts: dict[str, int] = field(default_factory=dict)
     message: str = ""
     resume_at: datetime | None = None
-    # Why a run stopped early, for exit codes: None, "reconnect", "limit", "network", "error".
-    problem: str | None = None
+    # Why a run stopped early, for exit codes and messages (None: it did not).
+    problem: RunProblem | None = None
     # What the run left for its caller beyond counts (e.g. "compare": a verify's CompareReport).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -90,11 +92,11 @@ def _log_end(result: RunResult) -> None:
     failed = c.get("failed", 0)
     line = (f"Sync {result.run_id} ended: {result.outcome}. Sent {sent}; pulled {pulled}; "
             f"{activity.plural(failed, 'item')} failed.")
-    if result.problem == "network":
+    if result.problem == RunProblem.NETWORK:
         line += f" Xero unreachable: {result.message}"
-    elif result.outcome != "succeeded" and result.message and not result.message.startswith("Finished"):
+    elif result.outcome != RunOutcome.SUCCEEDED and result.message and not result.message.startswith("Finished"):
         line += f" {result.message}"
-    (activity.log.warning if result.outcome != "succeeded" else activity.log.info)("%s", line)
+    (activity.log.warning if result.outcome != RunOutcome.SUCCEEDED else activity.log.info)("%s", line)
 
 
 class SyncEngine:
@@ -144,10 +146,10 @@ class SyncEngine:
 
         with self.store.sessions() as s:
             items = list(s.scalars(select(SyncItem).where(
-                SyncItem.run_id == run_id, SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None))))
+                SyncItem.run_id == run_id, SyncItem.outcome == ItemOutcome.FAILED, SyncItem.superseded_by_id.is_(None))))
             only, retry_of = records_for_items(s, items)
         if not items:
-            return RunResult(None, "succeeded", {}, "Nothing to retry: that run has no open failed items.")
+            return RunResult(None, RunOutcome.SUCCEEDED, {}, "Nothing to retry: that run has no open failed items.")
         return self._run("retry", progress, cancel, False, only=only, retry_of=retry_of)
 
     def skip_item(self, item_id: int, reason: str) -> None:
@@ -199,7 +201,7 @@ class SyncEngine:
         session = self.store.sessions()
         if lock_held:  # we hold the organisation's run lock: any of its "running" runs is dead
             close_orphaned_runs(session, self.tenant_id)
-        run = SyncRun(tenant_id=self.tenant_id, trigger=trigger, outcome="running", started_at=utcnow(),
+        run = SyncRun(tenant_id=self.tenant_id, trigger=trigger, outcome=RunOutcome.RUNNING, started_at=utcnow(),
                       dry_run=dry_run)
         session.add(run)
         session.commit()
@@ -209,7 +211,7 @@ class SyncEngine:
         client = None
         ctx = RunContext(session, None, self.tenant_id, run, progress, cancel, dry_run, only,
                          {"retry_of": retry_of or {}})
-        result = RunResult(run.id, "running")
+        result = RunResult(run.id, RunOutcome.RUNNING)
         try:
             try:
                 client = self.client_factory()
@@ -218,42 +220,42 @@ class SyncEngine:
                 ctx.client = client
                 if body is not None:
                     body(ctx)
-                    result.outcome = "failed" if run.failed else "succeeded"
+                    result.outcome = RunOutcome.FAILED if run.failed else RunOutcome.SUCCEEDED
                     result.message = run.message or ""
                 else:
                     self._phases(ctx, dry_run, trigger)
-                    result.outcome = "failed" if run.failed else "succeeded"
+                    result.outcome = RunOutcome.FAILED if run.failed else RunOutcome.SUCCEEDED
                     result.message = _summary(run)
                 result.extra = ctx.extra
             except Cancelled:
                 session.rollback()
-                result.outcome, result.message = "cancelled", msg.CANCELLED
+                result.outcome, result.message = RunOutcome.CANCELLED, msg.CANCELLED
             except RateLimited as exc:
                 session.rollback()
-                result.outcome, result.message, result.problem = "paused", exc.user_message, "limit"
+                result.outcome, result.message, result.problem = RunOutcome.PAUSED, exc.user_message, RunProblem.LIMIT
                 result.resume_at = exc.retry_at
             except (ReconnectNeeded, Forbidden) as exc:
                 session.rollback()
-                result.outcome, result.message, result.problem = "failed", exc.user_message, "reconnect"
+                result.outcome, result.message, result.problem = RunOutcome.FAILED, exc.user_message, RunProblem.RECONNECT
             except StopRun as exc:
                 session.rollback()
-                result.outcome, result.message, result.problem = "failed", exc.message, "network"
+                result.outcome, result.message, result.problem = RunOutcome.FAILED, exc.message, RunProblem.NETWORK
             except (NetworkError, XeroUnavailable) as exc:
                 session.rollback()
                 text = msg.NETWORK if isinstance(exc, NetworkError) else msg.UNAVAILABLE
-                result.outcome, result.message, result.problem = "failed", text, "network"
+                result.outcome, result.message, result.problem = RunOutcome.FAILED, text, RunProblem.NETWORK
             except XeroError as exc:
                 session.rollback()
-                result.outcome, result.message, result.problem = "failed", exc.user_message, "error"
+                result.outcome, result.message, result.problem = RunOutcome.FAILED, exc.user_message, RunProblem.ERROR
             except Exception as exc:  # a bug must still end the run visibly, not leave it "running"
                 session.rollback()
                 if is_disk_full(exc, self._db_folder()):
                     log.info("sync run %s stopped: disk full (%s)", run.id, exc)  # info: the CLI prints warnings raw
-                    result.outcome, result.problem = "failed", "disk_full"
+                    result.outcome, result.problem = RunOutcome.FAILED, RunProblem.DISK_FULL
                     result.message = disk_full_message(self._db_folder() or "the database", "syncing")
                 else:
                     log.exception("sync run %s crashed", run.id)
-                    result.outcome, result.problem = "failed", "error"
+                    result.outcome, result.problem = RunOutcome.FAILED, RunProblem.ERROR
                     result.message = (f"The sync stopped on an unexpected problem ({type(exc).__name__}). Nothing "
                                       "sent was lost; run sync again, and report this if it repeats.")
             try:
@@ -273,7 +275,7 @@ class SyncEngine:
                 if not is_disk_full(exc, self._db_folder()):
                     raise
                 session.rollback()
-                result.outcome, result.problem = "failed", "disk_full"
+                result.outcome, result.problem = RunOutcome.FAILED, RunProblem.DISK_FULL
                 result.message = disk_full_message(self._db_folder() or "the database", "syncing")
             return result
         finally:

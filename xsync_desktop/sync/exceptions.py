@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import activity
 from ..store.database import session_scope
 from ..store.models import CreditNote, Customer, Invoice, Link, Payment, ReconException
+from ..store.states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState, RunOutcome
 from ..store.types import utcnow
 from .changelog import write_back
 from .reconcile.write_backs import (
@@ -45,31 +46,31 @@ ACTION_WORDS = {"accept_xero": "accept Xero's value", "keep_ledger": "keep the l
                 "dismiss": "dismiss"}
 
 # kind -> (title for people, actions that fit it)
-KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "payment_overpays": ("Xero payment would overpay the invoice", ("accept_xero", "dismiss")),
-    "payment_deleted": ("Payment pushed by the app was deleted in Xero", ("accept_xero", "keep_ledger", "dismiss")),
-    "due_date_conflict": ("Due date changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
-    "reference_conflict": ("Reference changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
-    "void_with_payments": ("Invoice voided in Xero but it has payments in the ledger", ("accept_xero", "link", "dismiss")),
-    "amounts_changed": ("Invoice amounts or lines changed in Xero", ("keep_ledger", "link", "dismiss")),
-    "currency_changed": ("Invoice currency changed in Xero", ("keep_ledger", "link", "dismiss")),
-    "contact_changed": ("Invoice contact changed in Xero", ("keep_ledger", "link", "dismiss")),
-    "invoice_deleted": ("Invoice deleted in Xero", ("keep_ledger", "link", "dismiss")),
-    "contact_archived": ("Contact archived in Xero", ("link", "dismiss")),
-    "contact_merged": ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
-    "credit_overapplied": ("Credit applied in Xero would over-credit the invoice", ("dismiss",)),
-    "credit_note_both_sides": ("Credit note changed in Xero and in the ledger", ("keep_ledger", "dismiss")),
-    "allocation_removed": ("Credit allocation removed in Xero", ("keep_ledger", "dismiss")),
-    "allocation_changed": ("Credit allocation changed in the ledger after it was applied in Xero",
+KINDS: dict[ExceptionKind, tuple[str, tuple[str, ...]]] = {
+    ExceptionKind.PAYMENT_OVERPAYS: ("Xero payment would overpay the invoice", ("accept_xero", "dismiss")),
+    ExceptionKind.PAYMENT_DELETED: ("Payment pushed by the app was deleted in Xero", ("accept_xero", "keep_ledger", "dismiss")),
+    ExceptionKind.DUE_DATE_CONFLICT: ("Due date changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
+    ExceptionKind.REFERENCE_CONFLICT: ("Reference changed in Xero and in the ledger", ("accept_xero", "keep_ledger", "dismiss")),
+    ExceptionKind.VOID_WITH_PAYMENTS: ("Invoice voided in Xero but it has payments in the ledger", ("accept_xero", "link", "dismiss")),
+    ExceptionKind.AMOUNTS_CHANGED: ("Invoice amounts or lines changed in Xero", ("keep_ledger", "link", "dismiss")),
+    ExceptionKind.CURRENCY_CHANGED: ("Invoice currency changed in Xero", ("keep_ledger", "link", "dismiss")),
+    ExceptionKind.CONTACT_CHANGED: ("Invoice contact changed in Xero", ("keep_ledger", "link", "dismiss")),
+    ExceptionKind.INVOICE_DELETED: ("Invoice deleted in Xero", ("keep_ledger", "link", "dismiss")),
+    ExceptionKind.CONTACT_ARCHIVED: ("Contact archived in Xero", ("link", "dismiss")),
+    ExceptionKind.CONTACT_MERGED: ("Contact merged into another in Xero", ("accept_xero", "link", "dismiss")),
+    ExceptionKind.CREDIT_OVERAPPLIED: ("Credit applied in Xero would over-credit the invoice", ("dismiss",)),
+    ExceptionKind.CREDIT_NOTE_BOTH_SIDES: ("Credit note changed in Xero and in the ledger", ("keep_ledger", "dismiss")),
+    ExceptionKind.ALLOCATION_REMOVED: ("Credit allocation removed in Xero", ("keep_ledger", "dismiss")),
+    ExceptionKind.ALLOCATION_CHANGED: ("Credit allocation changed in the ledger after it was applied in Xero",
                            ("keep_ledger", "dismiss")),
     # Found by Compare with Xero (sync/verify.py): no reconcile rule saw it happen.
-    "xero_differs": ("Xero differs from the ledger", ("keep_ledger", "dismiss")),
-    "wrong_link": ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
+    ExceptionKind.XERO_DIFFERS: ("Xero differs from the ledger", ("keep_ledger", "dismiss")),
+    ExceptionKind.WRONG_LINK: ("Linked to a Xero object that is not the record's own", ("link", "dismiss")),
     # An amount or date Xero sent that cannot be read: never taken as zero or today.
-    "unreadable_xero_value": ("Xero sent a value the app cannot read", ("dismiss",)),
-    "number_taken": ("Number already used in Xero", ("link", "renumber", "dismiss")),
-    "totals_differ": ("Xero's totals differ from the ledger's", ("keep_ledger", "dismiss")),
-    "contact_name_conflict": ("A Xero contact with this name exists", ("link", "dismiss")),
+    ExceptionKind.UNREADABLE_XERO_VALUE: ("Xero sent a value the app cannot read", ("dismiss",)),
+    ExceptionKind.NUMBER_TAKEN: ("Number already used in Xero", ("link", "renumber", "dismiss")),
+    ExceptionKind.TOTALS_DIFFER: ("Xero's totals differ from the ledger's", ("keep_ledger", "dismiss")),
+    ExceptionKind.CONTACT_NAME_CONFLICT: ("A Xero contact with this name exists", ("link", "dismiss")),
 }
 # Money records cannot be re-pushed over Xero's copy (Xero does not edit a payment or an
 # allocation): a difference there is decided in Xero or the ledger, then dismissed.
@@ -106,10 +107,10 @@ def kind_title(kind: str) -> str:
 
 def available_actions(exception: ReconException) -> list[str]:
     """The actions a person may take on this exception (none once it is closed)."""
-    if exception.status != "open":
+    if exception.status != ExceptionStatus.OPEN:
         return []
     actions = KINDS.get(exception.kind, ("", ("dismiss",)))[1]
-    if exception.kind == "xero_differs" and exception.entity in _NO_REPUSH:
+    if exception.kind == ExceptionKind.XERO_DIFFERS and exception.entity in _NO_REPUSH:
         actions = ("dismiss",)
     return list(actions)
 
@@ -124,7 +125,7 @@ def fingerprint(kind: str, entity: str, key: Any, field: str | None, xero_value:
 
 @dataclass(frozen=True)
 class Conflict:
-    kind: str
+    kind: ExceptionKind
     entity: str
     local_id: int | None
     xero_id: str | None
@@ -143,7 +144,7 @@ class Conflict:
 def contact_archived_conflict(customer_id: int, xero_id: str | None, label: str, detail: str) -> Conflict:
     """The one conflict for "this customer's Xero contact is archived", whoever sees it first
     (the push, about to use it for a new invoice, or the pull): one fingerprint, one exception."""
-    return Conflict("contact_archived", "contact", customer_id, xero_id, label, "status", "ACTIVE", "ARCHIVED",
+    return Conflict(ExceptionKind.CONTACT_ARCHIVED, "contact", customer_id, xero_id, label, "status", "ACTIVE", "ARCHIVED",
                     detail)
 
 
@@ -158,7 +159,7 @@ def raise_conflict(ctx: RunContext, conflict: Conflict) -> tuple[ReconException 
         select(ReconException.id).where(
             ReconException.fingerprint == fp,
             ReconException.tenant_id == ctx.tenant_id,
-            ReconException.status == "open",
+            ReconException.status == ExceptionStatus.OPEN,
         )
     ).first()
     row = ctx.open_exception(
@@ -227,7 +228,7 @@ def resolve_exception(
         exc = session.get(ReconException, exception_id)
         if exc is None:
             raise ResolveError(f"Exception {exception_id} does not exist.")
-        if exc.status != "open" or (seen_version is not None and seen_version != exc.version):
+        if exc.status != ExceptionStatus.OPEN or (seen_version is not None and seen_version != exc.version):
             raise AlreadyDecided(exc)
         if action not in available_actions(exc):
             raise ResolveError(f"'{action}' does not fit a '{kind_title(exc.kind)}' exception.")
@@ -255,7 +256,7 @@ def resolve_exception(
             return
         # Xero still holds its own value: the conflict is not settled. It is open again,
         # saying why, and the same decision can be made once the cause is fixed.
-        exc.status, exc.resolution, exc.resolved_by, exc.resolved_at = "open", None, None, None
+        exc.status, exc.resolution, exc.resolved_by, exc.resolved_at = ExceptionStatus.OPEN, None, None, None
         exc.resolution_note = f"re-push failed: {failure}"[:4000]
     activity.log.warning("%s; the re-push failed, the exception stays open: %s", decided, failure)
     raise RepushFailed(failure)
@@ -270,7 +271,7 @@ class RepushFailed(ResolveError):
 
 
 def _close(exc: ReconException, action: str, who: str, note: str | None) -> None:
-    exc.status = "dismissed" if action == "dismiss" else "resolved"
+    exc.status = ExceptionStatus.DISMISSED if action == "dismiss" else ExceptionStatus.RESOLVED
     exc.resolution = action
     exc.resolution_note = note
     exc.resolved_by = who.strip()[:255]
@@ -292,15 +293,15 @@ def push_failure(store: Store, result: Any, entity: str, local_id: int | None) -
             items = list(session.scalars(select(SyncItem).where(
                 SyncItem.run_id == run_id, SyncItem.entity == entity, SyncItem.local_id == local_id,
                 SyncItem.action.not_in(("pull", "reconcile")))))
-    failed = [i for i in items if i.outcome == "failed"]
+    failed = [i for i in items if i.outcome == ItemOutcome.FAILED]
     if failed:
         item = failed[-1]
         words = "; ".join(item.xero_messages or [])
         return (item.message or "Xero refused the update") + (f" (Xero: {words})" if words else "")
-    if any(i.outcome == "succeeded" for i in items):
+    if any(i.outcome == ItemOutcome.SUCCEEDED for i in items):
         return None
     outcome = getattr(result, "outcome", None)
-    if outcome in ("failed", "cancelled", "paused") or getattr(result, "problem", None):
+    if outcome in (RunOutcome.FAILED, RunOutcome.CANCELLED, RunOutcome.PAUSED) or getattr(result, "problem", None):
         return getattr(result, "message", "") or f"the sync {outcome or 'stopped'} before sending it"
     return None
 
@@ -309,7 +310,7 @@ def _claim(session: Session, exc: ReconException) -> None:
     """Move the exception to its next version, or raise AlreadyDecided if another desk did first."""
     claimed = session.execute(
         update(ReconException)
-        .where(ReconException.id == exc.id, ReconException.version == exc.version, ReconException.status == "open")
+        .where(ReconException.id == exc.id, ReconException.version == exc.version, ReconException.status == ExceptionStatus.OPEN)
         .values(version=exc.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -337,33 +338,33 @@ def _reason(exc: ReconException, what: str) -> str:
 def _accept_xero(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
 
     reason = _reason(exc, "accepted Xero's value")
-    if exc.kind in ("due_date_conflict", "reference_conflict"):
+    if exc.kind in (ExceptionKind.DUE_DATE_CONFLICT, ExceptionKind.REFERENCE_CONFLICT):
         inv = session.get(Invoice, exc.local_id)
         link = _link_for(session, exc)
         if inv is None:
             raise ResolveError("The ledger invoice no longer exists.")
         with refresh_pushed_hash(session, link, inv):
-            if exc.kind == "due_date_conflict":
+            if exc.kind == ExceptionKind.DUE_DATE_CONFLICT:
                 write_back(session, inv, "invoice", "due_date", date.fromisoformat(str(exc.xero_value)), reason, None)
             else:
                 write_back(session, inv, "invoice", "reference", exc.xero_value or None, reason, None)
         return False
-    if exc.kind == "void_with_payments":
+    if exc.kind == ExceptionKind.VOID_WITH_PAYMENTS:
         inv = session.get(Invoice, exc.local_id)
         if inv is None:
             raise ResolveError("The ledger invoice no longer exists.")
         apply_void(session, _link_for(session, exc), inv, reason, None)
         return False
-    if exc.kind == "payment_deleted":
+    if exc.kind == ExceptionKind.PAYMENT_DELETED:
         pay = session.get(Payment, exc.local_id)
         if pay is None:
             raise ResolveError("The ledger payment no longer exists.")
         reverse_payment(session, exc.tenant_id or "", pay, reason, None)
         return False
-    if exc.kind == "payment_overpays":
+    if exc.kind == ExceptionKind.PAYMENT_OVERPAYS:
         import_payment_from_exception(session, exc, reason)
         return False
-    if exc.kind == "contact_merged":
+    if exc.kind == ExceptionKind.CONTACT_MERGED:
         link = _link_for(session, exc)
         if link is None or not exc.xero_value:
             raise ResolveError("Nothing to relink: the customer is not linked.")
@@ -374,12 +375,12 @@ def _accept_xero(session: Session, exc: ReconException, _xero_id: str | None) ->
 
 def _keep_ledger(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
     """Make the push phase send the ledger's version again, then a run does it."""
-    if exc.kind in ("allocation_removed", "allocation_changed"):
+    if exc.kind in (ExceptionKind.ALLOCATION_REMOVED, ExceptionKind.ALLOCATION_CHANGED):
         link = _link_for(session, exc)
         if link is not None:
             unlink_for_resend(link)  # the push phase applies the ledger's allocation afresh
         return True
-    if exc.kind == "payment_deleted":
+    if exc.kind == ExceptionKind.PAYMENT_DELETED:
         link = _link_for(session, exc)
         if link is not None:
             # The Xero payment is gone for good (payments cannot be undeleted): the push
@@ -389,7 +390,7 @@ def _keep_ledger(session: Session, exc: ReconException, _xero_id: str | None) ->
     link = _link_for(session, exc, "invoice" if exc.entity == "invoice" else None)
     if link is None:
         raise ResolveError("The record is not linked to Xero; nothing to re-push.")
-    if exc.kind == "invoice_deleted":
+    if exc.kind == ExceptionKind.INVOICE_DELETED:
         # A deleted Xero invoice cannot be edited back; the push phase creates it again.
         unlink_for_resend(link)
         return True
@@ -409,7 +410,7 @@ def unlink_for_resend(link: Link) -> None:
     if link.xero_id and link.xero_id not in replaced:
         replaced.append(link.xero_id)
     link.xero_id = None
-    link.state = "unsent"
+    link.state = LinkState.UNSENT
     link.pushed_hash = None
     link.pending_action = link.pending_key = link.pending_hash = None
     link.pending_since = None
@@ -432,7 +433,7 @@ def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
     link = _link_for(session, exc, entity)
     if link is None and exc.kind in _FIRST_LINK_KINDS and exc.local_id is not None:
         # never linked yet (its number or name is taken in Xero): this is its first link
-        link = Link(tenant_id=exc.tenant_id, entity=entity, local_id=exc.local_id, state="unsent")
+        link = Link(tenant_id=exc.tenant_id, entity=entity, local_id=exc.local_id, state=LinkState.UNSENT)
         session.add(link)
     if link is None:
         raise ResolveError("The record is not linked; nothing to re-point.")
@@ -442,7 +443,7 @@ def _link(session: Session, exc: ReconException, xero_id: str | None) -> bool:
     return True
 
 
-_FIRST_LINK_KINDS = ("number_taken", "contact_name_conflict")
+_FIRST_LINK_KINDS = (ExceptionKind.NUMBER_TAKEN, ExceptionKind.CONTACT_NAME_CONFLICT)
 
 
 def _renumber(session: Session, exc: ReconException, new_number: str) -> bool:
@@ -465,7 +466,7 @@ def _relink(session: Session, link: Link, xero_id: str, reason: str) -> None:
     link.xero_id = xero_id
     link.xero_snapshot = None
     link.xero_updated_utc = None
-    link.state = "linked"
+    link.state = LinkState.LINKED
 
 
 def _dismiss(session: Session, exc: ReconException, _xero_id: str | None) -> bool:
@@ -499,5 +500,5 @@ def conflict_item(ctx: RunContext, conflict: Conflict, action: str) -> bool:
     if not new or row is None:
         return False
     item = ctx.start_item(conflict.entity, conflict.local_id, action, conflict.label, xero_id=conflict.xero_id)
-    ctx.finish_item(item, "needs_review", f"{row.detail or conflict.kind} (exception #{row.id})")
+    ctx.finish_item(item, ItemOutcome.NEEDS_REVIEW, f"{row.detail or conflict.kind} (exception #{row.id})")
     return True

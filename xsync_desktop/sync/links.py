@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store.models import Link
+from ..store.states import LinkState
 from ..store.types import utcnow
 
 
@@ -142,13 +143,13 @@ class LinkBook:
         if local_id is None:
             return None
         lk = self.get(entity, local_id)
-        return lk.xero_id if lk is not None and lk.state != "sending" else None
+        return lk.xero_id if lk is not None and lk.state != LinkState.SENDING else None
 
     def sending(self, entities: Iterable[str]) -> list[Link]:
         """Links left "sending" (by an interrupted run), in these entities' order."""
         order = list(entities)
         found = list(self.session.scalars(select(Link).where(
-            Link.tenant_id == self.tenant_id, Link.entity.in_(order), Link.state == "sending")
+            Link.tenant_id == self.tenant_id, Link.entity.in_(order), Link.state == LinkState.SENDING)
             .order_by(Link.id)))
         for lk in found:
             self._links[(lk.entity, lk.local_id)] = lk
@@ -171,7 +172,7 @@ class LinkBook:
     def ensure(self, entity: str, local_id: int) -> Link:
         lk = self.get(entity, local_id)
         if lk is None:
-            lk = Link(tenant_id=self.tenant_id, entity=entity, local_id=local_id, state="unsent")
+            lk = Link(tenant_id=self.tenant_id, entity=entity, local_id=local_id, state=LinkState.UNSENT)
             self.session.add(lk)
             self._links[(entity, local_id)] = lk
         return lk
@@ -181,7 +182,7 @@ class LinkBook:
                     data: dict[str, Any] | None = None) -> None:
         now = utcnow()
         lk.xero_id = xero_id
-        lk.state = "linked"
+        lk.state = LinkState.LINKED
         if content_hash is not None:
             lk.pushed_hash = content_hash
             lk.pushed_at = now
@@ -196,7 +197,7 @@ class LinkBook:
 
     @staticmethod
     def mark_sending(lk: Link, action: str, key: str, content_hash: str) -> None:
-        lk.state = "sending"
+        lk.state = LinkState.SENDING
         lk.pending_action = action
         lk.pending_key = key
         lk.pending_hash = content_hash
@@ -205,6 +206,6 @@ class LinkBook:
     @staticmethod
     def revert(lk: Link) -> None:
         """The request is known not to have changed Xero: back to the state before it."""
-        lk.state = "linked" if lk.xero_id else "unsent"
+        lk.state = LinkState.LINKED if lk.xero_id else LinkState.UNSENT
         lk.pending_action = lk.pending_key = lk.pending_hash = None
         lk.pending_since = None

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
 
 from ..store.models import SyncItem
+from ..store.states import ItemOutcome
 
 
 def unresolved_item_conditions(*, with_exception_items: bool) -> list[Any]:
@@ -23,18 +24,18 @@ def unresolved_item_conditions(*, with_exception_items: bool) -> list[Any]:
     (their exception is what a person resolves; the exceptions check counts those).
     """
     later = aliased(SyncItem)
-    review = SyncItem.outcome == "needs_review"
+    review = SyncItem.outcome == ItemOutcome.NEEDS_REVIEW
     if not with_exception_items:
         review = and_(review, ~func.coalesce(SyncItem.message, "").contains("(exception #"))
     return [
-        or_(SyncItem.outcome == "failed", review),
+        or_(SyncItem.outcome == ItemOutcome.FAILED, review),
         SyncItem.superseded_by_id.is_(None),
         ~exists().where(
             and_(
                 later.entity == SyncItem.entity,
                 later.local_id == SyncItem.local_id,
                 later.id > SyncItem.id,
-                later.outcome.in_(("succeeded", "skipped")),
+                later.outcome.in_((ItemOutcome.SUCCEEDED, ItemOutcome.SKIPPED)),
             )
         ),
     ]

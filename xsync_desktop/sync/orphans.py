@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..store.models import SyncItem, SyncRun
+from ..store.states import ItemOutcome, RunOutcome
 from ..store.types import utcnow
 
 INTERRUPTED_RUN = (
@@ -28,7 +29,7 @@ INTERRUPTED_ITEM = (
 def close_orphaned_runs(session: Session, tenant_id: str | None = None) -> int:
     """Call only while holding the run lock (of ``tenant_id``'s organisation on a shared database:
     another organisation's run may be alive); returns how many runs were closed."""
-    query = select(SyncRun).where(SyncRun.outcome == "running")
+    query = select(SyncRun).where(SyncRun.outcome == RunOutcome.RUNNING)
     if tenant_id is not None:
         query = query.where(SyncRun.tenant_id == tenant_id)
     orphans = list(session.scalars(query))
@@ -36,8 +37,8 @@ def close_orphaned_runs(session: Session, tenant_id: str | None = None) -> int:
     for run in orphans:
         session.execute(
             update(SyncItem)
-            .where(SyncItem.run_id == run.id, SyncItem.outcome == "pending")
-            .values(outcome="failed", message=INTERRUPTED_ITEM, finished_at=now)
+            .where(SyncItem.run_id == run.id, SyncItem.outcome == ItemOutcome.PENDING)
+            .values(outcome=ItemOutcome.FAILED, message=INTERRUPTED_ITEM, finished_at=now)
         )
         last_seen = session.scalar(
             select(func.max(func.coalesce(SyncItem.finished_at, SyncItem.started_at))).where(
@@ -45,9 +46,9 @@ def close_orphaned_runs(session: Session, tenant_id: str | None = None) -> int:
         )
         run.failed = session.scalar(
             select(func.count()).select_from(SyncItem).where(
-                SyncItem.run_id == run.id, SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None))
+                SyncItem.run_id == run.id, SyncItem.outcome == ItemOutcome.FAILED, SyncItem.superseded_by_id.is_(None))
         ) or 0
-        run.outcome = "failed"
+        run.outcome = RunOutcome.FAILED
         run.message = INTERRUPTED_RUN
         run.finished_at = last_seen or run.started_at
     if orphans:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..store.models import CreditAllocation, CreditNote, Invoice, Payment
+from ..store.states import ItemOutcome, LinkState
 from .allocation_withdrawals import Withdrawals
 from .batch_sender import BatchSender, Items, Work
 from .context import RunContext
@@ -65,11 +66,11 @@ class AllocationPhase:
             built_hash = canonical_hash(allocation_content(a))
             # Xero cannot edit an allocation: a ledger edit has Xero's copy removed, then the
             # ledger's version applied anew (below), once it is known the new one can be sent.
-            edited = bool(lk is not None and lk.xero_id and lk.state == "linked" and lk.pushed_hash
+            edited = bool(lk is not None and lk.xero_id and lk.state == LinkState.LINKED and lk.pushed_hash
                           and lk.pushed_hash != built_hash)
-            if lk is not None and (lk.xero_id or lk.state == "sending") and not edited:
+            if lk is not None and (lk.xero_id or lk.state == LinkState.SENDING) and not edited:
                 continue
-            if lk is not None and lk.state == "skipped" and lk.pending_hash == built_hash:
+            if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == built_hash:
                 continue
             cn_x = links.xero_id("credit_note", cn.id)
             inv_x = links.xero_id("invoice", inv.id)
@@ -135,7 +136,7 @@ class PaymentPhase:
             if scope.start_date and inv.issue_date < scope.start_date:
                 continue  # its invoice is not synced, so neither is the payment
             lk = links.get("payment", p.id)
-            if lk is not None and lk.state == "sending":
+            if lk is not None and lk.state == LinkState.SENDING:
                 continue
             label = payment_label(p, inv)
             if p.reversed_at is not None:
@@ -149,14 +150,14 @@ class PaymentPhase:
             inv_link = links.get("invoice", inv.id)
             if lk is not None and lk.xero_id:
                 if lk.pushed_hash != payment_element_hash(p) and not (
-                        lk.state == "skipped" and lk.pending_hash == payment_element_hash(p)):
+                        lk.state == LinkState.SKIPPED and lk.pending_hash == payment_element_hash(p)):
                     self.items.fail_now(
                         "payment", p.id, "update", label,
                         "This payment changed in the ledger after it was sent, and Xero does not allow changing a "
                         "payment. Reverse it in the ledger and record the correct payment (or skip this item).",
-                        outcome="needs_review", xero_id=lk.xero_id)
+                        outcome=ItemOutcome.NEEDS_REVIEW, xero_id=lk.xero_id)
                 continue
-            if lk is not None and lk.state == "skipped" and lk.pending_hash == payment_element_hash(p):
+            if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == payment_element_hash(p):
                 continue
             if scope.locked(p.date):
                 assert scope.lock_date is not None

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 
 from .. import activity
 from ..store.models import Invoice, Link, Payment, Watermark
+from ..store.states import ItemOutcome, LinkState
 from ..store.types import utcnow
 from .context import RunContext
 from .links import updated_utc
@@ -219,7 +220,7 @@ def _guarded(ctx: RunContext, entity: str, label: str, xero_id: str | None, fn: 
         ctx.session.rollback()
         log.exception("reconcile of %s %s failed", entity, xero_id)
         item = ctx.start_item(entity, None, "reconcile", label, xero_id=xero_id)
-        ctx.finish_item(item, "failed", f"Could not reconcile this record: {type(exc).__name__}: {exc}")
+        ctx.finish_item(item, ItemOutcome.FAILED, f"Could not reconcile this record: {type(exc).__name__}: {exc}")
         return 1
 
 
@@ -251,9 +252,9 @@ def _handle_payments(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     pay_links = links_by_xero_id(ctx.session, ctx.tenant_id, "payment", [str(p.get("PaymentID")) for p in items])
     inv_ids = [str((p.get("Invoice") or {}).get("InvoiceID") or "") for p in items]
     all_inv_links = links_by_xero_id(ctx.session, ctx.tenant_id, "invoice", inv_ids)
-    inv_links = {k: v for k, v in all_inv_links.items() if v.state != "sending"}
+    inv_links = {k: v for k, v in all_inv_links.items() if v.state != LinkState.SENDING}
     # Invoices whose last send is not settled: their payments wait (see reconcile_payment).
-    unsettled = {k for k, v in all_inv_links.items() if v.state == "sending"}
+    unsettled = {k for k, v in all_inv_links.items() if v.state == LinkState.SENDING}
     pays = _preload(ctx, Payment, [lk.local_id for lk in pay_links.values()])
     invs = _preload(ctx, Invoice, [lk.local_id for lk in inv_links.values()] + [p.invoice_id for p in pays])
     failures = 0
@@ -282,7 +283,7 @@ def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     failures = 0
     for xi in ours:
         link = links.get(str(xi.get("InvoiceID")))
-        if link is None or link.state == "sending":
+        if link is None or link.state == LinkState.SENDING:
             continue  # not ours, or a push still settling it
         contact = contact_of.get(customer_of.get(link.local_id, -1))
         failures += _guarded(
@@ -302,7 +303,7 @@ def _handle_credit_notes(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     parked: list[str] = []
     for xc in items:
         link = links.get(str(xc.get("CreditNoteID")))
-        if link is None or link.state == "sending":
+        if link is None or link.state == LinkState.SENDING:
             continue
         failures += _guarded(
             ctx, "credit_note", f"Credit note {xc.get('CreditNoteNumber') or ''}", link.xero_id,
@@ -317,7 +318,7 @@ def _handle_contacts(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     failures = 0
     for xc in items:
         link = links.get(str(xc.get("ContactID")))
-        if link is None or link.state == "sending":
+        if link is None or link.state == LinkState.SENDING:
             continue
         failures += _guarded(
             ctx, "contact", f"Contact {xc.get('Name') or ''}", link.xero_id,

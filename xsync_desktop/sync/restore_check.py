@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from ..store.models import CreditAllocation, CreditNote, Invoice, Link, Payment
 from ..store.settings import get_setting
+from ..store.states import LinkState
 from .adopt import NUMBERS_CHUNK, held_by_number
 from .batch_sender import Items
 from .context import RunContext
@@ -75,7 +76,7 @@ class Adoption:
 
     def _unknown(self, entity: str, local_id: int) -> bool:
         lk = self.links.get(entity, local_id)
-        return lk is None or (not lk.xero_id and lk.state == "unsent")
+        return lk is None or (not lk.xero_id and lk.state == LinkState.UNSENT)
 
     def _pending(self, entity: str, local_id: int, content_hash: str) -> Link:
         """Stage a record for the settler's look-up: "sending" with no send time (no age proof)."""

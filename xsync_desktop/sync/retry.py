@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Payment, SyncItem
 from ..store.settings import get_setting
+from ..store.states import ItemOutcome, LinkState
 from .documents import CREDIT_NOTE, INVOICE, content_of
 from .hashing import canonical_hash
 from .links import LinkBook
@@ -76,7 +77,7 @@ def skip_item(session: Session, tenant_id: str, item_id: int, reason: str) -> No
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required to skip an item")
-    item.outcome = "skipped"
+    item.outcome = ItemOutcome.SKIPPED
     item.skip_reason = reason
     item.message = f"{item.message or ''} Skipped by a person: {reason}".strip()
     if item.local_id is None:
@@ -84,6 +85,6 @@ def skip_item(session: Session, tenant_id: str, item_id: int, reason: str) -> No
     h = current_hash(session, item.entity, item.local_id)
     links = LinkBook(session, tenant_id)
     lk = links.ensure(item.entity, item.local_id)
-    if lk.state != "sending":  # an unsettled send must be settled, never forgotten
-        lk.state = "skipped"
+    if lk.state != LinkState.SENDING:  # an unsettled send must be settled, never forgotten
+        lk.state = LinkState.SKIPPED
         lk.pending_hash = h

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..store.models import CreditAllocation, CreditNote, Customer, Invoice, Link, Payment
+from ..store.states import ItemOutcome
 from ..xero.errors import NotFound
 from .adopt import (
     CREDIT_NOTE_KIND,
@@ -153,7 +154,7 @@ class Settler:
             LinkBook.mark_linked(lk, xero_id, lk.pending_hash, key, data)
             found += 1
             self.items.fail_now(lk.entity, lk.local_id, self.action, f"{title} {key}", self.message,
-                                outcome="succeeded", xero_id=xero_id)
+                                outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)
         return found
 
     def _documents(self, pending: list[Link], model: Any, kind: DocKind) -> int:
@@ -182,7 +183,7 @@ class Settler:
             xero_id = str(d.found.get(kind.id_field))
             if not d.ours:
                 message = number_taken(self.ctx, kind, doc, d.found, d.differences)
-                self.items.fail_now(kind.entity, doc.id, self.action, label, message, outcome="needs_review")
+                self.items.fail_now(kind.entity, doc.id, self.action, label, message, outcome=ItemOutcome.NEEDS_REVIEW)
                 continue
             claimed.add(xero_id)
             # Xero's due date or reference differ (changed there since): the ledger's are sent again.
@@ -190,7 +191,7 @@ class Settler:
                                  d.found)
             found += 1
             self.items.fail_now(kind.entity, doc.id, self.action, label, self.message,
-                                outcome="succeeded", xero_id=xero_id)
+                                outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)
         return found
 
     def _where(self, collection: str, field: str, keys: list[str], extra: dict[str, str] | None = None
@@ -263,5 +264,5 @@ class Settler:
                 found += 1
                 self.items.fail_now("allocation", lk.local_id, self.action, f"Credit allocation {a.external_id}",
                                     self.message,
-                                    outcome="succeeded", xero_id=xero_id)
+                                    outcome=ItemOutcome.SUCCEEDED, xero_id=xero_id)
         return found

@@ -13,11 +13,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..store.states import ExceptionKind
 from .context import RunContext
 from .exceptions import Conflict, raise_conflict
 from .payloads import money
 
-TOTALS_DIFFER = "totals_differ"
 CENT = Decimal("0.01")
 
 
@@ -60,7 +60,7 @@ def compare_totals(ctx: RunContext, entity: str, title: str, doc: Any, answer: d
               "tax rounding and the line-amount setting, then send the ledger's version again (keep the "
               "ledger's value) or dismiss with a note.")
     xero_id = str(answer.get("InvoiceID") or answer.get("CreditNoteID") or "") or None
-    raise_conflict(ctx, Conflict(TOTALS_DIFFER, entity, doc.id, xero_id, label, "total", _figures(*ours),
+    raise_conflict(ctx, Conflict(ExceptionKind.TOTALS_DIFFER, entity, doc.id, xero_id, label, "total", _figures(*ours),
                                  _figures(*theirs), detail))
     return (f"Sent, but Xero's totals differ from the ledger's ({_figures(*theirs)} in Xero, {_figures(*ours)} in "
             f"the ledger). See Exceptions for the per-line difference.")

@@ -36,6 +36,7 @@ from ..store.models import (
     SyncItem,
 )
 from ..store.settings import get_setting, set_setting
+from ..store.states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState
 from ..store.types import utcnow
 from .context import RunContext
 from .exceptions import Conflict, raise_conflict
@@ -53,7 +54,7 @@ from .verify_compare import (
 IDS_PER_CALL = 50  # 50 GUIDs keep the URL near 2 KB, well inside what Xero accepts
 PAGE_SIZE = 1000
 SETTING_PREFIX = "verify:"
-DIFFERS, WRONG_LINK = "xero_differs", "wrong_link"
+DIFFERS, WRONG_LINK = ExceptionKind.XERO_DIFFERS, ExceptionKind.WRONG_LINK
 HELD_ITEM = 0  # cover id meaning "an unresolved run item, not an exception"
 
 
@@ -238,7 +239,7 @@ def _file(ctx: RunContext, diffs: list[Difference], customer_of: dict[int, int])
             continue
         if new:
             item = ctx.start_item(d.entity, d.local_id, "verify", d.label, xero_id=d.xero_id)
-            ctx.finish_item(item, "needs_review", f"{detail} (exception #{row.id})", commit=False)
+            ctx.finish_item(item, ItemOutcome.NEEDS_REVIEW, f"{detail} (exception #{row.id})", commit=False)
         findings.append(Finding(d, row.id, new))
     ctx.commit()
     return findings
@@ -250,10 +251,10 @@ def _covering_exceptions(session: Session, tenant_id: str) -> dict[tuple[Any, ..
     difference as it is ("leave both as they are")."""
     out: dict[tuple[Any, ...], int] = {}
     rows = session.scalars(select(ReconException).where(ReconException.tenant_id == tenant_id,
-                                                        ReconException.status.in_(("open", "dismissed")),
+                                                        ReconException.status.in_((ExceptionStatus.OPEN, ExceptionStatus.DISMISSED)),
                                                         ReconException.kind.notin_((DIFFERS, WRONG_LINK))))
     for exc in rows:
-        if exc.status == "dismissed":
+        if exc.status == ExceptionStatus.DISMISSED:
             out.setdefault((exc.entity, exc.local_id, exc.field, exc.ledger_value or "", exc.xero_value or ""),
                            exc.id)
             continue
@@ -346,7 +347,7 @@ class _Links:
         rows = session.execute(select(Link.entity, Link.local_id, Link.xero_id, Link.state)
                                .where(Link.tenant_id == tenant_id, Link.xero_id.is_not(None)))
         for entity, local_id, xero_id, state in rows:
-            if state != "sending":
+            if state != LinkState.SENDING:
                 self.ids[(entity, local_id)] = xero_id
 
     def get(self, entity: str, local_id: int) -> str:

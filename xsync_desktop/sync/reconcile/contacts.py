@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...store.models import Customer, Link
+from ...store.states import ExceptionKind
 from ...store.types import utcnow
 from ..exceptions import Conflict, conflict_item, contact_archived_conflict
 from .snapshots import contact_snapshot, parse_moment, push_snapshot
@@ -26,7 +27,7 @@ def reconcile_contact(ctx: RunContext, xc: dict[str, Any], link: Link) -> None:
     if merged_to and merged_to != old.get("MergedToContactID"):
         conflict_item(
             ctx,
-            Conflict("contact_merged", "contact", cust.id, link.xero_id, label, "contact",
+            Conflict(ExceptionKind.CONTACT_MERGED, "contact", cust.id, link.xero_id, label, "contact",
                      link.xero_id, merged_to,
                      "This contact was merged into another contact in Xero."),
             "reconcile",

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...store.models import ChangeLog, CreditAllocation, CreditNote, Invoice, Link, ReconException
+from ...store.states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState
 from ...store.types import utcnow
 from ..exceptions import Conflict, conflict_item, raise_conflict
 from ..hashing import canonical_hash
@@ -47,7 +48,7 @@ def reconcile_credit_note(ctx: RunContext, xc: dict[str, Any], link: Link, parke
     alloc_links = {lk.local_id: lk for lk in session.scalars(select(Link).where(
         Link.tenant_id == ctx.tenant_id, Link.entity == "allocation",
         Link.local_id.in_([a.id for a in ledger] or [-1])))}
-    if any(lk.state == "sending" for lk in alloc_links.values()):
+    if any(lk.state == LinkState.SENDING for lk in alloc_links.values()):
         parked.append(str(link.xero_id))  # our own allocation's outcome is unknown: decide next run
         return
     live = {str(a.get("AllocationID") or "").lower(): a for a in xc.get("Allocations") or []
@@ -75,7 +76,7 @@ def _credit_applied_in_xero(ctx: RunContext, cn: CreditNote, xa: dict[str, Any])
     day = parse_day(xa.get("Date")) or utcnow().date()
     if inv.status == "void" or amount > inv.amount_due:
         conflict_item(ctx, Conflict(
-            "credit_overapplied", "invoice", inv.id, aid, f"{label} to {inv.number}", "credit",
+            ExceptionKind.CREDIT_OVERAPPLIED, "invoice", inv.id, aid, f"{label} to {inv.number}", "credit",
             format(inv.amount_due, "f"), f"{format(amount, 'f')} on {day.isoformat()}",
             f"Credit note {cn.number} was applied to invoice {inv.number} in Xero for {format(amount, 'f')}, but "
             f"only {format(inv.amount_due, 'f')} is due in the ledger. It was not imported."), "pull")
@@ -90,11 +91,11 @@ def _credit_applied_in_xero(ctx: RunContext, cn: CreditNote, xa: dict[str, Any])
                           new_value=f"{format(amount, 'f')} of {cn.number} to {inv.number}",
                           reason="Credit applied in Xero", run_id=ctx.run.id))
     session.add(Link(tenant_id=ctx.tenant_id, entity="allocation", local_id=alloc.id, xero_id=aid,
-                     natural_key=f"{cn.number}>{inv.number}", state="linked", pushed_at=now,
+                     natural_key=f"{cn.number}>{inv.number}", state=LinkState.LINKED, pushed_at=now,
                      pushed_hash=canonical_hash(allocation_content(alloc)), last_synced_at=now))
     settle_amounts(session, ctx.tenant_id, inv, "Credit applied in Xero", ctx.run.id)
     item.local_id = alloc.id
-    ctx.finish_item(item, "succeeded", f"Applied in Xero: imported to invoice {inv.number}.")
+    ctx.finish_item(item, ItemOutcome.SUCCEEDED, f"Applied in Xero: imported to invoice {inv.number}.")
 
 
 def _allocation_removed_in_xero(ctx: RunContext, cn: CreditNote, alloc: CreditAllocation, link: Link) -> None:
@@ -111,16 +112,16 @@ def _allocation_removed_in_xero(ctx: RunContext, cn: CreditNote, alloc: CreditAl
         session.delete(alloc)
         if inv is not None:
             settle_amounts(session, ctx.tenant_id, inv, "Credit allocation removed in Xero", ctx.run.id)
-        ctx.finish_item(item, "succeeded", "Removed in Xero: removed from the ledger.", xero_id=link.xero_id)
+        ctx.finish_item(item, ItemOutcome.SUCCEEDED, "Removed in Xero: removed from the ledger.", xero_id=link.xero_id)
         return
     conflict_item(ctx, Conflict(
-        "allocation_removed", "allocation", alloc.id, link.xero_id, label, "status",
+        ExceptionKind.ALLOCATION_REMOVED, "allocation", alloc.id, link.xero_id, label, "status",
         f"{format(alloc.amount, 'f')} on {alloc.date.isoformat()}", "REMOVED",
         f"The ledger applies {format(alloc.amount, 'f')} of credit note {cn.number} to invoice {number}, and the app "
         "sent it; someone removed it in Xero. Keep the ledger's to apply it again, or correct the ledger."), "pull")
 
 
-HELD_KIND = "credit_note_both_sides"
+HELD_KIND = ExceptionKind.CREDIT_NOTE_BOTH_SIDES
 BLANK = "blank"  # how a conflict shows an empty Xero value
 
 
@@ -161,7 +162,7 @@ def credit_note_held(ctx: RunContext, cn: CreditNote, link: Link, xc: dict[str, 
     held = ctx.session.scalar(select(ReconException.id).where(
         ReconException.tenant_id == ctx.tenant_id, ReconException.entity == "credit_note",
         ReconException.local_id == cn.id, ReconException.kind == HELD_KIND,
-        ReconException.status == "open").limit(1))
+        ReconException.status == ExceptionStatus.OPEN).limit(1))
     return held is not None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...store.models import Customer, Invoice, Link, ReconException
+from ...store.states import ExceptionKind, ExceptionStatus, ItemOutcome
 from ...store.types import utcnow
 from ..changelog import write_back
 from ..exceptions import Conflict, conflict_item, raise_conflict
@@ -83,7 +84,7 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
     old_status = base.get("Status")
     stop = False
     if status == "DELETED" and old_status != "DELETED":
-        conflict("invoice_deleted", "status", inv.status, "DELETED",
+        conflict(ExceptionKind.INVOICE_DELETED, "status", inv.status, "DELETED",
                  "The invoice was deleted in Xero; the ledger still has it.")
         stop = True
     elif status == "VOIDED" and old_status != "VOIDED":
@@ -93,14 +94,14 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
             apply_void(session, link, inv, "Voided in Xero", ctx.run.id)
             applied.append("voided")
         else:
-            conflict("void_with_payments", "status", inv.status, "VOIDED",
+            conflict(ExceptionKind.VOID_WITH_PAYMENTS, "status", inv.status, "VOIDED",
                      f"The invoice was voided in Xero, but the ledger has {format(inv.amount_paid, 'f')} "
                      "paid on it.")
         stop = True
 
     if not stop:
-        for key, attr, kind in (("DueDate", "due_date", "due_date_conflict"),
-                                ("Reference", "reference", "reference_conflict")):
+        for key, attr, kind in (("DueDate", "due_date", ExceptionKind.DUE_DATE_CONFLICT),
+                                ("Reference", "reference", ExceptionKind.REFERENCE_CONFLICT)):
             if key not in new or new[key] == base.get(key):
                 continue
             ledger_text = inv.due_date.isoformat() if attr == "due_date" else (inv.reference or "")
@@ -123,19 +124,19 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
         if total_changed and new["Total"] == money_text(inv.total):
             total_changed = False
         if total_changed or lines_changed:
-            conflict("amounts_changed", "total" if total_changed else "lines", format(inv.total, "f"),
+            conflict(ExceptionKind.AMOUNTS_CHANGED, "total" if total_changed else "lines", format(inv.total, "f"),
                      new.get("Total") if total_changed else f"lines {new['LinesHash'][:8]}",
                      "Amounts belong to the ledger, but the invoice's "
                      + ("total" if total_changed else "lines") + f" changed in Xero (total {new.get('Total')}).")
         if "CurrencyCode" in new and new["CurrencyCode"] != base.get("CurrencyCode", new["CurrencyCode"]) \
                 and new["CurrencyCode"] != inv.currency:
-            conflict("currency_changed", "currency", inv.currency, new["CurrencyCode"],
+            conflict(ExceptionKind.CURRENCY_CHANGED, "currency", inv.currency, new["CurrencyCode"],
                      "The invoice's currency was changed in Xero.")
         if "ContactID" in new and "ContactID" in base and new["ContactID"] != base["ContactID"]:
             cust_link = find_link(session, ctx.tenant_id, "contact", inv.customer_id)
             if cust_link is None or cust_link.xero_id != new["ContactID"]:
                 cust = session.get(Customer, inv.customer_id)
-                conflict("contact_changed", "contact", cust.name if cust else inv.customer_id,
+                conflict(ExceptionKind.CONTACT_CHANGED, "contact", cust.name if cust else inv.customer_id,
                          (xi.get("Contact") or {}).get("Name") or new["ContactID"],
                          "The invoice was moved to another contact in Xero.")
     # Xero's values are now "seen": an open exception carries any conflict from here on.
@@ -145,22 +146,22 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
     if applied:
         item = ctx.start_item("invoice", inv.id, "reconcile", label, xero_id=link.xero_id)
         ctx.count("invoices_reconciled")
-        ctx.finish_item(item, "succeeded", "Applied from Xero: " + ", ".join(applied) + ".")
+        ctx.finish_item(item, ItemOutcome.SUCCEEDED, "Applied from Xero: " + ", ".join(applied) + ".")
     return raised
 
 
 # Open exceptions that hold back a ledger edit of the invoice until a person decides: sending
 # it would overwrite the very Xero value the exception keeps for them.
-HOLDING_KINDS = ("due_date_conflict", "reference_conflict", "amounts_changed", "currency_changed",
-                 "contact_changed", "invoice_deleted", "void_with_payments")
+HOLDING_KINDS = (ExceptionKind.DUE_DATE_CONFLICT, ExceptionKind.REFERENCE_CONFLICT, ExceptionKind.AMOUNTS_CHANGED, ExceptionKind.CURRENCY_CHANGED,
+                 ExceptionKind.CONTACT_CHANGED, ExceptionKind.INVOICE_DELETED, ExceptionKind.VOID_WITH_PAYMENTS)
 
 
 # Dismissed both-sides conflicts on these fields: "leave both as they are". While the ledger still
 # holds the value it had when the person dismissed, the update sends Xero's value for that field.
-DISMISSED_FIELDS = {"due_date_conflict": "due_date", "reference_conflict": "reference"}
+DISMISSED_FIELDS = {ExceptionKind.DUE_DATE_CONFLICT: "due_date", ExceptionKind.REFERENCE_CONFLICT: "reference"}
 # Dismissed conflicts that cannot be left field by field: the ledger's update stays held while the
 # ledger's value is still the dismissed one (the checklist shows the invoice as not sent).
-DISMISSED_HOLDS = ("amounts_changed", "currency_changed", "contact_changed")
+DISMISSED_HOLDS = (ExceptionKind.AMOUNTS_CHANGED, ExceptionKind.CURRENCY_CHANGED, ExceptionKind.CONTACT_CHANGED)
 
 
 def dismissed_overrides(session: Session, tenant_id: str, inv: Invoice) -> tuple[dict[str, str], bool]:
@@ -170,7 +171,7 @@ def dismissed_overrides(session: Session, tenant_id: str, inv: Invoice) -> tuple
     held = False
     rows = session.scalars(select(ReconException).where(
         ReconException.tenant_id == tenant_id, ReconException.entity == "invoice",
-        ReconException.local_id == inv.id, ReconException.status == "dismissed",
+        ReconException.local_id == inv.id, ReconException.status == ExceptionStatus.DISMISSED,
         ReconException.kind.in_(tuple(DISMISSED_FIELDS) + DISMISSED_HOLDS)).order_by(ReconException.id))
     for exc in rows:
         if exc.kind in DISMISSED_FIELDS:
@@ -178,11 +179,11 @@ def dismissed_overrides(session: Session, tenant_id: str, inv: Invoice) -> tuple
             ledger_now = inv.due_date.isoformat() if field == "due_date" else (inv.reference or "")
             if ledger_now == (exc.ledger_value or ""):
                 overrides[field] = exc.xero_value or ""
-        elif exc.kind == "amounts_changed" and (exc.ledger_value or "") == money_text(inv.total):
+        elif exc.kind == ExceptionKind.AMOUNTS_CHANGED and (exc.ledger_value or "") == money_text(inv.total):
             held = True
-        elif exc.kind == "currency_changed" and (exc.ledger_value or "") == inv.currency:
+        elif exc.kind == ExceptionKind.CURRENCY_CHANGED and (exc.ledger_value or "") == inv.currency:
             held = True
-        elif exc.kind == "contact_changed":
+        elif exc.kind == ExceptionKind.CONTACT_CHANGED:
             held = True
     return overrides, held
 
@@ -195,7 +196,7 @@ def held_invoices(session: Session, tenant_id: str, invoice_ids: list[int]) -> s
         out.update(i for i in session.scalars(
             select(ReconException.local_id).where(
                 ReconException.tenant_id == tenant_id,
-                ReconException.status == "open",
+                ReconException.status == ExceptionStatus.OPEN,
                 ReconException.entity == "invoice",
                 ReconException.kind.in_(HOLDING_KINDS),
                 ReconException.local_id.in_(chunk),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ...store.models import Invoice, Link, Payment, SyncItem
+from ...store.states import ExceptionKind, ItemOutcome
 from ..exceptions import Conflict, conflict_item
 from ..payloads import PAYMENT_REF_PREFIX
 from .snapshots import parse_day, parse_moment, to_decimal
@@ -57,12 +58,12 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
             item = ctx.start_item("payment", pay.id, "reverse", label, xero_id=pid)
             reverse_payment(session, ctx.tenant_id, pay, "Payment deleted in Xero", ctx.run.id)
             ctx.count("payments_pulled")
-            ctx.finish_item(item, "succeeded", "Deleted in Xero: reversed in the ledger.")
+            ctx.finish_item(item, ItemOutcome.SUCCEEDED, "Deleted in Xero: reversed in the ledger.")
         else:
             conflict_item(
                 ctx,
                 Conflict(
-                    kind="payment_deleted",
+                    kind=ExceptionKind.PAYMENT_DELETED,
                     entity="payment",
                     local_id=pay.id,
                     xero_id=pid,
@@ -109,7 +110,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
         conflict_item(
             ctx,
             Conflict(
-                kind="payment_overpays",
+                kind=ExceptionKind.PAYMENT_OVERPAYS,
                 entity="invoice",
                 local_id=inv.id,
                 xero_id=pid,
@@ -127,7 +128,7 @@ def reconcile_payment(ctx: RunContext, xp: dict[str, Any], payment_links: dict[s
     pay = import_payment(session, ctx.tenant_id, inv, xp, "Payment recorded in Xero", ctx.run.id)
     item.local_id = pay.id
     ctx.count("payments_pulled")
-    ctx.finish_item(item, "succeeded", f"Recorded in Xero; imported to invoice {inv.number}.")
+    ctx.finish_item(item, ItemOutcome.SUCCEEDED, f"Recorded in Xero; imported to invoice {inv.number}.")
 
 
 def _readable_day(value: Any) -> date | None:
@@ -148,7 +149,7 @@ def _unreadable_payment(ctx: RunContext, inv: Invoice, pid: str, xp: dict[str, A
     conflict_item(
         ctx,
         Conflict(
-            kind="unreadable_xero_value",
+            kind=ExceptionKind.UNREADABLE_XERO_VALUE,
             entity="invoice",
             local_id=inv.id,
             xero_id=pid,
@@ -177,7 +178,7 @@ def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: str) 
             SyncItem.entity == "payment",
             SyncItem.local_id.is_(None),
             SyncItem.xero_id == pid,
-            SyncItem.outcome == "skipped",
+            SyncItem.outcome == ItemOutcome.SKIPPED,
         )
         .limit(1)
     )
@@ -186,6 +187,6 @@ def _skip_unlinked_payment(ctx: RunContext, pid: str, number: str, amount: str) 
     item = ctx.start_item("payment", None, "pull", f"Payment {amount} on {number}", xero_id=pid)
     ctx.finish_item(
         item,
-        "skipped",
+        ItemOutcome.SKIPPED,
         f"Payment on invoice {number}, which this app never sent to Xero: not imported.",
     )

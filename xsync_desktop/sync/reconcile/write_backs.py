@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ...ledger.apply import derived_amounts, lock_invoice_amounts
 from ...store.models import ChangeLog, Invoice, Link, Payment, ReconException
 from ...store.settings import get_setting
+from ...store.states import LinkState
 from ...store.types import utcnow
 from .. import payloads
 from ..changelog import fit_column, write_back
@@ -191,7 +192,7 @@ def import_payment(
             local_id=pay.id,
             xero_id=pid,
             natural_key=f"xero:{pid}",
-            state="linked",
+            state=LinkState.LINKED,
             # The payment came from Xero: "pushed" as of its creation, so nothing
             # treats it as a ledger change to send.
             pushed_at=now,
