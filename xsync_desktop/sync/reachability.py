@@ -15,19 +15,21 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..store.settings import get_setting, set_setting
+from ..store.states import RunOutcome
+from .run_problem import RunProblem
 
 KEY = "xero_unreachable_since"
 
 #: problems that mean Xero answered (a refusal or a rate limit is an answer)
-_ANSWERED = (None, "reconnect", "limit")
+_ANSWERED = (None, RunProblem.RECONNECT, RunProblem.LIMIT)
 
 
-def note_run_end(session: Session, outcome: str, problem: str | None, at: datetime) -> None:
+def note_run_end(session: Session, outcome: RunOutcome, problem: RunProblem | None, at: datetime) -> None:
     """Record what a run that just ended learnt about Xero's reachability (caller commits)."""
-    if problem == "network":
+    if problem == RunProblem.NETWORK:
         if get_setting(session, KEY) is None:
             set_setting(session, KEY, at.isoformat())
-    elif problem in _ANSWERED and outcome in ("succeeded", "failed", "paused"):
+    elif problem in _ANSWERED and outcome in (RunOutcome.SUCCEEDED, RunOutcome.FAILED, RunOutcome.PAUSED):
         if get_setting(session, KEY) is not None:
             set_setting(session, KEY, None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ..store.states import RunOutcome
 from .icons import app_icon
 from .models.style import local_time, relative_time
 from .qt import Qt, QtCore, QtGui, QTimer, QtWidgets
@@ -260,10 +261,10 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             tenant_id, name = self.services.tenant()
             with self.services.session() as s:
-                last = s.scalars(select(SyncRun).where(SyncRun.outcome != "running")
+                last = s.scalars(select(SyncRun).where(SyncRun.outcome != RunOutcome.RUNNING)
                                  .order_by(SyncRun.id.desc()).limit(1)).first()
                 when = last.finished_at or last.started_at if last is not None else None
-                good = s.scalars(select(SyncRun).where(SyncRun.outcome == "succeeded", SyncRun.dry_run.is_(False))
+                good = s.scalars(select(SyncRun).where(SyncRun.outcome == RunOutcome.SUCCEEDED, SyncRun.dry_run.is_(False))
                                  .order_by(SyncRun.id.desc()).limit(1)).first()
                 good_when = good.finished_at or good.started_at if good is not None else None
                 since = unreachable_since(s)  # kept in the database: a restarted app offline still says it

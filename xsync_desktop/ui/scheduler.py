@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..store.states import RunOutcome
 from .qt import QObject, QtGui, QTimer, QtWidgets, Signal
 from .services import AppServices
 from .sync_controller import SyncController
@@ -64,7 +65,7 @@ class SyncScheduler(QObject):
         return self.sync.sync_now("scheduled")
 
     def _finished(self, result: Any) -> None:
-        if self.sync.trigger == "scheduled" and getattr(result, "outcome", None) in ("failed", "paused"):
+        if self.sync.trigger == "scheduled" and getattr(result, "outcome", None) in (RunOutcome.FAILED, RunOutcome.PAUSED):
             self._announce(getattr(result, "message", None) or "The scheduled sync did not finish.")
 
     def _failed(self, message: str) -> None:

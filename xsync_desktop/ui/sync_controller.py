@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..sync.progress import Progress
+from ..sync.run_problem import RunProblem
 from . import gc_tuning
 from .errors import environment_message
 from .qt import QObject, QTimer, Signal
@@ -142,7 +143,7 @@ class SyncController(QObject):
     def _done(self, result: Any) -> None:
         self.last_result = result
         self._end()
-        if getattr(result, "problem", None) == "reconnect":
+        if getattr(result, "problem", None) == RunProblem.RECONNECT:
             self.reconnect_needed.emit(getattr(result, "message", "") or "")
         self.finished.emit(result)
 

@@ -183,7 +183,7 @@ def dismissed_credit_note_overrides(session: Session, tenant_id: str, cn: Credit
     rows = session.scalars(select(ReconException).where(
         ReconException.tenant_id == tenant_id, ReconException.entity == "credit_note",
         ReconException.local_id == cn.id, ReconException.kind == HELD_KIND,
-        ReconException.status == "dismissed").order_by(ReconException.id))
+        ReconException.status == ExceptionStatus.DISMISSED).order_by(ReconException.id))
     for exc in rows:
         field = exc.field or ""
         if field == "contact":

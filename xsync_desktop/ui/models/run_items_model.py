@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...store.item_search import item_text_condition, run_condition
 from ...store.models import SyncItem
+from ...store.states import ItemOutcome
 from ..latest import Generation
 from ..qt import Qt, QtCore, Signal
 from .loader import Loader, immediate
@@ -72,7 +73,7 @@ _COLUMNS = (
 def outcome_text(r: ItemRow) -> str:
     """'Failed', or 'Failed, retried' / 'Failed, skipped' once a later action dealt with it."""
     text = OUTCOME_LABELS.get(r.outcome, r.outcome)
-    if r.outcome == "failed" and r.superseded_by_id is not None:
+    if r.outcome == ItemOutcome.FAILED and r.superseded_by_id is not None:
         text += ", skipped" if r.skip_reason else ", retried"
     return text
 

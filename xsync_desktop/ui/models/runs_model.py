@@ -15,11 +15,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ...store.models import SyncItem, SyncRun
+from ...store.states import ItemOutcome, RunOutcome
 from ..latest import Generation
 from ..qt import Qt, QtCore
 from .loader import Loader, immediate
 from .paged import PagedTableModel
-from .style import OUTCOME_LABELS, duration_text, local_time, outcome_brush
+from .style import OUTCOME_LABELS, SETTLED, duration_text, local_time, outcome_brush
 
 BLOCK = 200
 RunIdRole = Qt.ItemDataRole.UserRole + 1
@@ -72,8 +73,8 @@ class RunRow:
     @property
     def outcome_now(self) -> str:
         """A failed run whose failures were all retried or skipped is settled."""
-        if self.outcome == "failed" and self.failed_now and not self.still_failed:
-            return "settled"
+        if self.outcome == RunOutcome.FAILED and self.failed_now and not self.still_failed:
+            return SETTLED
         return self.outcome
 
     @property
@@ -101,14 +102,14 @@ def failure_fates(session: Session, run_ids: list[int]) -> dict[int, tuple[int, 
     if not run_ids:
         return {}
     later = aliased(SyncItem)
-    failed = SyncItem.outcome == "failed"
-    retried_ok = and_(failed, later.outcome == "succeeded")
-    skipped = and_(SyncItem.outcome == "skipped", SyncItem.skip_reason.is_not(None))
-    still = and_(failed, or_(later.id.is_(None), later.outcome != "succeeded"))
+    failed = SyncItem.outcome == ItemOutcome.FAILED
+    retried_ok = and_(failed, later.outcome == ItemOutcome.SUCCEEDED)
+    skipped = and_(SyncItem.outcome == ItemOutcome.SKIPPED, SyncItem.skip_reason.is_not(None))
+    still = and_(failed, or_(later.id.is_(None), later.outcome != ItemOutcome.SUCCEEDED))
     stmt = (select(SyncItem.run_id, func.sum(case((retried_ok, 1), else_=0)),
                    func.sum(case((skipped, 1), else_=0)), func.sum(case((still, 1), else_=0)))
             .outerjoin(later, later.id == SyncItem.superseded_by_id)
-            .where(SyncItem.run_id.in_(run_ids), SyncItem.outcome.in_(("failed", "skipped")))
+            .where(SyncItem.run_id.in_(run_ids), SyncItem.outcome.in_((ItemOutcome.FAILED, ItemOutcome.SKIPPED)))
             .group_by(SyncItem.run_id))
     return {run_id: (int(a or 0), int(b or 0), int(c or 0)) for run_id, a, b, c in session.execute(stmt)}
 
@@ -220,7 +221,7 @@ class RunsModel(PagedTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or None
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
-            return outcome_brush("succeeded" if r.outcome_now == "settled" else r.outcome)
+            return outcome_brush(RunOutcome.SUCCEEDED if r.outcome_now == SETTLED else r.outcome)
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= col <= 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == RunIdRole:

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ...store.states import ItemOutcome, RunOutcome
 from ..qt import QtGui
 
-OUTCOME_COLOURS = {
-    "succeeded": "#2e9d5b",
-    "failed": "#d64545",
-    "cancelled": "#c07a1a",
-    "paused": "#c07a1a",
-    "needs_review": "#c07a1a",
-    "skipped": "#8a8f98",
-    "running": "#3a7bd5",
-    "pending": "#3a7bd5",
+#: the runs list's word for a failed run whose failures were all retried or skipped since (never stored)
+SETTLED = "settled"
+
+# Keyed by run and item outcomes alike: the two share "succeeded" and "failed" (a StrEnum member
+# is its string, so either enum's member, or the stored string, finds the same entry).
+OUTCOME_COLOURS: dict[str, str] = {
+    RunOutcome.SUCCEEDED: "#2e9d5b",
+    RunOutcome.FAILED: "#d64545",
+    RunOutcome.CANCELLED: "#c07a1a",
+    RunOutcome.PAUSED: "#c07a1a",
+    ItemOutcome.NEEDS_REVIEW: "#c07a1a",
+    ItemOutcome.SKIPPED: "#8a8f98",
+    RunOutcome.RUNNING: "#3a7bd5",
+    ItemOutcome.PENDING: "#3a7bd5",
 }
-OUTCOME_LABELS = {
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "skipped": "Skipped",
-    "needs_review": "Needs review",
-    "pending": "In progress",
-    "running": "Running",
-    "cancelled": "Cancelled",
-    "paused": "Paused",
-    "settled": "Settled",  # a failed run whose failures were all retried or skipped since
+OUTCOME_LABELS: dict[str, str] = {
+    RunOutcome.SUCCEEDED: "Succeeded",
+    RunOutcome.FAILED: "Failed",
+    ItemOutcome.SKIPPED: "Skipped",
+    ItemOutcome.NEEDS_REVIEW: "Needs review",
+    ItemOutcome.PENDING: "In progress",
+    RunOutcome.RUNNING: "Running",
+    RunOutcome.CANCELLED: "Cancelled",
+    RunOutcome.PAUSED: "Paused",
+    SETTLED: "Settled",
 }
 ENTITY_LABELS = {
     "contact": "Contact",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ...store.states import RunOutcome
 from ..models.style import OUTCOME_COLOURS
 from ..qt import Qt, QtCore, QtGui, QtWidgets
 
@@ -132,8 +133,8 @@ class RunsChart(QtWidgets.QWidget):
                          Qt.AlignmentFlag.AlignRight, f"{top:,}")
         painter.drawText(QtCore.QRectF(0, plot.bottom() - fm.height() + 2, plot.left() - 6, fm.height()),
                          Qt.AlignmentFlag.AlignRight, "0")
-        green = QtGui.QColor(OUTCOME_COLOURS["succeeded"])
-        red = QtGui.QColor(OUTCOME_COLOURS["failed"])
+        green = QtGui.QColor(OUTCOME_COLOURS[RunOutcome.SUCCEEDED])
+        red = QtGui.QColor(OUTCOME_COLOURS[RunOutcome.FAILED])
         painter.setPen(Qt.PenStyle.NoPen)
         rects = self._bar_rects()
         for rect, p in rects:

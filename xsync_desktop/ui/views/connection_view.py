@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ...store.states import RunOutcome
 from ...sync.progress import Progress
 from ..errors import describe
 from ..models.style import OUTCOME_COLOURS
@@ -53,7 +54,7 @@ class ConnectionView(QtWidgets.QWidget):
         self.banner.setObjectName("reconnectBanner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
-            f"QLabel {{ border: 1px solid {OUTCOME_COLOURS['failed']}; border-radius: 4px; padding: 8px; }}")
+            f"QLabel {{ border: 1px solid {OUTCOME_COLOURS[RunOutcome.FAILED]}; border-radius: 4px; padding: 8px; }}")
         self.banner.hide()
         outer.addWidget(self.banner)
 

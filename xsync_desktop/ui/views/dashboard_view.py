@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ...activity import plural
 from ...store.models import SyncRun
+from ...store.states import ItemOutcome, RunOutcome
 from ...sync.progress import Progress
 from ...sync.run_lock import SyncBusy, who_is_syncing
 from ..models.runs_model import RunRow, run_row
@@ -229,12 +230,12 @@ class DashboardView(QtWidgets.QWidget):
             runs = [run_row(r) for r in s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(30))]
             tenant_id, _ = self.services.tenant()
             open_exceptions = open_count(s, tenant_id)
-        finished = [r for r in runs if r.outcome != "running"]
+        finished = [r for r in runs if r.outcome != RunOutcome.RUNNING]
         self.last_run = finished[0] if finished else (runs[0] if runs else None)
-        live = runs[0] if runs and runs[0].outcome == "running" and self._syncing() else None
+        live = runs[0] if runs and runs[0].outcome == RunOutcome.RUNNING and self._syncing() else None
         self._show_last(live or self.last_run, live=live is not None)  # the running sync, as it goes
         self.card_exceptions.set_value(open_exceptions, "open · need a decision" if open_exceptions else "open",
-                                       OUTCOME_COLOURS["needs_review"] if open_exceptions else None)
+                                       OUTCOME_COLOURS[ItemOutcome.NEEDS_REVIEW] if open_exceptions else None)
         self.recent.clear()
         for r in runs[:8]:
             item = QtWidgets.QTreeWidgetItem([
@@ -247,11 +248,11 @@ class DashboardView(QtWidgets.QWidget):
             if colour:
                 item.setForeground(3, QtGui.QBrush(QtGui.QColor(colour)))
             if r.failed:
-                item.setForeground(2, QtGui.QBrush(QtGui.QColor(OUTCOME_COLOURS["failed"])))
+                item.setForeground(2, QtGui.QBrush(QtGui.QColor(OUTCOME_COLOURS[RunOutcome.FAILED])))
             self.recent.addTopLevelItem(item)
         self.chart.set_points([ChartPoint(local_time(r.started_at, seconds=False), r.synced, r.failed)
                                for r in reversed(runs)])
-        self._update_connection_hint(any(r.outcome == "running" for r in runs))
+        self._update_connection_hint(any(r.outcome == RunOutcome.RUNNING for r in runs))
 
     def _syncing(self) -> bool:
         return self.services.sync is not None and self.services.sync.running
@@ -282,7 +283,7 @@ class DashboardView(QtWidgets.QWidget):
                                      if r.payments_pushed else "pulled")
         self.card_payments.setToolTip(f"{r.payments_pulled:,} pulled from Xero, {r.payments_pushed:,} pushed")
         self.card_failed.set_value(r.failed, f"{r.retried:,} retried",
-                                   OUTCOME_COLOURS["failed"] if r.failed else None)
+                                   OUTCOME_COLOURS[RunOutcome.FAILED] if r.failed else None)
 
     def _update_connection_hint(self, a_run_is_running: bool = False) -> None:
         if self.services.sync is not None and self.services.sync.running:
@@ -299,14 +300,14 @@ class DashboardView(QtWidgets.QWidget):
             self.show_banner(keyring)
         elif holder is not None:  # another desk's run: say whose, and that reviewing goes on meanwhile
             self.show_banner(SyncBusy(holder).user_message)
-        elif self.last_run is not None and self.last_run.outcome in ("failed", "paused", "cancelled") \
+        elif self.last_run is not None and self.last_run.outcome in (RunOutcome.FAILED, RunOutcome.PAUSED, RunOutcome.CANCELLED) \
                 and self.last_run.message:
             self.show_banner(self.last_run.message)
         elif self.banner.property("sticky") is not True:
             self.banner.hide()
 
     def _last_finished_id(self) -> int | None:
-        return self.last_run.id if self.last_run is not None and self.last_run.outcome != "running" else None
+        return self.last_run.id if self.last_run is not None and self.last_run.outcome != RunOutcome.RUNNING else None
 
     def _syncing_elsewhere(self, tenant_id: str) -> Any:
         """The holder of the organisation's run lock when a run shows as running (a shared database)."""
@@ -317,7 +318,7 @@ class DashboardView(QtWidgets.QWidget):
         self.banner.setText(text)
         self.banner.setProperty("sticky", sticky)
         self.banner.setStyleSheet(
-            f"QLabel {{ border: 1px solid {OUTCOME_COLOURS['cancelled']}; border-radius: 4px; padding: 8px; }}")
+            f"QLabel {{ border: 1px solid {OUTCOME_COLOURS[RunOutcome.CANCELLED]}; border-radius: 4px; padding: 8px; }}")
         self.banner.show()
 
     # -- actions -------------------------------------------------------------------------
@@ -382,9 +383,9 @@ class DashboardView(QtWidgets.QWidget):
     def _on_finished(self, result: Any) -> None:
         message = getattr(result, "message", None)
         outcome = getattr(result, "outcome", None)
-        if outcome == "cancelled":
+        if outcome == RunOutcome.CANCELLED:
             self.progress_detail.setText("Sync cancelled. Nothing was left half-sent.")
-        elif outcome in ("failed", "paused") and message:
+        elif outcome in (RunOutcome.FAILED, RunOutcome.PAUSED) and message:
             self.show_banner(message, sticky=True)
             self.progress_detail.setText(" ")
         else:

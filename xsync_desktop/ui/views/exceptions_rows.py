@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...store.models import ReconException, SyncItem, SyncRun
+from ...store.states import ExceptionStatus, ItemOutcome
 from ...store.types import utcnow
 from ...sync.exceptions import available_actions, kind_title, record_label
 
@@ -61,7 +62,7 @@ class ExceptionRow:
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == ExceptionStatus.OPEN
 
     @property
     def age(self) -> timedelta:
@@ -81,7 +82,7 @@ def age_text(delta: timedelta) -> str:
 
 def load_exceptions(session: Session, tenant_id: str | None, limit: int = 5000) -> list[ExceptionRow]:
     """Open exceptions first (oldest first: they have waited longest), then the history, newest first."""
-    open_first = case((ReconException.status == "open", 0), else_=1)
+    open_first = case((ReconException.status == ExceptionStatus.OPEN, 0), else_=1)
     q = select(ReconException).order_by(open_first, ReconException.resolved_at.desc(), ReconException.first_seen,
                                         ReconException.id).limit(limit)
     if tenant_id:
@@ -105,7 +106,7 @@ def held_changes(session: Session, tenant_id: str | None) -> list[ExceptionRow]:
     open row here, with the run item's own actions: retry (after fixing it in Xero) or skip.
     """
     q = (select(SyncItem).join(SyncRun, SyncRun.id == SyncItem.run_id)
-         .where(SyncItem.outcome == "needs_review", SyncItem.superseded_by_id.is_(None),
+         .where(SyncItem.outcome == ItemOutcome.NEEDS_REVIEW, SyncItem.superseded_by_id.is_(None),
                 SyncItem.local_id.is_not(None))
          .order_by(SyncItem.started_at, SyncItem.id))
     if tenant_id:
@@ -119,7 +120,7 @@ def held_changes(session: Session, tenant_id: str | None) -> list[ExceptionRow]:
             select(ReconException.entity, ReconException.local_id, ReconException.status,
                    ReconException.resolved_at).where(ReconException.local_id.is_not(None))):
         key = (entity, local_id)
-        if status == "open":
+        if status == ExceptionStatus.OPEN:
             open_keys.add(key)
         elif resolved_at is None:
             decided_at[key] = None  # closed at an unknown time: after anything
@@ -176,7 +177,7 @@ def open_count(session: Session, tenant_id: str | None) -> int:
 
     For the dashboard's tile and the sidebar's badge, so the number a person sees there is
     the number of open rows they find when they click through."""
-    q = select(func.count()).select_from(ReconException).where(ReconException.status == "open")
+    q = select(func.count()).select_from(ReconException).where(ReconException.status == ExceptionStatus.OPEN)
     if tenant_id:
         q = q.where((ReconException.tenant_id == tenant_id) | ReconException.tenant_id.is_(None))
     return int(session.scalar(q) or 0) + len(held_changes(session, tenant_id))

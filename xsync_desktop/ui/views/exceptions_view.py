@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...store.states import ExceptionStatus
 from ...sync.exceptions import resolve_exception
 from ..latest import BackgroundLoad
 from ..qt import Qt, QtWidgets, Signal
@@ -48,7 +49,7 @@ LIST_LIMIT = 5000
 def exception_columns() -> list[Column[ExceptionRow]]:
     return [
         Column("Status", lambda r: r.status, text=lambda r: STATUS_TITLES.get(r.status, r.status),
-               alert=lambda r: r.is_open, good=lambda r: r.status == "resolved"),
+               alert=lambda r: r.is_open, good=lambda r: r.status == ExceptionStatus.RESOLVED),
         Column("Kind", lambda r: r.kind_title, tooltip=lambda r: r.detail),
         Column("Record", lambda r: r.record),
         Column("Field", lambda r: r.field),
@@ -107,7 +108,7 @@ class ExceptionsView(QtWidgets.QWidget):
         self.kind_box.addItem("All kinds", None)
         self.status_box = QtWidgets.QComboBox()
         self.status_box.setObjectName("exceptionStatus")
-        for title, value in (("Open", "open"), ("History (resolved and dismissed)", "closed"), ("All", None)):
+        for title, value in (("Open", ExceptionStatus.OPEN), ("History (resolved and dismissed)", "closed"), ("All", None)):
             self.status_box.addItem(title, value)
         self.search = QtWidgets.QLineEdit()
         self.search.setPlaceholderText("Search record, value, note\u2026")
@@ -260,7 +261,7 @@ class ExceptionsView(QtWidgets.QWidget):
         def accept(r: ExceptionRow) -> bool:
             if kind and r.kind != kind:
                 return False
-            if status == "open" and not r.is_open:
+            if status == ExceptionStatus.OPEN and not r.is_open:
                 return False
             if status == "closed" and r.is_open:
                 return False
@@ -269,7 +270,7 @@ class ExceptionsView(QtWidgets.QWidget):
 
         self.proxy.set_predicate(accept)
         for col in range(len(_HISTORY_COLUMNS)):  # who/when/how only mean something for closed ones
-            self.table.setColumnHidden(_FIRST_HISTORY_COLUMN + col, status == "open")
+            self.table.setColumnHidden(_FIRST_HISTORY_COLUMN + col, status == ExceptionStatus.OPEN)
         open_count = sum(1 for r in self.model.rows() if r.is_open)
         more = f" (the newest {LIST_LIMIT:,}; older history is in the database)" if self.truncated else ""
         self.count_label.setText(f"{self.proxy.rowCount()} shown, {open_count} open{more}")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...ledger.rules import CHARGE_TYPES, PAYMENT_METHODS
 from ...store.models import CreditNoteLine, Facility, InvoiceLine, Mapping, Payment, SyncItem
+from ...store.states import ItemOutcome
 from ...sync.mapping_check import MappingBook, blocked_counts, check_mappings, suggest_mappings
 from ...sync.settings_refresh import settings_age
 
@@ -316,13 +317,13 @@ def failed_items(session: Session) -> tuple[int | None, int]:
     """(run id, count) of the latest run's failed items that no retry has dealt with yet:
     what "Retry failed items" after fixing a mapping would send again."""
     run_id = session.scalar(
-        select(func.max(SyncItem.run_id)).where(SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None))
+        select(func.max(SyncItem.run_id)).where(SyncItem.outcome == ItemOutcome.FAILED, SyncItem.superseded_by_id.is_(None))
     )
     if run_id is None:
         return None, 0
     n = session.scalar(
         select(func.count()).select_from(SyncItem).where(
-            SyncItem.run_id == run_id, SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None))
+            SyncItem.run_id == run_id, SyncItem.outcome == ItemOutcome.FAILED, SyncItem.superseded_by_id.is_(None))
     )
     return run_id, int(n or 0)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from ...store.models import (
     SyncItem,
 )
 from ...store.settings import get_date_setting
+from ...store.states import ExceptionStatus, ItemOutcome, LinkState
 from ...sync.not_sent import not_needed_in_xero
 
 # The records view's tabs: (view kind, Link/SyncItem entity name, title).
@@ -43,7 +45,21 @@ RECORD_KINDS: tuple[tuple[str, str, str], ...] = (
     ("credit_note", "credit_note", "Credit notes"),
 )
 ENTITY_OF = {kind: entity for kind, entity, _ in RECORD_KINDS}
-STATUSES = ("linked", "pending", "not_needed", "failed", "exception")
+
+
+class RecordStatus(StrEnum):
+    """A record's sync status as the records view shows it (derived, never stored), most urgent first."""
+
+    EXCEPTION = "exception"
+    FAILED = "failed"
+    NOT_NEEDED = "not_needed"
+    LINKED = "linked"
+    PENDING = "pending"
+
+
+#: the status filter's order
+STATUSES = (RecordStatus.LINKED, RecordStatus.PENDING, RecordStatus.NOT_NEEDED, RecordStatus.FAILED,
+            RecordStatus.EXCEPTION)
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class RecordRow:
     day: date | None
     amount: Decimal | None
     ledger_status: str  # the ledger's own status (authorised, void, reversed...)
-    status: str  # one of STATUSES
+    status: RecordStatus
     status_detail: str  # why: the failure message or the exception's label
     last_sync: datetime | None
     xero_id: str | None
@@ -84,7 +100,7 @@ def _links(session: Session, tenant_id: str | None, entity: str) -> dict[int, Li
 
 def _open_exceptions(session: Session, entity: str) -> dict[int, str]:
     q = select(ReconException.local_id, ReconException.label, ReconException.kind).where(
-        ReconException.entity == entity, ReconException.status == "open", ReconException.local_id.is_not(None)
+        ReconException.entity == entity, ReconException.status == ExceptionStatus.OPEN, ReconException.local_id.is_not(None)
     )
     return {local_id: f"{kind}: {label}" for local_id, label, kind in session.execute(q)}
 
@@ -98,7 +114,7 @@ def _failed(session: Session, entity: str) -> dict[int, str]:
         .subquery()
     )
     q = select(SyncItem.local_id, SyncItem.message).join(latest, SyncItem.id == latest.c.id).where(
-        SyncItem.outcome == "failed", SyncItem.superseded_by_id.is_(None)
+        SyncItem.outcome == ItemOutcome.FAILED, SyncItem.superseded_by_id.is_(None)
     )
     return {local_id: message or "failed" for local_id, message in session.execute(q)}
 
@@ -106,25 +122,25 @@ def _failed(session: Session, entity: str) -> dict[int, str]:
 def _status(
     local_id: int, changed_at: datetime | None, links: dict[int, Link], exc: dict[int, str], failed: dict[int, str],
     not_needed: str | None = None,
-) -> tuple[str, str, datetime | None, str | None]:
+) -> tuple[RecordStatus, str, datetime | None, str | None]:
     link = links.get(local_id)
     last_sync = link.last_synced_at if link else None
     xero_id = link.xero_id if link else None
     if local_id in exc:
-        return "exception", exc[local_id], last_sync, xero_id
+        return RecordStatus.EXCEPTION, exc[local_id], last_sync, xero_id
     if local_id in failed:
-        return "failed", failed[local_id], last_sync, xero_id
+        return RecordStatus.FAILED, failed[local_id], last_sync, xero_id
     if not_needed:
-        return "not_needed", not_needed, last_sync, xero_id
+        return RecordStatus.NOT_NEEDED, not_needed, last_sync, xero_id
     if link is None or not link.xero_id:
-        return "pending", "not in Xero yet", last_sync, xero_id
-    if link.state != "linked":
-        return "pending", f"being sent ({link.state})", last_sync, xero_id
+        return RecordStatus.PENDING, "not in Xero yet", last_sync, xero_id
+    if link.state != LinkState.LINKED:
+        return RecordStatus.PENDING, f"being sent ({link.state})", last_sync, xero_id
     if link.pushed_hash is None:
-        return "pending", "to be sent again", last_sync, xero_id
+        return RecordStatus.PENDING, "to be sent again", last_sync, xero_id
     if changed_at is not None and link.pushed_at is not None and changed_at > link.pushed_at:
-        return "pending", "changed in the ledger since the last push", last_sync, xero_id
-    return "linked", "", last_sync, xero_id
+        return RecordStatus.PENDING, "changed in the ledger since the last push", last_sync, xero_id
+    return RecordStatus.LINKED, "", last_sync, xero_id
 
 
 def load_records(session: Session, tenant_id: str | None, kind: str) -> list[RecordRow]:

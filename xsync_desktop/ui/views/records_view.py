@@ -14,10 +14,19 @@ from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from ..services import AppServices
 from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns
-from .records_queries import RECORD_KINDS, STATUSES, ChangeRow, RecordRow, load_change_log, load_records
+from .records_queries import (
+    RECORD_KINDS,
+    STATUSES,
+    ChangeRow,
+    RecordRow,
+    RecordStatus,
+    load_change_log,
+    load_records,
+)
 
-_STATUS_TITLES = {"linked": "Linked", "pending": "Pending", "not_needed": "Not needed in Xero", "failed": "Failed",
-                  "exception": "Exception"}
+_STATUS_TITLES = {RecordStatus.LINKED: "Linked", RecordStatus.PENDING: "Pending",
+                  RecordStatus.NOT_NEEDED: "Not needed in Xero", RecordStatus.FAILED: "Failed",
+                  RecordStatus.EXCEPTION: "Exception"}
 _LABEL_TITLES = {"customer": "Customer no.", "invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note"}
 
 
@@ -29,7 +38,7 @@ def record_columns() -> list[Column[RecordRow]]:
         Column("Amount", lambda r: r.amount, align_right=True),
         Column("Ledger", lambda r: r.ledger_status),
         Column("Sync status", lambda r: r.status, text=lambda r: _STATUS_TITLES.get(r.status, r.status),
-               tooltip=lambda r: r.status_detail or None, alert=lambda r: r.status in ("failed", "exception")),
+               tooltip=lambda r: r.status_detail or None, alert=lambda r: r.status in (RecordStatus.FAILED, RecordStatus.EXCEPTION)),
         Column("Why", lambda r: r.status_detail, tooltip=lambda r: r.status_detail or None),
         Column("Last sync", lambda r: r.last_sync),
     ]

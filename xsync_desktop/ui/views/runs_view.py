@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ...store.states import ItemOutcome
 from ..models.loader import background
 from ..models.run_items_model import ItemFilter, ItemRow, RunItemsModel, all_rows, outcome_text
 from ..models.runs_model import RunIdRole, RunsModel
@@ -78,7 +79,8 @@ class RunsView(QtWidgets.QWidget):
         self.outcome_filter = QtWidgets.QComboBox()
         self.outcome_filter.setObjectName("outcomeFilter")
         self.outcome_filter.addItem("All outcomes", None)
-        for key in ("failed", "succeeded", "skipped", "needs_review", "pending"):
+        for key in (ItemOutcome.FAILED, ItemOutcome.SUCCEEDED, ItemOutcome.SKIPPED, ItemOutcome.NEEDS_REVIEW,
+                    ItemOutcome.PENDING):
             self.outcome_filter.addItem(OUTCOME_LABELS[key], key)
         self.entity_filter = QtWidgets.QComboBox()
         self.entity_filter.setObjectName("entityFilter")
@@ -263,7 +265,7 @@ class RunsView(QtWidgets.QWidget):
     def _update_buttons(self) -> None:
         busy = self.services.sync is not None and self.services.sync.running
         r = self.selected_item()
-        actionable = r is not None and r.outcome == "failed" and r.superseded_by_id is None
+        actionable = r is not None and r.outcome == ItemOutcome.FAILED and r.superseded_by_id is None
         self.retry_button.setEnabled(actionable and not busy)
         self.skip_button.setEnabled(actionable and not busy)
         run = self.runs_model.row_at(self.runs_table.currentIndex().row())
