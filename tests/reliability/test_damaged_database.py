@@ -22,7 +22,7 @@ import pytest
 
 from tests.fixtures.ledger import EXAMPLES
 from tests.fixtures.sandbox import fast_config
-from tests.reliability.helpers import cli_env, run_cli
+from tests.reliability.helpers import assert_verify_agrees, cli_env, run_cli
 from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.store.backups import backup_sqlite
@@ -154,3 +154,4 @@ def test_restoring_the_listed_copy_by_hand_syncs_again(profile_copy: tuple[Path,
     shutil.copyfile(copy, db)
     again = run_cli(prof, env, "sync", timeout=180)
     assert again.returncode == ExitCode.OK, again.stdout + again.stderr
+    assert_verify_agrees(prof, env)  # the restored copy and Xero agree, or an exception says why

@@ -21,7 +21,14 @@ import pytest
 
 from tests.fixtures.ledger import EXAMPLES
 from tests.fixtures.sandbox import fast_config
-from tests.reliability.helpers import check_consistency, cli_env, open_profile_store, profile_tenant, run_cli
+from tests.reliability.helpers import (
+    assert_verify_agrees,
+    check_consistency,
+    cli_env,
+    open_profile_store,
+    profile_tenant,
+    run_cli,
+)
 from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
@@ -81,6 +88,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[TinyDisk]:
 def _assert_consistent(disk: TinyDisk) -> None:
     problems = check_consistency(disk.profile, disk.admin, disk.tenant).problems()
     assert not problems, problems
+    assert_verify_agrees(disk.profile, disk.env)  # and a Compare with Xero finds nothing unexplained
 
 
 def _plain_disk_full(proc: subprocess.CompletedProcess[str], disk: TinyDisk) -> None:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.reliability.helpers import (
+    assert_verify_agrees,
     check_consistency,
     cli_env,
     open_profile_store,
@@ -137,6 +138,7 @@ def test_restoring_an_older_database_after_the_idempotency_window_makes_no_dupli
     print(f"restore ({how}): the sync after the restore made {_last_run_calls(prof)} Xero calls")
     state = check_consistency(prof, sandbox_admin, tenant)
     assert state.problems() == []
+    assert_verify_agrees(prof, env)
 
 
 def test_a_new_pc_importing_the_same_ledger_into_an_organisation_that_has_its_data_adopts_everything(
@@ -162,3 +164,4 @@ def test_a_new_pc_importing_the_same_ledger_into_an_organisation_that_has_its_da
     print(f"new PC: adopted {adopted} in {_last_run_calls(again)} Xero calls")
     state = check_consistency(again, sandbox_admin, tenant)
     assert state.problems() == []
+    assert_verify_agrees(again, env)
