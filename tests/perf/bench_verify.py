@@ -52,10 +52,35 @@ def bench(invoices: int, contacts: int, payments: int, time_scale: float) -> dic
         first = rig.sync()
         everything = _verify(rig, None)
         one_month = _verify(rig, "2025-05")
+        checklist = _checklist(rig, "2025-05")
     finally:
         rig.close()
     return {"ledger": ledger, "time_scale": time_scale, "first_sync_calls": first["calls"],
-            "first_sync_failed": first["failed"], "verify_all": everything, "verify_month": one_month}
+            "first_sync_failed": first["failed"], "verify_all": everything, "verify_month": one_month,
+            "checklist": checklist}
+
+
+def _checklist(rig: Rig, month: str) -> dict[str, Any]:
+    """The month's checklist right after its compare: the sixth check asks whether anything touched
+    the month since (compare_freshness.py); what that costs on this ledger."""
+    from xsync_desktop.sync.checklist import compute_checklist
+
+    with rig.store.sessions() as s:
+        t0 = time.perf_counter()
+        cl = compute_checklist(s, rig.tid, month)
+        wall = time.perf_counter() - t0
+        from xsync_desktop.sync.compare_freshness import CompareMark, later_change
+        from xsync_desktop.sync.verify import last_compare
+
+        kept = last_compare(s, month)
+        mark = CompareMark.of(kept) if kept else None
+        t1 = time.perf_counter()
+        if mark is not None:
+            later_change(s, rig.tid, month, mark)
+        freshness = time.perf_counter() - t1
+    agrees = cl.check("xero_agrees")
+    return {"month": month, "wall_ms": round(wall * 1000, 1), "freshness_ms": round(freshness * 1000, 1),
+            "xero_agrees": agrees.passed, "why": [r.reason for r in agrees.records]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({v['share_of_daily_limit']:.1%} of the daily limit, >= {v['limit_bound_min']} min at 60/min)  "
               f"compared {v['compared']}  differences {v['differences']} (new {v['unexplained']})  "
               f"wall {v['wall_s']} s")
+    c = r["checklist"]
+    print(f"checklist {c['month']}: {c['wall_ms']} ms (of which the compare's freshness {c['freshness_ms']} ms), "
+          f"Xero agrees: {c['xero_agrees']} {c['why']}")
     if args.json:
         Path(args.json).write_text(json.dumps(r, indent=2, default=str), encoding="utf-8")
     return 0
