@@ -187,3 +187,24 @@ def test_allocation_change_whose_removal_answer_was_lost_is_applied_once(world: 
     assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("12.50"))]
     assert world.exceptions() == []
     assert world.engine.verify(None).extra["compare"].differences == 0
+
+
+def test_allocation_xero_will_not_remove_is_a_failed_item_never_imported_back(
+        world: World, tmp_path: Path) -> None:  # noqa: F811
+    """The allocation is in a period the accountant locked: Xero refuses to remove it. The run says
+    so on the allocation (what to do), and the pull does not take Xero's copy for credit the
+    bookkeeper applied: the ledger's deletion is never undone behind the operator's back."""
+    _applied(world, tmp_path / "1")
+    world.admin.organisation(world.tenant, PeriodLockDate=TODAY.isoformat())
+    with session_scope(world.store.sessions) as s:
+        s.delete(s.scalars(select(CreditAllocation).where(CreditAllocation.external_id == "AL-1")).one())
+        s.get(Invoice, world.invoice("INV-0001").id).amount_credited = Decimal("0.00")
+    for _ in range(2):
+        result = world.sync(expect="failed")
+        failed = [i for i in world.items(result.run_id) if i.outcome == "failed"]
+        assert [(i.entity, i.action) for i in failed] == [("allocation", "withdraw")], \
+            [(i.entity, i.action, i.message) for i in world.items(result.run_id)]
+        assert "lock date" in (failed[0].message or "")
+        with session_scope(world.store.sessions) as s:
+            assert s.scalars(select(CreditAllocation)).all() == []  # not imported back from Xero
+    assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("20.00"))]

@@ -54,8 +54,13 @@ def reconcile_credit_note(ctx: RunContext, xc: dict[str, Any], link: Link, parke
     live = {str(a.get("AllocationID") or "").lower(): a for a in xc.get("Allocations") or []
             if a.get("AllocationID") and not a.get("IsDeleted")}
     known = {(lk.xero_id or "").lower(): local_id for local_id, lk in alloc_links.items() if lk.xero_id}
+    # An allocation the ledger deleted whose removal Xero refused (a lock date) keeps its link until
+    # it is removed: it is the ledger's own, not credit the bookkeeper applied (allocation_withdrawals.py).
+    withdrawing = {(x or "").lower() for x in session.scalars(select(Link.xero_id).where(
+        Link.tenant_id == ctx.tenant_id, Link.entity == "allocation",
+        Link.xero_id.in_([str(xa["AllocationID"]) for aid, xa in live.items() if aid not in known] or ["-"])))}
     for aid, xa in live.items():
-        if aid not in known:
+        if aid not in known and aid not in withdrawing:
             _credit_applied_in_xero(ctx, cn, xa)
     by_id = {a.id: a for a in ledger}
     for xid, local_id in known.items():
