@@ -33,6 +33,7 @@ from ..store.models import (
 from ..store.settings import get_date_setting, get_setting
 from ..store.states import ExceptionKind, ExceptionStatus, ItemOutcome, LinkState
 from ..store.types import utcnow
+from ..timestamps import local_iso
 from .months import month_bounds
 from .not_sent import not_needed_in_xero
 from .open_items import unresolved_item_conditions
@@ -529,7 +530,7 @@ def export_checklist_csv(
                               _safe("excluded: " + r.reason)])
         if signoff is not None:
             out.writerow([])
-            out.writerow(["signed_off_by", _safe(signoff.signed_by), "at", signoff.signed_at.isoformat(),
+            out.writerow(["signed_off_by", _safe(signoff.signed_by), "at", local_iso(signoff.signed_at),
                           "note", _safe(signoff.note or ""), "override_reason",
                           _safe(signoff.override_reason or "")])
     return target

@@ -362,7 +362,7 @@ class SyncEngine:
         plan["allocation"] = sum(1 for a in ctx.session.scalars(select(CreditAllocation))
                                  if not links.xero_id("allocation", a.id))
         ctx.extra["plan"] = plan
-        ctx.run.message = "Dry run: " + ", ".join(f"{v} {k.replace('_', ' ')}(s)" for k, v in plan.items())
+        ctx.run.message = "Dry run: " + ", ".join(activity.plural(v, k.replace('_', ' ')) for k, v in plan.items())
 
 
 def _count_calls(client: XeroClient, calls: list[int]) -> None:

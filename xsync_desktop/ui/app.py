@@ -90,9 +90,11 @@ def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
         return ExitCode.ENVIRONMENT
     try:
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-        app.setApplicationName("xsync desktop")
+        from .main_window import APP_NAME
+
+        app.setApplicationName(APP_NAME)
         app.setOrganizationName("xsync")
-        app.setApplicationDisplayName("xsync desktop")
+        app.setApplicationDisplayName(APP_NAME)
         handler = setup_logging(profile.logs_dir)
         from ..activity import close_activity_log, open_activity_log
 

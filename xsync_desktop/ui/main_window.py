@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from ..store.states import RunOutcome
+from .elided_tips import add_elided_tips
 from .icons import app_icon
 from .models.style import local_time, relative_time
 from .qt import Qt, QtCore, QtGui, QTimer, QtWidgets
@@ -21,6 +22,14 @@ from .sync_controller import SyncController
 from .views import VIEW_SPECS, PlaceholderView, create_view
 
 log = logging.getLogger(__name__)
+
+#: the application's display name; Qt appends it to every window title unless the title ends with it
+APP_NAME = "xsync desktop"
+
+
+def window_title(demo: bool) -> str:
+    """'Demo — xsync desktop': ends with the display name, so Qt does not add it a second time."""
+    return f"Demo — {APP_NAME}" if demo else APP_NAME
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -36,7 +45,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.confirm_close: Callable[[], bool] = self._ask_close
         self._closing = False
         self.views: dict[str, QtWidgets.QWidget] = {}
-        self.setWindowTitle("xsync desktop" + (" — demo" if services.demo else ""))
+        self.setWindowTitle(window_title(services.demo))
         self.setWindowIcon(app_icon())
         self._build()
         self._menus()
@@ -163,6 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
             holder = self.stack.widget(index)
             view = create_view(VIEW_SPECS[index], self.services, holder)
             holder.layout().addWidget(view)
+            add_elided_tips(view)  # a cut-off cell shows its whole text on hover
             self.views[key] = view
             if key == "dashboard":
                 view.run_requested.connect(self.open_run)  # type: ignore[attr-defined]

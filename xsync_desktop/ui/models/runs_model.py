@@ -24,6 +24,8 @@ from .style import OUTCOME_LABELS, SETTLED, duration_text, local_time, outcome_b
 
 BLOCK = 200
 RunIdRole = Qt.ItemDataRole.UserRole + 1
+#: how the engine starts a dry run's summary (the CLI's word for a preview)
+DRY_RUN_PREFIX = "Dry run: "
 
 TRIGGER_LABELS = {"manual": "Manual", "scheduled": "Scheduled", "retry": "Retry", "cli": "Command line",
                   "resolve": "Exception resolved", "skip": "Skip"}
@@ -121,6 +123,14 @@ def run_row(r: SyncRun, fates: tuple[int, int, int] = (0, 0, 0)) -> RunRow:
         r.payments_pulled or 0, r.invoices_reconciled or 0, r.failed or 0, r.retried or 0, r.skipped or 0,
         r.needs_review or 0, *fates,
     )
+
+
+def summary_text(r: RunRow) -> str:
+    """The run's summary on one line; a dry run (a CLI preview) in the window's words."""
+    text = (r.message or "").replace("\n", " ")
+    if r.dry_run and text.startswith(DRY_RUN_PREFIX):
+        text = "Preview, nothing sent: would send " + text[len(DRY_RUN_PREFIX):]
+    return text
 
 
 class RunsModel(PagedTableModel):
@@ -234,7 +244,7 @@ class RunsModel(PagedTableModel):
             return local_time(r.started_at, seconds=False)
         if col == 1:
             text = TRIGGER_LABELS.get(r.trigger, r.trigger)
-            return text + (" (dry run)" if r.dry_run else "")
+            return text + (" (preview)" if r.dry_run else "")
         if col == 2:
             return OUTCOME_LABELS.get(r.outcome_now, r.outcome_now)
         if col == 3:
@@ -248,5 +258,5 @@ class RunsModel(PagedTableModel):
         if col == 7:
             return duration_text(r.started_at, r.finished_at)
         if col == 8:
-            return (r.message or "").replace("\n", " ")
+            return summary_text(r)
         return ""

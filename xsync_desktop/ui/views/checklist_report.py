@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ...timestamps import local_stamp
 from ..qt import QtCore, QtGui
 
 MAX_RECORDS_PER_CHECK = 2000  # beyond this the PDF says how many more; the CSV has them all
@@ -21,7 +22,7 @@ def checklist_html(checklist: Any, signoff: Any | None = None, org_name: str | N
     passed = sum(1 for c in checklist.checks if c.passed)
     total = len(checklist.checks)
     head = (f"<h1>Month-end checklist {escape(checklist.month)}</h1>"
-            f"<p>{escape(org_name or '')}<br/>Computed {checklist.computed_at:%Y-%m-%d %H:%M} UTC. "
+            f"<p>{escape(org_name or '')}<br/>Computed {local_stamp(checklist.computed_at)}. "
             f"<b>{passed} of {total} checks pass.</b></p>")
     rows = "".join(
         f"<tr><td style='color:{'#1b7f3b' if c.passed else '#b3261e'}'><b>{'Pass' if c.passed else 'Fail'}</b></td>"
@@ -32,7 +33,7 @@ def checklist_html(checklist: Any, signoff: Any | None = None, org_name: str | N
              "<tr><th>Result</th><th>Check</th><th>Blocking</th><th>Checked</th></tr>" + rows + "</table>")
     if signoff is not None:
         sign = (f"<h2>Signed off</h2><p>By <b>{escape(signoff.signed_by)}</b> on "
-                f"{signoff.signed_at:%Y-%m-%d %H:%M} UTC.")
+                f"{local_stamp(signoff.signed_at)}.")
         if signoff.note:
             sign += f"<br/>Note: {escape(signoff.note)}"
         if signoff.override_reason:

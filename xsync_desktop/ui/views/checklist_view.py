@@ -9,11 +9,11 @@ what was true at that moment, not what the screen showed a while ago.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from ...activity import plural
 from ...store.database import session_scope
 from ...store.models import Invoice, Link
 from ...sync.checklist import (
@@ -28,6 +28,7 @@ from ...sync.checklist import (
 from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
+from ..save_dialog import ask_save_path
 from ..services import AppServices
 from .checklist_report import checklist_html, write_pdf
 from .exceptions_rows import default_user
@@ -360,8 +361,9 @@ class ChecklistView(QtWidgets.QWidget):
         fit_columns(self.record_table, 320)
         tail = f"; {len(excluded)} excluded" if excluded else ""
         self.records_title.setText(
-            f"<b>{check.title}</b>: " + (f"{check.count} record(s) block it{tail}" if check.records
-                                          else f"passes ({check.checked} records checked{tail})"))
+            f"<b>{check.title}</b>: " + (
+                f"{plural(check.count, 'record')} block{'s' if check.count == 1 else ''} it{tail}" if check.records
+                else f"passes ({plural(check.checked, 'record')} checked{tail})"))
         self._record_selected()
 
     def selected_record(self) -> RecordRef | None:
@@ -436,13 +438,12 @@ class ChecklistView(QtWidgets.QWidget):
         """Ask where, then write the checklist and its details (CSV or PDF) in the background."""
         if self.checklist is None:
             return
-        exports = Path(self.services.profile.exports_dir)
-        suggested = str(exports / f"checklist-{self.checklist.month}.{kind}")
         filters = "CSV files (*.csv)" if kind == "csv" else "PDF files (*.pdf)"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export checklist as {kind.upper()}", suggested,
-                                                        filters)
-        if not path:
+        chosen = ask_save_path(self, f"Export checklist as {kind.upper()}", f"checklist-{self.checklist.month}.{kind}",
+                               filters)  # in Documents: the profile folder is hidden
+        if chosen is None:
             return
+        path = str(chosen)
         checklist, signoff = self.checklist, self.signoff
         _, org_name = self.services.tenant()
         self.message_label.setText(f"Exporting to {path}\u2026")

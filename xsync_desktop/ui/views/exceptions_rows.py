@@ -35,6 +35,22 @@ HELD_TITLE = "Held: needs review in Xero"
 STATUS_TITLES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
 
 
+#: the record's field a conflict is about, as people say it (the database keeps the code)
+FIELD_TITLES = {"total": "Total", "amount_paid": "Amount paid", "status": "Status", "contact": "Contact",
+                "currency": "Currency", "xero_id": "Link to Xero", "name": "Name", "email": "Email",
+                "number": "Number", "date": "Date", "due_date": "Due date", "lines": "Lines"}
+
+
+def field_title(field: str | None) -> str:
+    """'amount_paid' -> 'Amount paid'; an unknown code gets its words ('lock_cut' -> 'Lock cut')."""
+    if not field:
+        return ""
+    if field in FIELD_TITLES:
+        return FIELD_TITLES[field]
+    words = field.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 @dataclass(frozen=True)
 class ExceptionRow:
     id: int

@@ -27,6 +27,7 @@ from .exceptions_rows import (
     ExceptionRow,
     age_text,
     default_user,
+    field_title,
     load_exceptions,
 )
 from .records_models import Column, RowFilterProxy, RowTableModel, contains_text, fit_columns, format_value
@@ -50,9 +51,10 @@ def exception_columns() -> list[Column[ExceptionRow]]:
     return [
         Column("Status", lambda r: r.status, text=lambda r: STATUS_TITLES.get(r.status, r.status),
                alert=lambda r: r.is_open, good=lambda r: r.status == ExceptionStatus.RESOLVED),
-        Column("Kind", lambda r: r.kind_title, tooltip=lambda r: r.detail),
+        Column("Kind", lambda r: r.kind_title, tooltip=lambda r: f"{r.kind_title}\n{r.detail}" if r.detail
+               else r.kind_title),
         Column("Record", lambda r: r.record),
-        Column("Field", lambda r: r.field),
+        Column("Field", lambda r: r.field, text=lambda r: field_title(r.field)),
         Column("Ledger value", lambda r: r.ledger_value, tooltip=lambda r: r.ledger_value),
         Column("Xero value", lambda r: r.xero_value, tooltip=lambda r: r.xero_value),
         Column("Age", lambda r: r.first_seen, text=lambda r: age_text(r.age),
@@ -247,7 +249,7 @@ class ExceptionsView(QtWidgets.QWidget):
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(current)))
         self.kind_box.blockSignals(False)
         self._apply_filter()
-        fit_columns(self.table, 180)
+        fit_columns(self.table, 300)  # the kind's words fit; longer ones elide with a tooltip
         self.table.setColumnWidth(1, min(250, max(self.table.columnWidth(1), self.table.sizeHintForColumn(1))))
         if keep is not None:
             self.select_exception(keep.id)
@@ -302,7 +304,7 @@ class ExceptionsView(QtWidgets.QWidget):
             for button in self.action_buttons.values():
                 button.setVisible(False)
             return
-        field = f" \u2014 {row.field}" if row.field else ""
+        field = f" \u2014 {field_title(row.field)}" if row.field else ""
         self.title_label.setText(f"<b>{row.kind_title}</b>: {row.record}{field} "
                                  f"(open {age_text(row.age)})" if row.is_open else
                                  f"<b>{row.kind_title}</b>: {row.record}{field}")

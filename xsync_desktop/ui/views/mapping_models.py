@@ -123,6 +123,8 @@ class MappingTableModel(QtCore.QAbstractTableModel):
     def _text(self, d: MappingDraft, f: str) -> str:
         c = self._choices
         if f == "title":
+            if d.kind != "facility":  # a charge type or method: its words; the code is in the tooltip
+                return d.title
             return d.title if d.title == d.key else f"{d.title} ({d.key})"
         if f == "used":
             return str(d.used)
@@ -160,10 +162,13 @@ class MappingTableModel(QtCore.QAbstractTableModel):
         if role == KeyRole:
             return self._key(d, f)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if f == "title" and d.kind != "facility":
+                return f"In the ledger's files: {d.key}"
             if f in ("status", "account", "tax", "tracking") and d.message:
                 return d.message
             if f == "blocked" and d.blocked:
-                return f"{d.blocked} record(s) cannot be sent until this mapping is fixed."
+                return (f"{d.blocked} record{'s' if d.blocked != 1 else ''} cannot be sent until this mapping is "
+                        "fixed.")
             if f in EDITABLE:
                 return "Double-click to choose; type to search."
             return None

@@ -190,6 +190,13 @@ def _usage(session: Session) -> dict[tuple[str, str], int]:
     return dict(counts)
 
 
+def key_title(key: str) -> str:
+    """The ledger's code as people say it: 'admin_fee' -> 'Admin fee', 'bank_transfer' -> 'Bank transfer'.
+    The code itself stays in the tooltip: it is what the import files and the ledger hold."""
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
 def load_drafts(session: Session, tenant_id: str, *, with_blocked: bool = True) -> list[MappingDraft]:
     """Every key that can be mapped: known charge types and methods, what the ledger uses,
     what is already mapped, and every facility; with usage and (unless `with_blocked` is
@@ -201,17 +208,17 @@ def load_drafts(session: Session, tenant_id: str, *, with_blocked: bool = True) 
     names = {v: k for k, v in facilities.items()}
     keys: dict[tuple[str, str], str] = {}
     for ct in CHARGE_TYPES:
-        keys[("charge_type", ct)] = ct
+        keys[("charge_type", ct)] = key_title(ct)
     for method in PAYMENT_METHODS:
-        keys[("payment_method", method)] = method
+        keys[("payment_method", method)] = key_title(method)
     for kind, key in usage:
-        keys[(kind, key)] = key
+        keys[(kind, key)] = key_title(key)
     for ext, name in facilities.items():
         keys[("facility", ext)] = name
     for kind, key in saved:
         if kind == "facility" and key in names:
             continue  # a facility mapped by name: shown once, under its external id
-        keys.setdefault((kind, key), facilities.get(key, key))
+        keys.setdefault((kind, key), facilities.get(key, key_title(key)))
     blocked = blocked_counts(session, tenant_id) if with_blocked else {}
     drafts = []
     for (kind, key), title in keys.items():

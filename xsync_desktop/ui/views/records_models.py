@@ -10,7 +10,7 @@ value (dates sort as dates, money as money) and filters with a plain predicate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -82,6 +82,12 @@ class RowTableModel(QtCore.QAbstractTableModel, Generic[R]):
 
     def columns(self) -> list[Column[R]]:
         return list(self._columns)
+
+    def set_title(self, section: int, title: str) -> None:
+        """Rename one column's header (a column whose meaning depends on what is listed)."""
+        if 0 <= section < len(self._columns) and self._columns[section].title != title:
+            self._columns[section] = replace(self._columns[section], title=title)
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, section, section)
 
     # -- Qt model interface --------------------------------------------------
     def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008

@@ -35,6 +35,7 @@ from ...store.models import (
 )
 from ...store.settings import get_date_setting
 from ...store.states import ExceptionStatus, ItemOutcome, LinkState
+from ...sync.exceptions import kind_title
 from ...sync.not_sent import not_needed_in_xero
 
 # The records view's tabs: (view kind, Link/SyncItem entity name, title).
@@ -102,7 +103,7 @@ def _open_exceptions(session: Session, entity: str) -> dict[int, str]:
     q = select(ReconException.local_id, ReconException.label, ReconException.kind).where(
         ReconException.entity == entity, ReconException.status == ExceptionStatus.OPEN, ReconException.local_id.is_not(None)
     )
-    return {local_id: f"{kind}: {label}" for local_id, label, kind in session.execute(q)}
+    return {local_id: f"{kind_title(kind)}: {label}" for local_id, label, kind in session.execute(q)}
 
 
 def _failed(session: Session, entity: str) -> dict[int, str]:

@@ -30,13 +30,27 @@ _STATUS_TITLES = {RecordStatus.LINKED: "Linked", RecordStatus.PENDING: "Pending"
 _LABEL_TITLES = {"customer": "Customer no.", "invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note"}
 
 
+#: the fifth column holds what the ledger says of the record, which differs by kind
+LEDGER_COLUMN = 4
+LEDGER_COLUMN_TITLES = {"customer": "Email", "invoice": "Ledger status", "credit_note": "Ledger status",
+                        "payment": "Method"}
+
+
+def _ledger_text(r: RecordRow) -> str:
+    """'authorised' -> 'Authorised', 'bank_transfer (ledger)' -> 'Bank transfer (ledger)'; emails as they are."""
+    if r.kind == "customer" or not r.ledger_status:
+        return r.ledger_status
+    words = r.ledger_status.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 def record_columns() -> list[Column[RecordRow]]:
     return [
         Column("Record", lambda r: r.label),
         Column("Customer", lambda r: r.party),
         Column("Date", lambda r: r.day),
         Column("Amount", lambda r: r.amount, align_right=True),
-        Column("Ledger", lambda r: r.ledger_status),
+        Column(LEDGER_COLUMN_TITLES["customer"], lambda r: r.ledger_status, text=_ledger_text),
         Column("Sync status", lambda r: r.status, text=lambda r: _STATUS_TITLES.get(r.status, r.status),
                tooltip=lambda r: r.status_detail or None, alert=lambda r: r.status in (RecordStatus.FAILED, RecordStatus.EXCEPTION)),
         Column("Why", lambda r: r.status_detail, tooltip=lambda r: r.status_detail or None),
@@ -167,6 +181,7 @@ class RecordsView(QtWidgets.QWidget):
 
         def done(result: tuple[list[RecordRow], list[ChangeRow]]) -> None:
             records, changes = result
+            self.model.set_title(LEDGER_COLUMN, LEDGER_COLUMN_TITLES.get(kind, "Ledger"))
             self.model.set_rows(records)
             self.change_model.set_rows(changes)
             fit_columns(self.table)

@@ -11,12 +11,14 @@ import csv
 from pathlib import Path
 
 from ...store.states import ItemOutcome
+from ...timestamps import local_iso
 from ..models.loader import background
 from ..models.run_items_model import ItemFilter, ItemRow, RunItemsModel, all_rows, outcome_text
 from ..models.runs_model import RunIdRole, RunsModel
 from ..models.style import ENTITY_LABELS, OUTCOME_LABELS, local_time
 from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ..refresh import RefreshCoalescer
+from ..save_dialog import ask_save_path
 from ..services import AppServices
 
 #: what an item did, in the words of the person reading the run
@@ -25,7 +27,8 @@ ACTION_WORDS = {"create": "sent to Xero as new", "update": "changes sent to Xero
                 "withdraw": "credit allocation removed from Xero", "pull": "read from Xero",
                 "reconcile": "compared with Xero", "settle": "checked in Xero after an unanswered send"}
 
-CSV_HEADER = ("item_id", "run_id", "started_utc", "finished_utc", "entity", "local_id", "record", "action",
+#: times are local with their offset (2026-11-29T16:28:05+13:00): the office's own clock, zone stated
+CSV_HEADER = ("item_id", "run_id", "started", "finished", "entity", "local_id", "record", "action",
               "outcome", "message", "xero_messages", "xero_id", "attempts", "skip_reason")
 
 
@@ -327,11 +330,9 @@ class RunsView(QtWidgets.QWidget):
         if run_id is None:
             return False
         if path is None:
-            suggested = self.services.profile.exports_dir / f"run-{run_id}.csv"
-            name, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export run log", str(suggested), "CSV files (*.csv)")
-            if not name:
+            path = ask_save_path(self, "Export run log", f"run-{run_id}.csv", "CSV files (*.csv)")  # in Documents
+            if path is None:
                 return False
-            path = Path(name)
         f = self.items_model.item_filter
         sessions = self.services.store.sessions
         target = path
@@ -342,8 +343,8 @@ class RunsView(QtWidgets.QWidget):
                 w = csv.writer(fh)
                 w.writerow(CSV_HEADER)
                 return all_rows(sessions, run_id, f, lambda r: w.writerow([
-                    r.id, run_id, r.started_at.isoformat() if r.started_at else "",
-                    r.finished_at.isoformat() if r.finished_at else "", r.entity, r.local_id or "", r.label,
+                    r.id, run_id, local_iso(r.started_at),
+                    local_iso(r.finished_at), r.entity, r.local_id or "", r.label,
                     r.action, r.outcome, r.message or "", " | ".join(r.xero_messages or []), r.xero_id or "",
                     r.attempts, r.skip_reason or ""]))
 
