@@ -45,7 +45,7 @@ def test_first_time_setup_suggests_and_lists_blocking_keys(qtbot: Any, services:
     assert "Held back until mapped" in view.blocked_label.text()
     rent = view.draft("charge_type", "rent")
     assert rent.blocked > 0
-    assert f"\u2018rent\u2019: {rent.blocked} items" in view.blocked_label.text()
+    assert f"\u2018Rent\u2019: {rent.blocked} items" in view.blocked_label.text()  # the product's words
     # Suggestions came from account names and are not saved until the person saves.
     assert rent.account_code == "210" and rent.suggested
     assert view.draft("charge_type", "insurance").account_code == "220"
@@ -155,7 +155,7 @@ def test_mapping_an_unmapped_charge_type_makes_its_failed_items_succeed_on_retry
     failed_ids = {i.local_id for i in invoices}
 
     view: MappingView = open_view(qtbot, window, "mapping", "blocked_counted")
-    assert "\u2018insurance\u2019" in view.blocked_label.text()
+    assert "\u2018Insurance\u2019" in view.blocked_label.text()
     assert view.retry_button.isVisible() and str(len(failed)) in view.retry_button.text()
     model = view.models["charge_type"]
     row = model.row_of("insurance")

@@ -250,7 +250,7 @@ class ExceptionsView(QtWidgets.QWidget):
         self.kind_box.blockSignals(False)
         self._apply_filter()
         fit_columns(self.table, 300)  # the kind's words fit; longer ones elide with a tooltip
-        self.table.setColumnWidth(1, min(250, max(self.table.columnWidth(1), self.table.sizeHintForColumn(1))))
+        self.table.setColumnWidth(1, min(340, max(self.table.columnWidth(1), self.table.sizeHintForColumn(1))))
         if keep is not None:
             self.select_exception(keep.id)
         self._show_selected()
