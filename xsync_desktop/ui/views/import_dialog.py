@@ -216,7 +216,7 @@ class ImportDialog(QtWidgets.QDialog):
         return path
 
     def copy_rejected(self) -> None:
-        """The same CSV on the clipboard (pastes as a table into a spreadsheet or an email)."""
+        """The same CSV on the clipboard, to paste into a message to whoever produces the export."""
         if self.report is None or not self.report.rejected:
             return
         QtWidgets.QApplication.clipboard().setText(self.rejected_csv())
