@@ -471,3 +471,36 @@ def test_unreadable_xero_amount_or_date_is_an_exception_not_a_zero(world: World,
     # The same unreadable payment seen again (the pull overlaps) stays one exception.
     _reconcile_one(world, xp)
     assert len(world.exceptions()) == 1
+
+
+@pytest.mark.parametrize(("field", "unreadable"), [
+    ("Quantity", "one"), ("UnitAmount", "12.5O"), ("LineAmount", "lots"), ("Total", "n/a"), ("DueDate", "soon"),
+])
+def test_unreadable_xero_invoice_value_is_an_exception_not_a_default(world: World, field: str,
+                                                                     unreadable: str) -> None:
+    """An invoice Xero sends with a value that cannot be read (a line's Quantity "one") is never read as 1,
+    0.00 or "no total": it is an exception for a person, and the invoice waits until Xero's copy can be read."""
+    inv = world.invoice("INV-0002")
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), Reference="Unit B2")
+    # Every invoice Xero sends from now on carries the value (the pull reads all three: the push was
+    # moments ago, inside the pull's overlap).
+    world.admin.faults("answer_value", method="GET", path="/api.xro/2.0/Invoices", field=field, value=unreadable)
+    result = world.sync()
+    ids = sorted(world.invoice(n).id for n in ("INV-0001", "INV-0002", "INV-0003"))
+    field_name = "lines." + field.lower() if field in ("Quantity", "UnitAmount", "LineAmount") else field.lower()
+    assert [(e.kind, e.entity, e.local_id, e.field, e.xero_value) for e in world.exceptions()] == [
+        ("unreadable_xero_value", "invoice", i, field_name, unreadable) for i in ids]
+    assert all("cannot be read" in (e.detail or "") for e in world.exceptions())
+    assert sorted(i.local_id for i in world.items(result.run_id) if i.outcome == "needs_review") == ids
+    after = world.invoice("INV-0002")
+    assert (after.total, after.reference, after.due_date) == (inv.total, inv.reference, inv.due_date)
+    world.assert_quiet_second_run()  # seen again: the same exceptions, nothing new
+    # Corrected in Xero (its copy can be read again, and the bookkeeper's next edit touches it), the
+    # invoice reconciles against what was known before: the reference change waiting is applied too.
+    world.admin.clear_faults()
+    new_due = TODAY + timedelta(days=45)
+    world.admin.edit_invoice(world.tenant, world.xero_id("invoice", inv.id), DueDate=new_due.isoformat())
+    world.sync()
+    after = world.invoice("INV-0002")
+    assert (after.reference, after.due_date) == ("Unit B2", new_due)
+    assert {e.kind for e in world.exceptions()} == {"unreadable_xero_value"}  # a person closes them

@@ -96,9 +96,11 @@ class SandboxAdmin:
 
     # test controls
     def faults(self, action: str, method: str | None = None, path: str | None = None, tenant: str | None = None,
-               status: int = 500, seconds: float = 0, count: int | None = None) -> dict:
+               status: int = 500, seconds: float = 0, count: int | None = None, field: str | None = None,
+               value: Any = None) -> dict:
         return self._call("POST", "/faults", {"action": action, "method": method, "path": path, "tenant": tenant,
-                                              "status": status, "seconds": seconds, "count": count})
+                                              "status": status, "seconds": seconds, "count": count,
+                                              "field": field, "value": value})
 
     add_fault = faults
 

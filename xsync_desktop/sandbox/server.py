@@ -232,7 +232,7 @@ class SandboxServer:
             resp = self._run_idempotent(req, route, tenant_id)
             reshape = self.faults.take(req.method, req.path, tenant_id, ANSWER_FAULTS)
             if reshape is not None and resp.status == 200:
-                resp = Response(resp.status, dumps(reshape_answer(reshape.action, loads(resp.body))), resp.headers)
+                resp = Response(resp.status, dumps(reshape_answer(reshape, loads(resp.body))), resp.headers)
             drop = self.faults.take(req.method, req.path, tenant_id, {"drop_after_commit"})
             if drop is not None:
                 resp = Response(resp.status, resp.body, resp.headers, drop=True)

@@ -18,7 +18,14 @@ from ...store.states import ExceptionKind, ExceptionStatus, ItemOutcome
 from ...store.types import utcnow
 from ..changelog import write_back
 from ..exceptions import Conflict, conflict_item, raise_conflict
-from .snapshots import STATUS_TO_XERO, invoice_snapshot, money_text, parse_moment, push_snapshot
+from .snapshots import (
+    STATUS_TO_XERO,
+    UnreadableXeroValue,
+    invoice_snapshot,
+    money_text,
+    parse_moment,
+    push_snapshot,
+)
 from .write_backs import apply_void, find_link, invoice_has_payments, refresh_pushed_hash
 
 if TYPE_CHECKING:
@@ -60,25 +67,35 @@ def reconcile_invoice(ctx: RunContext, xi: dict[str, Any], link: Link, *, ledger
     inv = session.get(Invoice, link.local_id)
     if inv is None:
         return []
-    new = invoice_snapshot(xi)
-    base = ledger_invoice_view(session, ctx.tenant_id, inv, contact_xero_id)
-    base.update(invoice_snapshot(link.xero_snapshot or {}))
     label = _invoice_label(inv)
-    if ledger_changed is None:
-        ledger_unchanged = link.pushed_at is not None and inv.changed_at <= link.pushed_at
-    else:
-        ledger_unchanged = not ledger_changed
     applied: list[str] = []
     raised: list[str] = []
     reason = "Changed in Xero"
 
-    def conflict(kind: str, field: str, ledger_value: Any, xero_value: Any, detail: str) -> None:
+    def conflict(kind: ExceptionKind, field: str, ledger_value: Any, xero_value: Any, detail: str) -> None:
         c = Conflict(kind, "invoice", inv.id, link.xero_id, label, field, ledger_value, xero_value, detail)
         if review_items:
             if conflict_item(ctx, c, "reconcile"):
                 raised.append(field)
         elif raise_conflict(ctx, c)[1]:
             raised.append(field)
+
+    try:
+        new = invoice_snapshot(xi)
+    except UnreadableXeroValue as bad:
+        # Nothing of Xero's copy is taken in, and the snapshot stays as last seen: once Xero's copy
+        # can be read (corrected there), the next pull compares it with what we knew before.
+        conflict(ExceptionKind.UNREADABLE_XERO_VALUE, bad.field, None, str(bad.raw),
+                 f"Xero sent {label} with a {bad.field.replace('lines.', 'line ')} that cannot be read "
+                 f"({bad.raw!r}). Nothing of Xero's copy was taken in. Check the invoice in Xero; once it is "
+                 "corrected there, the next sync reconciles it.")
+        return raised
+    base = ledger_invoice_view(session, ctx.tenant_id, inv, contact_xero_id)
+    base.update(invoice_snapshot(link.xero_snapshot or {}))
+    if ledger_changed is None:
+        ledger_unchanged = link.pushed_at is not None and inv.changed_at <= link.pushed_at
+    else:
+        ledger_unchanged = not ledger_changed
 
     status = new.get("Status")
     old_status = base.get("Status")
@@ -224,7 +241,10 @@ def xero_changed_fields(link: Link, xero_invoice: dict[str, Any]) -> list[str]:
     Fields: status, due_date, reference, total, lines, currency, contact.
     """
     old = invoice_snapshot(link.xero_snapshot or {})
-    new = invoice_snapshot(xero_invoice)
+    try:
+        new = invoice_snapshot(xero_invoice)
+    except UnreadableXeroValue as bad:
+        return [bad.field]  # something changed that cannot be read: reconcile_invoice raises it
     names = {"Status": "status", "DueDate": "due_date", "Reference": "reference", "Total": "total",
              "LinesHash": "lines", "CurrencyCode": "currency", "ContactID": "contact"}
     return [name for key, name in names.items() if key in old and key in new and old[key] != new[key]]

@@ -19,9 +19,6 @@ CENT = Decimal("0.01")
 Q4 = Decimal("0.0001")
 
 
-Q4 = Decimal("0.0001")
-
-
 STATUS_TO_XERO = {"draft": "DRAFT", "authorised": "AUTHORISED", "void": "VOIDED"}
 
 
@@ -34,6 +31,28 @@ def to_decimal(value: Any, quantum: Decimal = CENT) -> Decimal | None:
         return Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         return None
+
+
+class UnreadableXeroValue(ValueError):
+    """Xero sent a value the app cannot read (a line's Quantity "one", a DueDate "soon").
+
+    Raised instead of taking it as 1, 0.00, no total or today: a guess would make a changed
+    invoice look unchanged, or an unchanged one look changed. Reconcile turns it into an
+    'unreadable_xero_value' exception for a person.
+    """
+
+    def __init__(self, field: str, raw: Any) -> None:
+        super().__init__(f"Xero's {field} cannot be read ({raw!r})")
+        self.field = field  # "lines.quantity", "total", "duedate"
+        self.raw = raw
+
+
+def readable_decimal(value: Any, field: str, quantum: Decimal = CENT) -> Decimal | None:
+    """Like `to_decimal`, but a value that is there and cannot be read raises `UnreadableXeroValue`."""
+    dec = to_decimal(value, quantum)
+    if dec is None and value is not None and value != "":
+        raise UnreadableXeroValue(field, value)
+    return dec
 
 
 def money_text(value: Any) -> str | None:
@@ -65,13 +84,16 @@ def lines_hash(lines: list[dict[str, Any]]) -> str:
 
     Only what a request and a response agree on: description, quantity, unit amount,
     line amount (computed when absent) and account; tax types and tracking are left
-    out because Xero fills them in from defaults.
+    out because Xero fills them in from defaults. A value that is there and cannot be read
+    raises `UnreadableXeroValue`; one that is absent keeps its meaning (no quantity: one; no
+    unit amount: none). A zero quantity reads as one, as it always has: stored fingerprints
+    were made that way, and reading it otherwise would report every such invoice as changed.
     """
     parts = []
     for line in lines or []:
-        qty = to_decimal(line.get("Quantity", 1), Q4) or Decimal("1.0000")
-        unit = to_decimal(line.get("UnitAmount"), Q4) or Decimal("0.0000")
-        amount = to_decimal(line.get("LineAmount"))
+        qty = readable_decimal(line.get("Quantity", 1), "lines.quantity", Q4) or Decimal("1.0000")
+        unit = readable_decimal(line.get("UnitAmount"), "lines.unitamount", Q4) or Decimal("0.0000")
+        amount = readable_decimal(line.get("LineAmount"), "lines.lineamount")
         if amount is None:
             amount = (qty * unit).quantize(CENT, rounding=ROUND_HALF_UP)
         parts.append(
@@ -93,17 +115,22 @@ def invoice_snapshot(data: dict[str, Any]) -> dict[str, Any]:
 
     Keys present only when the input has them, so a partial snapshot falls back to the
     ledger for the rest. The push phase may store ``invoice_snapshot(response_invoice)``.
+    A due date, total or line value that cannot be read raises `UnreadableXeroValue`.
     """
     snap: dict[str, Any] = {}
     if "Status" in data:
         snap["Status"] = data.get("Status")
     if "DueDate" in data:
-        due = parse_day(data.get("DueDate"))
+        try:
+            due = parse_day(data.get("DueDate"))
+        except ValueError:
+            raise UnreadableXeroValue("duedate", data.get("DueDate")) from None
         snap["DueDate"] = due.isoformat() if due else None
     if "Reference" in data or "Status" in data:
         snap["Reference"] = data.get("Reference") or ""
     if data.get("Total") is not None:
-        snap["Total"] = money_text(data.get("Total"))
+        total = readable_decimal(data.get("Total"), "total")
+        snap["Total"] = None if total is None else format(total, "f")
     if data.get("CurrencyCode"):
         snap["CurrencyCode"] = data.get("CurrencyCode")
     contact = data.get("Contact")
