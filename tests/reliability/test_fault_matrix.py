@@ -50,6 +50,7 @@ from tests.reliability.helpers import (
     profile_tenant,
     run_cli,
 )
+from tests.waiting import wait_until
 from xsync_desktop.exit_codes import ExitCode
 from xsync_desktop.sandbox import SandboxServer
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
@@ -230,7 +231,9 @@ def test_delay_past_the_client_timeout_is_retried_without_duplicate(sync_rig: Sy
     timed_out = [e for e in sync_rig.xero.requests if e.method == "PUT" and e.status is None]
     assert len(timed_out) >= 2, "the delays should have outlasted the 0.5 s client timeout"
     assert result.outcome == "succeeded", result.message
-    time.sleep(1.6)  # let the sandbox finish the delayed originals (they commit nothing new: same key)
+    # The delayed originals are still being answered: let the sandbox finish them (they commit
+    # nothing new: same key) before counting what Xero holds.
+    wait_until(lambda: sync_rig.admin.stats()["in_flight"] == 0, "the sandbox to answer the delayed originals")
     assert_no_duplicates(sync_rig)
     with sync_rig.store.sessions() as s:
         ledger = len(s.scalars(select(Invoice).where(Invoice.status == "authorised")).all())
@@ -282,9 +285,7 @@ def test_invalid_grant_ends_the_run_reconnect_needed_exit_5_without_a_loop(cli_r
     # follows gets invalid_grant.
     cli_rig.admin.faults("delay", method="GET", path=API, seconds=2, count=1)
     proc = cli_rig.start_sync()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not cli_rig.admin.stats()["total"]:
-        time.sleep(0.05)
+    wait_until(lambda: cli_rig.admin.stats()["total"], "the run's first Accounting call")
     cli_rig.admin.clock(advance=61 * 86400)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == ExitCode.RECONNECT, out
@@ -306,7 +307,7 @@ db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 db.execute("BEGIN IMMEDIATE")  # a write lock, as another program writing to the ledger would hold
 db.execute("UPDATE app_setting SET value = value")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+time.sleep(float(sys.argv[2]))  # the thing under test: another program holding the lock this long
 db.execute("COMMIT")
 """
 

@@ -234,7 +234,7 @@ def _soak(tmp: Path, url: str | None = None) -> SoakResult:
             if mode < 0.8:  # after a chosen phase begins
                 seen = lines.wait_phase(target, time.monotonic() + 120)
                 if seen:
-                    time.sleep(after)
+                    time.sleep(after)  # the thing under test: a kill a random moment into the phase
             else:  # at a random moment, startup and sign-in included
                 lines.wait_phase("\0never", time.monotonic() + rng.uniform(0.3, 4.0))
             killed = False

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fixtures.sandbox import CLIENT_ID
 from tests.sandbox.helpers import Api
+from tests.waiting import wait_until
 from xsync_desktop.sandbox.admin import ADMIN_SECRET_HEADER
 from xsync_desktop.sandbox.admin_client import SandboxAdmin
 from xsync_desktop.sandbox.config import ADMIN_SECRET_LINE
@@ -79,8 +80,7 @@ def test_concurrent_limit(limited, sandbox_factory):
     threads = [threading.Thread(target=slow) for _ in range(2)]
     for t in threads:
         t.start()
-    while api.srv.limiter._inflight.get(api.tenant, 0) < 2:  # both slow calls are in flight
-        threading.Event().wait(0.01)
+    wait_until(lambda: api.srv.stats(api.tenant)["in_flight"] == 2, "both slow calls to be in flight")
     resp = api.get("/Organisation")
     for t in threads:
         t.join()

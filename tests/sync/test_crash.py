@@ -55,7 +55,7 @@ def test_random_kills_never_duplicate_or_lose_a_record(tmp_path: Path, sandbox, 
         delay = rng.uniform(0.8, 6.0)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
+            time.sleep(0.02)  # the thing under test: a kill at a random moment (no condition to wait on)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.wait(30)

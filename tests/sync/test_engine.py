@@ -24,7 +24,7 @@ def test_run_lock_refuses_a_second_holder_and_is_freed_when_a_holder_dies(tmp_pa
     with RunLock(path):
         with pytest.raises(SyncBusy):
             RunLock(path).acquire()
-    # a process that holds the lock and is killed leaves it free
+    # a process that holds the lock and is killed leaves it free (its sleep only keeps it alive until the kill)
     code = ("import sys,time; sys.path.insert(0, sys.argv[2]);"
             "from xsync_desktop.sync.run_lock import RunLock; l=RunLock(sys.argv[1]); l.acquire();"
             "print('held', flush=True); time.sleep(60)")

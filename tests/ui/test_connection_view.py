@@ -85,12 +85,15 @@ def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
     view = _connection_view(window, qtbot)
     with SandboxAdmin.of(ui_sandbox) as admin:
         admin.faults("status", method="POST", path="/identity/connect/revocation", status=503)
+    refreshes = view._coalescer.refresh_count
     qtbot.mouseClick(view.sign_out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: services.tenant() == (None, None), timeout=20_000)
     assert _keyring_entries(services) == {}
     assert _sandbox_connections(ui_sandbox)  # Xero was not told: its connections are still there
     qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
-    qtbot.wait(400)  # past the coalesced refresh that "connection changed" triggers: it must not wipe it
+    # Past the coalesced refresh that "connection changed" triggers (it ran, and none is pending):
+    # it must not wipe the notice.
+    qtbot.waitUntil(lambda: view._coalescer.refresh_count > refreshes and not view._coalescer.dirty)
     assert "could not be told" in view.detail.text()
 
 

@@ -91,6 +91,11 @@ class RateLimiter:
         with self._lock:
             self._inflight[tenant] = max(self._inflight.get(tenant, 1) - 1, 0)
 
+    def in_flight(self, tenant: str | None = None) -> int:
+        """Calls admitted and not yet answered (one tenant's, or all): a test waits for 0, not a fixed time."""
+        with self._lock:
+            return sum(n for t, n in self._inflight.items() if tenant in (None, t))
+
     def reset(self) -> None:
         with self._lock:
             self._minute.clear()

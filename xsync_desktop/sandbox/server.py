@@ -163,7 +163,7 @@ class SandboxServer:
         merged: Counter[str] = Counter()
         for key, n in rows.items():
             merged[key] += n
-        return {"total": sum(merged.values()), "calls": dict(merged)}
+        return {"total": sum(merged.values()), "calls": dict(merged), "in_flight": self.limiter.in_flight(tenant_id)}
 
     def reset_stats(self) -> None:
         with self._stats_lock:
