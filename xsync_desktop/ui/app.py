@@ -37,8 +37,11 @@ from ..exit_codes import ExitCode
 from ..profile import Profile, resolve_profile
 
 if TYPE_CHECKING:
+    from ..store.store import Store
     from .demo import LedgerSeeder
-    from .services import XeroSetup
+    from .main_window import MainWindow
+    from .qt import QtWidgets
+    from .services import AppServices, XeroSetup
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +135,7 @@ def run_gui(args: Any, environment_for: EnvironmentFor) -> int:
             tmp.cleanup()
 
 
-def _open_store(profile: Profile, smoke: bool) -> Any:
+def _open_store(profile: Profile, smoke: bool) -> Store | None:
     """The profile's store; a damaged database gets the backups dialog (None: the person quit)."""
     from ..store.integrity import DatabaseDamaged
     from ..store.store import open_store
@@ -161,7 +164,7 @@ def _refuse(smoke: bool, text: str) -> None:
 
 
 def build_app(profile: Profile, xero: XeroSetup, *, demo: bool, show_dialogs: bool = True,
-              store: Any = None) -> tuple[Any, Any]:
+              store: Store | None = None) -> tuple[AppServices, MainWindow]:
     """Store, services and main window for a profile, reaching Xero as `xero` says.
 
     Returns (services, window). Tests build the app through the composition root's
@@ -188,7 +191,8 @@ def build_app(profile: Profile, xero: XeroSetup, *, demo: bool, show_dialogs: bo
     return services, window
 
 
-def _run(app: Any, profile: Profile, demo: bool, smoke: bool, store: Any, environment_for: EnvironmentFor) -> int:
+def _run(app: QtWidgets.QApplication, profile: Profile, demo: bool, smoke: bool, store: Store | None,
+         environment_for: EnvironmentFor) -> int:
     environment = environment_for(profile)
     try:
         services, window = build_app(profile, environment.xero, demo=demo, store=store)
@@ -220,7 +224,7 @@ def _settle_gc_when_idle() -> None:
     QTimer.singleShot(500, settle_after_start)
 
 
-def _start_demo(services: Any, window: Any, seed: LedgerSeeder) -> None:
+def _start_demo(services: AppServices, window: MainWindow, seed: LedgerSeeder) -> None:
     from . import demo as demo_mod
 
     window.statusBar().showMessage("Preparing the demo: ledger, sign-in to the sandbox, mapping…")
@@ -232,7 +236,7 @@ def _start_demo(services: Any, window: Any, seed: LedgerSeeder) -> None:
     )
 
 
-def _smoke(app: Any, window: Any) -> int:
+def _smoke(app: QtWidgets.QApplication, window: MainWindow) -> int:
     window.show()
     app.processEvents()
     # The wall clock (not a monotonic one) so that tests/perf/bench_frozen_start.py, another

@@ -204,8 +204,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_run(self, run_id: int) -> None:
         self.show_view("runs")
+        from .views.runs_view import RunsView
+
         runs = self.view("runs")
-        if hasattr(runs, "show_run"):
+        if isinstance(runs, RunsView):  # not when the view failed to build (a placeholder says so)
             runs.show_run(run_id)
 
     # -- actions -------------------------------------------------------------------------

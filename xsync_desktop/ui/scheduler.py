@@ -8,12 +8,15 @@ looking at the window.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..store.states import RunOutcome
 from .qt import QObject, QtGui, QTimer, QtWidgets, Signal
 from .services import AppServices
 from .sync_controller import SyncController
+
+if TYPE_CHECKING:
+    from ..sync.engine import RunResult
 
 
 class SyncScheduler(QObject):
@@ -64,9 +67,10 @@ class SyncScheduler(QObject):
             return False
         return self.sync.sync_now("scheduled")
 
-    def _finished(self, result: Any) -> None:
-        if self.sync.trigger == "scheduled" and getattr(result, "outcome", None) in (RunOutcome.FAILED, RunOutcome.PAUSED):
-            self._announce(getattr(result, "message", None) or "The scheduled sync did not finish.")
+    def _finished(self, result: RunResult | None) -> None:
+        if (self.sync.trigger == "scheduled" and result is not None
+                and result.outcome in (RunOutcome.FAILED, RunOutcome.PAUSED)):
+            self._announce(result.message or "The scheduled sync did not finish.")
 
     def _failed(self, message: str) -> None:
         if self.sync.trigger == "scheduled":

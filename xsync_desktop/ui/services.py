@@ -30,6 +30,8 @@ from .worker import BackgroundJob, BackgroundRunner
 from .xero_links import xero_url
 
 if TYPE_CHECKING:
+    from ..sync.engine import SyncEngine
+    from ..xero.client import XeroClient
     from ..xero.endpoints import XeroEndpoints
     from ..xero.session import XeroSession
     from ..xero.token_store import TokenStore
@@ -204,12 +206,12 @@ class AppServices(QObject):
             return None
         return None
 
-    def make_client(self, tenant_id: str) -> Any:
+    def make_client(self, tenant_id: str) -> XeroClient:
         from ..xero.client import XeroClient
 
         return XeroClient(self.xero_session, tenant_id, self.xero.endpoints, **self.xero.client_options)
 
-    def make_engine(self) -> Any:
+    def make_engine(self) -> SyncEngine:
         """A SyncEngine for the chosen organisation; raises NotConnected without one."""
         from ..sync.engine import SyncEngine
 

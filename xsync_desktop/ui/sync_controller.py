@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..sync.progress import Progress
 from ..sync.run_problem import RunProblem
@@ -20,6 +20,10 @@ from .errors import environment_message
 from .qt import QObject, QTimer, Signal
 from .services import AppServices
 from .worker import BackgroundJob
+
+if TYPE_CHECKING:
+    from ..sync.engine import RunResult, SyncEngine
+    from ..sync.progress import CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class SyncController(QObject):
         self._trigger = ""
         self._last_notify = 0.0
         self._notify_pending = False
-        self.last_result: Any = None
+        self.last_result: RunResult | None = None
         self.last_error: str | None = None
         #: the last refusal was another sync holding the run lock: a state that passes, not a failure to keep showing
         self.last_error_was_busy = False
@@ -91,12 +95,13 @@ class SyncController(QObject):
         return self._job.wait(msecs) if self._job is not None else True
 
     # -- plumbing ------------------------------------------------------------------------
-    def _start(self, what: str, trigger: str, call: Callable[[Any, Any, Any], Any]) -> bool:
+    def _start(self, what: str, trigger: str,
+               call: Callable[[SyncEngine, ProgressCallback, CancelToken], RunResult | None]) -> bool:
         if self._job is not None:
             return False
         services = self.services
 
-        def work(progress: Callable[[Progress], None], cancel: Any) -> Any:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> RunResult | None:
             engine = services.make_engine()  # built in the worker: it may read settings from the DB
             return call(engine, progress, cancel)
 
@@ -140,11 +145,12 @@ class SyncController(QObject):
         for topic in ("runs", "exceptions", "ledger", "connection"):
             self.services.notify(topic)
 
-    def _done(self, result: Any) -> None:
+    def _done(self, result: RunResult | None) -> None:
+        """`result` is None for a skip (it makes no run)."""
         self.last_result = result
         self._end()
-        if getattr(result, "problem", None) == RunProblem.RECONNECT:
-            self.reconnect_needed.emit(getattr(result, "message", "") or "")
+        if result is not None and result.problem == RunProblem.RECONNECT:
+            self.reconnect_needed.emit(result.message or "")
         self.finished.emit(result)
 
     def _error(self, exc: BaseException) -> None:

@@ -9,7 +9,7 @@ what was true at that moment, not what the screen showed a while ago.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -33,6 +33,9 @@ from ..services import AppServices
 from .checklist_report import checklist_html, write_pdf
 from .exceptions_rows import default_user
 from .records_models import Column, RowTableModel, fit_columns
+
+if TYPE_CHECKING:
+    from ...sync.engine import RunResult
 
 _GREEN, _RED = "#1b7f3b", "#b3261e"
 _ENTITY_TITLES = {"invoice": "Invoice", "payment": "Payment", "contact": "Customer", "credit_note": "Credit note",
@@ -298,7 +301,7 @@ class ChecklistView(QtWidgets.QWidget):
     def compare(self) -> bool:
         """Run a Compare with Xero for the chosen month in the background worker, like a sync
         (same run lock, progress shown here); the checks are recomputed when it ends."""
-        controller = getattr(self.services, "sync", None)
+        controller = self.services.sync
         if controller is None:
             self.message_label.setText("Connect to Xero first (Connection view), then compare.")
             return False
@@ -322,12 +325,12 @@ class ChecklistView(QtWidgets.QWidget):
             count = f" ({p.done}/{p.total})" if p.total else ""
             self.message_label.setText(f"Comparing with Xero: {p.message}{count}")
 
-    def _compare_done(self, result: Any) -> None:
+    def _compare_done(self, result: RunResult | None) -> None:
         if not self._comparing:
             return
         self._comparing = False
         self.compare_button.setEnabled(True)
-        self.message_label.setText(getattr(result, "message", "") or "Compare finished.")
+        self.message_label.setText((result.message if result is not None else "") or "Compare finished.")
         self.recheck()
 
     def _compare_failed(self, message: str) -> None:

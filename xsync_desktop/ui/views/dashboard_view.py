@@ -9,7 +9,7 @@ and progress during a sync comes from the SyncController's signals, not queries.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from ...activity import plural
 from ...store.models import SyncRun
 from ...store.states import ItemOutcome, RunOutcome
 from ...sync.progress import Progress
-from ...sync.run_lock import SyncBusy, who_is_syncing
+from ...sync.run_lock import Holder, SyncBusy, who_is_syncing
 from ..models.runs_model import RunRow, run_row
 from ..models.style import OUTCOME_COLOURS, OUTCOME_LABELS, local_time, relative_time
 from ..qt import Qt, QtGui, QtWidgets, Signal
@@ -25,6 +25,9 @@ from ..refresh import RefreshCoalescer
 from ..services import AppServices
 from .chart import ChartPoint, RunsChart
 from .exceptions_rows import open_count
+
+if TYPE_CHECKING:
+    from ...sync.engine import RunResult
 
 PHASES = {
     "settings": "Refreshing Xero settings",
@@ -309,7 +312,7 @@ class DashboardView(QtWidgets.QWidget):
     def _last_finished_id(self) -> int | None:
         return self.last_run.id if self.last_run is not None and self.last_run.outcome != RunOutcome.RUNNING else None
 
-    def _syncing_elsewhere(self, tenant_id: str) -> Any:
+    def _syncing_elsewhere(self, tenant_id: str) -> Holder | None:
         """The holder of the organisation's run lock when a run shows as running (a shared database)."""
         with self.services.session() as s:
             return who_is_syncing(s.connection(), tenant_id)
@@ -380,9 +383,9 @@ class DashboardView(QtWidgets.QWidget):
     def _on_cancelled(self) -> None:
         self.progress_detail.setText("Sync cancelled. Nothing was left half-sent.")
 
-    def _on_finished(self, result: Any) -> None:
-        message = getattr(result, "message", None)
-        outcome = getattr(result, "outcome", None)
+    def _on_finished(self, result: RunResult | None) -> None:
+        message = result.message if result is not None else None
+        outcome = result.outcome if result is not None else None
         if outcome == RunOutcome.CANCELLED:
             self.progress_detail.setText("Sync cancelled. Nothing was left half-sent.")
         elif outcome in (RunOutcome.FAILED, RunOutcome.PAUSED) and message:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...store.states import ItemOutcome
 from ...timestamps import local_iso
@@ -20,6 +21,9 @@ from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ..refresh import RefreshCoalescer
 from ..save_dialog import ask_save_path
 from ..services import AppServices
+
+if TYPE_CHECKING:
+    from ...sync.engine import RunResult
 
 #: what an item did, in the words of the person reading the run
 ACTION_WORDS = {"create": "sent to Xero as new", "update": "changes sent to Xero", "void": "voided in Xero",
@@ -215,9 +219,9 @@ class RunsView(QtWidgets.QWidget):
         else:
             self.items_model.set_run(run_id, self.current_filter())
 
-    def _sync_finished(self, result: object) -> None:
+    def _sync_finished(self, result: RunResult | None) -> None:
         """The run just finished is the one the person wants to see (a skip makes no run)."""
-        run_id = getattr(result, "run_id", None)
+        run_id = result.run_id if result is not None else None
         if run_id is None:
             return
         self.runs_model.refresh()
