@@ -54,9 +54,11 @@ def bench(invoices: int, profile: bool = False) -> dict[str, Any]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
         lines = out.splitlines()
-        summary = next((ln for ln in lines if ln.startswith(SUMMARY_PREFIX)), out[-800:])
+        summary = next((ln for ln in lines if ln.startswith(SUMMARY_PREFIX)), None)
         if proc.returncode:
             summary = out[-1500:]  # a failed child: its traceback is the figure
+        elif summary is None:  # never passed off as the figure: say the child's line is missing
+            summary = f"(no {SUMMARY_PREFIX.strip()!r} line from the child; its output ends) {out[-800:]}"
         return {"invoices": invoices, "ledger": made.stdout.strip(), "ledger_prep_s": round(prep, 1),
                 "exit": proc.returncode, "sync_wall_s": round(wall, 1),
                 "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "sync_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
