@@ -176,10 +176,10 @@ def start_sandbox(kind: str, profile: Any) -> Any:
         from tests.fixtures.ui import start_ui_sandbox
 
         return start_ui_sandbox(profile)
-    from tests.fixtures.ui import free_ports
+    from tests.fixtures.xero import free_loopback_ports
     from xsync_desktop.composition.sandbox_process import SandboxProcess
 
-    return SandboxProcess(rate_limits=False, redirect_ports=free_ports())
+    return SandboxProcess(rate_limits=False, redirect_ports=free_loopback_ports())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds the probe keeps watching after the sync ends (issue 16: 120)")
     args = parser.parse_args(argv)
 
+    from tests.fixtures.ui import close_app
     from tests.ui.runs_data import add_run
     from xsync_desktop.composition.demo import seed_demo_ledger
     from xsync_desktop.composition.gui import build_app
@@ -272,11 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                 probe.stop()
                 print(f"GUI stall while opening and filtering: {probe.summary()}")
         finally:
-            window.confirm_close = lambda: True
-            window.close()
-            services.close()
-            services.store.close()
-            sandbox.stop()
+            close_app(services, window, sandbox)
     return 0
 
 

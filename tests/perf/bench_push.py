@@ -14,7 +14,6 @@ a table and exits 0.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import threading
@@ -27,22 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def _free_ports(n: int) -> tuple[int, ...]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return tuple(s.getsockname()[1] for s in socks)
-    finally:
-        for s in socks:
-            s.close()
 
 
 def bench(invoices: int, time_scale: float) -> dict[str, Any]:
     import httpx
 
+    from tests.fixtures.xero import free_loopback_ports
     from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
     from xsync_desktop.ledger.demo import generate_demo_ledger
     from xsync_desktop.profile import Profile
@@ -57,7 +46,7 @@ def bench(invoices: int, time_scale: float) -> dict[str, Any]:
     from xsync_desktop.xero.session import XeroSession
     from xsync_desktop.xero.token_store import KeyringTokenStore
 
-    ports = _free_ports(3)
+    ports = free_loopback_ports(3)
     srv = SandboxServer(SandboxConfig(redirect_uris=redirect_uris(ports), time_scale=time_scale,
                                       rate_limits=True)).start()
     tmp = tempfile.TemporaryDirectory(prefix="xsync-bench-")

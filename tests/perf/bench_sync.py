@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import sys
 import tempfile
 import threading
@@ -41,31 +40,19 @@ sys.path.insert(0, str(ROOT))
 TODAY = date(2025, 6, 15)
 
 
-def _free_ports(n: int) -> tuple[int, ...]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return tuple(s.getsockname()[1] for s in socks)
-    finally:
-        for s in socks:
-            s.close()
-
-
 class Rig:
     """A sandbox with real limits, a profile with a ledger, a signed-in session, mappings accepted."""
 
     def __init__(self, time_scale: float, rate_limits: bool = True, base_url: str | None = None,
                  profile_dir: Path | None = None) -> None:
+        from tests.fixtures.xero import free_loopback_ports
         from xsync_desktop.profile import Profile
         from xsync_desktop.sandbox import SandboxConfig, SandboxServer
         from xsync_desktop.store.store import open_store
+        from xsync_desktop.xero.login import redirect_uris
 
         self.time_scale = time_scale
-        self.ports = _free_ports(3)
-        from xsync_desktop.xero.login import redirect_uris
+        self.ports = free_loopback_ports(3)
 
         # An external sandbox (another process) is reached over HTTP only, like the CLI's demo does.
         self.base_url = base_url

@@ -26,18 +26,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _settle(app: Any, until: Any = None, timeout: float = 20.0) -> None:
-    """Process events until `until()` holds (or a short pause without one), so the grab shows
-    what a person would see once the view has loaded."""
+    """Process events until `until()` holds and no view has a refresh pending, so the grab shows
+    what a person would see once the view has loaded (a condition, not a fixed pause)."""
     from xsync_desktop.ui.qt import QtCore
+    from xsync_desktop.ui.refresh import RefreshCoalescer
+
+    def idle() -> bool:
+        return not any(c.pending for w in app.topLevelWidgets() for c in w.findChildren(RefreshCoalescer))
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if until is None or until():
-            end = time.monotonic() + 0.4
-            while time.monotonic() < end:
-                app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-                time.sleep(0.02)
+        if (until is None or until()) and idle():
+            app.processEvents()  # the paint that the last change asked for
             return
         time.sleep(0.02)
     raise TimeoutError("the view did not finish loading")
@@ -67,9 +68,8 @@ def _pay_in_xero(sandbox: Any, tenant_id: str, n: int) -> None:
 def _show(app: Any, window: Any, key: str, loaded: Any = None) -> Any:
     window.show_view(key)  # the sidebar's entry, as clicked
     view = window.view(key)
-    coalescer = getattr(view, "_coalescer", None)
     _settle(app, lambda: not getattr(view, "loading", False) and not getattr(view, "counting", False)
-            and not (coalescer is not None and coalescer.dirty) and (loaded is None or loaded(view)))
+            and (loaded is None or loaded(view)))
     return view
 
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "docs" / "screenshots"))
     args = parser.parse_args(argv)
 
-    from tests.fixtures.ui import start_ui_sandbox
+    from tests.fixtures.ui import close_app, start_ui_sandbox
     from tests.ui.journeys.conftest import build_month
     from xsync_desktop.activity import close_activity_log, open_activity_log
     from xsync_desktop.composition.gui import build_app
@@ -144,11 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             window.grab().save(str(out / "checklist.png"))
             print(f"wrote dashboard, run-log, exceptions, mapping and checklist to {out} (last run {last.run_id})")
         finally:
-            window.confirm_close = lambda: True
-            window.close()
-            services.close()
-            services.store.close()
-            sandbox.stop()
+            close_app(services, window, sandbox)
             close_activity_log(activity_log)
     return 0
 

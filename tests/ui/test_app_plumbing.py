@@ -75,13 +75,13 @@ def test_settle_after_start_freezes_and_makes_full_collections_rarer(qtbot: Any)
 
 
 def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
-    from tests.fixtures.ui import free_ports
+    from tests.fixtures.xero import free_loopback_ports
     from xsync_desktop.composition.demo import browser_for
     from xsync_desktop.composition.sandbox_process import SandboxProcess
     from xsync_desktop.xero.endpoints import DEFAULT_SCOPES, XeroEndpoints
     from xsync_desktop.xero.login import LoopbackLogin
 
-    ports = free_ports()
+    ports = free_loopback_ports()
     state = tmp_path / "sandbox state.json"
     proc = SandboxProcess(state_file=state, rate_limits=False, redirect_ports=ports)
     try:

@@ -93,7 +93,7 @@ def test_sign_out_xero_could_not_be_told_says_so_and_keeps_saying_it(
     qtbot.waitUntil(lambda: window.connection_label.text() == "Not connected")
     # Past the coalesced refresh that "connection changed" triggers (it ran, and none is pending):
     # it must not wipe the notice.
-    qtbot.waitUntil(lambda: view._coalescer.refresh_count > refreshes and not view._coalescer.dirty)
+    qtbot.waitUntil(lambda: view._coalescer.refresh_count > refreshes and not view._coalescer.pending)
     assert "could not be told" in view.detail.text()
 
 

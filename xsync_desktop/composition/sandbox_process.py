@@ -12,16 +12,15 @@ thread nothing, like the real thing.
 `base_url`, `config` (client id, redirect URIs), `approve(url)` (plays the
 browser on the consent page, over HTTP) and `stop()`.
 
-The child is this module run as a script (`python -m xsync_desktop.composition.sandbox_process`):
-the sandbox's own CLI, plus two things a child needs. It takes its redirect URIs
-from the parent (free ports, so two demos or a test run never fight over
-8765-8767), and it stops when its stdin closes, so a parent that crashes or is
-killed never leaves a sandbox running behind it.
+The child is the sandbox's own CLI (`python -m xsync_desktop.sandbox`) with the two things a
+child needs: redirect URIs from the parent (free ports, so two demos or a test run never
+fight over 8765-8767), and `--until-stdin-closes`, so a parent that crashes or is killed
+never leaves a sandbox running behind it. Its admin secret is chosen here and handed over in
+its environment.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import secrets
@@ -35,7 +34,7 @@ from ..sandbox.config import ADMIN_SECRET_ENV, SandboxConfig
 
 log = logging.getLogger(__name__)
 
-MODULE = "xsync_desktop.composition.sandbox_process"
+MODULE = "xsync_desktop.sandbox"
 
 
 def can_spawn() -> bool:
@@ -55,7 +54,7 @@ class SandboxProcess:
         self.config = SandboxConfig(rate_limits=rate_limits, redirect_uris=uris,
                                     state_file=str(state_file) if state_file else None,
                                     admin_secret=self.admin_secret)
-        cmd = [sys.executable, "-m", MODULE, "--redirect-uris", ",".join(uris)]
+        cmd = [sys.executable, "-m", MODULE, "--redirect-uris", ",".join(uris), "--until-stdin-closes"]
         if state_file:
             cmd += ["--state", str(state_file)]
         if not rate_limits:
@@ -118,32 +117,3 @@ class SandboxProcess:
                     stream.close()
                 except OSError:  # pragma: no cover
                     pass
-
-
-def _child(argv: list[str] | None = None) -> int:
-    """The child: serve until stdin closes (the parent stopped us, or died)."""
-    from ..sandbox.server import SandboxServer  # only the child serves: the parent stays light
-
-    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}")
-    parser.add_argument("--state", default=None)
-    parser.add_argument("--redirect-uris", default="")
-    parser.add_argument("--no-rate-limits", action="store_true")
-    args = parser.parse_args(argv)
-    options: dict[str, object] = {"state_file": args.state, "rate_limits": not args.no_rate_limits,
-                                  "admin_secret": os.environ.get(ADMIN_SECRET_ENV) or None}
-    if args.redirect_uris:
-        options["redirect_uris"] = tuple(u for u in args.redirect_uris.split(",") if u)
-    srv = SandboxServer(SandboxConfig(**options)).start()  # type: ignore[arg-type]
-    print(srv.base_url, flush=True)
-    try:
-        while sys.stdin.readline():  # nothing is ever sent: EOF is the signal to stop
-            pass
-    except KeyboardInterrupt:  # pragma: no cover
-        pass
-    finally:
-        srv.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child())

@@ -502,15 +502,7 @@ class Ledger:
             errors.append(M.ACCOUNT_MUST_BE_VALID)
         elif account["Type"] != "BANK" and not account["EnablePaymentsToAccount"]:
             errors.append(M.PAYMENT_ACCOUNT)
-        try:
-            amount = money(to_decimal(data.get("Amount")))
-        except ValueError:
-            amount = ZERO
-        try:
-            day = parse_date(data.get("Date")) or self.now.date()
-        except ValueError:
-            errors.append(M.DATE_INVALID.format(field="Date", value=data.get("Date")))
-            day = self.now.date()
+        amount, day = self._amount_and_date(data, errors)
         if doc["Status"] != "AUTHORISED":
             errors.append(M.PAYMENT_NOT_AUTHORISED)
         elif amount <= 0:
@@ -550,13 +542,9 @@ class Ledger:
         self.refresh_paid_status(doc, None)
         return payment
 
-    # -- credit note allocations ---------------------------------------------------------------
-    def allocate(self, credit_note: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-        inv_ref = data.get("Invoice") or {}
-        invoice = self.t["invoices"].get(str(inv_ref.get("InvoiceID", "")).lower())
-        if invoice is None:
-            raise ElementError(M.ALLOCATION_INVOICE_MISSING)
-        errors: list[str] = []
+    def _amount_and_date(self, data: dict[str, Any], errors: list[str]) -> tuple[Decimal, date]:
+        """A payment's or allocation's Amount (unreadable: zero, which Xero then refuses as not
+        positive) and Date (none: today; unreadable: Xero's date message in `errors`)."""
         try:
             amount = money(to_decimal(data.get("Amount")))
         except ValueError:
@@ -566,6 +554,16 @@ class Ledger:
         except ValueError:
             errors.append(M.DATE_INVALID.format(field="Date", value=data.get("Date")))
             day = self.now.date()
+        return amount, day
+
+    # -- credit note allocations ---------------------------------------------------------------
+    def allocate(self, credit_note: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        inv_ref = data.get("Invoice") or {}
+        invoice = self.t["invoices"].get(str(inv_ref.get("InvoiceID", "")).lower())
+        if invoice is None:
+            raise ElementError(M.ALLOCATION_INVOICE_MISSING)
+        errors: list[str] = []
+        amount, day = self._amount_and_date(data, errors)
         if credit_note["Status"] != "AUTHORISED" or invoice["Status"] != "AUTHORISED":
             errors.append(M.ALLOCATION_NOT_AUTHORISED)
         elif invoice["ContactID"] != credit_note["ContactID"]:

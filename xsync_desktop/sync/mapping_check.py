@@ -215,18 +215,13 @@ def blocked_counts(session: Session, tenant_id: str) -> dict[tuple[str, str], in
     """How many not-yet-pushed records each broken mapping is holding back."""
     book = MappingBook(session, tenant_id)
     counts: Counter[tuple[str, str]] = Counter()
-    linked_inv = _linked_ids(session, tenant_id, "invoice")
-    for inv in session.scalars(select(Invoice).where(Invoice.status == "authorised")):
-        if inv.id in linked_inv:
-            continue
-        for p in book.document_problems([ln.charge_type for ln in inv.lines], inv.facility_id):
-            counts[(p.kind, p.key)] += 1
-    linked_cn = _linked_ids(session, tenant_id, "credit_note")
-    for cn in session.scalars(select(CreditNote).where(CreditNote.status == "authorised")):
-        if cn.id in linked_cn:
-            continue
-        for p in book.document_problems([ln.charge_type for ln in cn.lines], cn.facility_id):
-            counts[(p.kind, p.key)] += 1
+    for model, entity in ((Invoice, "invoice"), (CreditNote, "credit_note")):
+        linked = _linked_ids(session, tenant_id, entity)
+        for doc in session.scalars(select(model).where(model.status == "authorised")):
+            if doc.id in linked:
+                continue
+            for p in book.document_problems([ln.charge_type for ln in doc.lines], doc.facility_id):
+                counts[(p.kind, p.key)] += 1
     linked_pay = _linked_ids(session, tenant_id, "payment")
     for pay in session.scalars(
         select(Payment).where(Payment.source == "ledger", Payment.reversed_at.is_(None))

@@ -93,42 +93,59 @@ def _line_elements(lines: list[Any], book: MappingBook, facility_id: int | None)
     return out
 
 
-def invoice_content(inv: Invoice, line_amount_types: str) -> dict[str, Any]:
-    return {
-        "number": inv.number,
-        "customer": inv.customer_id,
-        "facility": inv.facility_id,
-        "date": inv.issue_date,
-        "due": inv.due_date,
-        "currency": inv.currency,
-        "reference": inv.reference or "",
-        "status": inv.status,
+def _document_content(doc: Invoice | CreditNote, line_amount_types: str, *, due: bool) -> dict[str, Any]:
+    """What an invoice or credit note holds that Xero keeps (its push hash is taken of this)."""
+    content: dict[str, Any] = {
+        "number": doc.number,
+        "customer": doc.customer_id,
+        "facility": doc.facility_id,
+        "date": doc.issue_date,
+        "currency": doc.currency,
+        "reference": doc.reference or "",
+        "status": doc.status,
         "lat": line_amount_types,
-        "lines": _lines_content(list(inv.lines)),
+        "lines": _lines_content(list(doc.lines)),
     }
+    if due:
+        content["due"] = doc.due_date  # type: ignore[union-attr]  # invoices only
+    return content
+
+
+def _document_element(doc: Invoice | CreditNote, content: dict[str, Any], contact_id: str, book: MappingBook, *,
+                      xero_type: str, number_key: str, id_key: str, status: str, line_amount_types: str,
+                      xero_id: str | None, extra: dict[str, Any]) -> Built:
+    """One Xero document element (Invoice or CreditNote): the two differ only in their keys and
+    in the invoice's due date (`extra`)."""
+    el: dict[str, Any] = {
+        "Type": xero_type,
+        "Contact": {"ContactID": contact_id},
+        number_key: doc.number,
+        "Date": doc.issue_date,
+        **extra,
+        "CurrencyCode": doc.currency,
+        "Status": status,
+        "LineAmountTypes": line_amount_types,
+        "LineItems": _line_elements(list(doc.lines), book, doc.facility_id),
+    }
+    if xero_id:
+        el[id_key] = xero_id
+    if doc.reference:
+        el["Reference"] = doc.reference
+    return Built(el, canonical_hash(content))
+
+
+def invoice_content(inv: Invoice, line_amount_types: str) -> dict[str, Any]:
+    return _document_content(inv, line_amount_types, due=True)
 
 
 def invoice_element(
     inv: Invoice, contact_id: str, book: MappingBook, *, status: str, line_amount_types: str,
     xero_id: str | None = None,
 ) -> Built:
-    content = invoice_content(inv, line_amount_types)
-    el: dict[str, Any] = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact_id},
-        "InvoiceNumber": inv.number,
-        "Date": inv.issue_date,
-        "DueDate": inv.due_date,
-        "CurrencyCode": inv.currency,
-        "Status": status,
-        "LineAmountTypes": line_amount_types,
-        "LineItems": _line_elements(list(inv.lines), book, inv.facility_id),
-    }
-    if xero_id:
-        el["InvoiceID"] = xero_id
-    if inv.reference:
-        el["Reference"] = inv.reference
-    return Built(el, canonical_hash(content))
+    return _document_element(inv, invoice_content(inv, line_amount_types), contact_id, book, xero_type="ACCREC",
+                             number_key="InvoiceNumber", id_key="InvoiceID", status=status,
+                             line_amount_types=line_amount_types, xero_id=xero_id,
+                             extra={"DueDate": inv.due_date})
 
 
 def void_element(entity: str, xero_id: str, xero_status: str | None) -> dict[str, Any]:
@@ -139,39 +156,16 @@ def void_element(entity: str, xero_id: str, xero_status: str | None) -> dict[str
 
 
 def credit_note_content(cn: CreditNote, line_amount_types: str) -> dict[str, Any]:
-    return {
-        "number": cn.number,
-        "customer": cn.customer_id,
-        "facility": cn.facility_id,
-        "date": cn.issue_date,
-        "currency": cn.currency,
-        "reference": cn.reference or "",
-        "status": cn.status,
-        "lat": line_amount_types,
-        "lines": _lines_content(list(cn.lines)),
-    }
+    return _document_content(cn, line_amount_types, due=False)
 
 
 def credit_note_element(
     cn: CreditNote, contact_id: str, book: MappingBook, *, status: str, line_amount_types: str,
     xero_id: str | None = None,
 ) -> Built:
-    content = credit_note_content(cn, line_amount_types)
-    el: dict[str, Any] = {
-        "Type": "ACCRECCREDIT",
-        "Contact": {"ContactID": contact_id},
-        "CreditNoteNumber": cn.number,
-        "Date": cn.issue_date,
-        "CurrencyCode": cn.currency,
-        "Status": status,
-        "LineAmountTypes": line_amount_types,
-        "LineItems": _line_elements(list(cn.lines), book, cn.facility_id),
-    }
-    if xero_id:
-        el["CreditNoteID"] = xero_id
-    if cn.reference:
-        el["Reference"] = cn.reference
-    return Built(el, canonical_hash(content))
+    return _document_element(cn, credit_note_content(cn, line_amount_types), contact_id, book,
+                             xero_type="ACCRECCREDIT", number_key="CreditNoteNumber", id_key="CreditNoteID",
+                             status=status, line_amount_types=line_amount_types, xero_id=xero_id, extra={})
 
 
 def allocation_content(a: CreditAllocation) -> dict[str, Any]:

@@ -43,6 +43,12 @@ class RefreshCoalescer(QObject):
         if widget.isVisible() and self.dirty:
             self._timer.start(0)
 
+    @property
+    def pending(self) -> bool:
+        """A refresh is due: its timer runs, or the view is dirty while shown (tests and the
+        screenshot scripts wait for this to be False instead of for a fixed time)."""
+        return self._timer.isActive() or (self.dirty and self._widget.isVisible())
+
     def _on_changed(self, topic: str) -> None:
         if topic not in self._topics:
             return

@@ -2,7 +2,7 @@
 
 run_all.py puts this folder on PYTHONPATH for the GUI benchmark's child, with
 XSYNC_BENCH_SANDBOX_TIME_SCALE set, because that benchmark starts its sandbox as a
-separate process (xsync_desktop.composition.sandbox_process) with no time-scale option. The
+separate process (composition/sandbox_process.py runs `python -m xsync_desktop.sandbox`) with no time-scale option. The
 client's pacer is scaled by the same factor, so Xero's budget headers and the
 client agree; without this the sandbox counts a real minute and the GUI sync is
 paced at about one call a second however fast the client is allowed to go.

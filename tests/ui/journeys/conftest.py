@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from tests.fixtures.ui import UI_DEMO_INVOICES, click_sidebar, start_ui_sandbox
+from tests.fixtures.ui import UI_DEMO_INVOICES, click_sidebar, close_app, start_ui_sandbox
 from xsync_desktop.activity import close_activity_log, open_activity_log
 from xsync_desktop.profile import Profile
 
@@ -116,11 +116,7 @@ def build_month(root: Path) -> MonthFacts:
         facts.grant = services.xero.token_store.load(profile.profile_id)
         assert facts.grant is not None
     finally:
-        window.confirm_close = lambda: True
-        window.close()
-        services.close()
-        services.store.close()
-        sandbox.stop()
+        close_app(services, window, sandbox)
         close_activity_log(activity_log)
     return facts
 

@@ -32,3 +32,20 @@ class PagedTableModel(QtCore.QAbstractTableModel):
 
     def row_at(self, row: int) -> Any | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        r = self.row_at(index.row()) if index.isValid() else None
+        if r is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, index.column())
+        return self._role_data(r, index.column(), role)
+
+    @staticmethod
+    def _display(r: Any, col: int) -> str:
+        """The text of one cell."""
+        raise NotImplementedError
+
+    def _role_data(self, r: Any, col: int, role: int) -> Any:
+        """Any other role's data for one cell (tooltips, colours, ids); None when it has none."""
+        return None

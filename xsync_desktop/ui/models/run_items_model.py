@@ -248,13 +248,7 @@ class RunItemsModel(PagedTableModel):
     def rows(self) -> list[ItemRow]:
         return list(self._rows)
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(r, col)
+    def _role_data(self, r: ItemRow, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
                 return local_time(r.finished_at or r.started_at) or None

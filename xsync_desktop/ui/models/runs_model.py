@@ -221,13 +221,7 @@ class RunsModel(PagedTableModel):
                 return i
         return -1
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(r, col)
+    def _role_data(self, r: RunRow, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or None
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
