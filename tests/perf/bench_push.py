@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def bench(invoices: int, time_scale: float) -> dict[str, Any]:
-    import httpx
 
     from tests.fixtures.xero import free_loopback_ports
+    from xsync_desktop.composition.demo import browser_for
     from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
     from xsync_desktop.ledger.demo import generate_demo_ledger
     from xsync_desktop.profile import Profile
@@ -59,15 +58,7 @@ def bench(invoices: int, time_scale: float) -> dict[str, Any]:
         session = XeroSession(endpoints, srv.config.client_id, KeyringTokenStore(LimitedMemoryKeyring()),
                               "bench", lock_dir=Path(tmp.name) / "locks")
 
-        def browser(url: str) -> bool:
-            def play() -> None:
-                location = srv.approve(url)
-                with httpx.Client(timeout=10) as c:
-                    c.get(location)
-            threading.Thread(target=play, daemon=True).start()
-            return True
-
-        login = LoopbackLogin(endpoints, srv.config.client_id, DEFAULT_SCOPES, ports, opener=browser, timeout=30)
+        login = LoopbackLogin(endpoints, srv.config.client_id, DEFAULT_SCOPES, ports, opener=browser_for(srv.approve), timeout=30)
         login.start()
         session.adopt(login.wait())
         conn = next(c for c in session.connections() if c.tenant_name == "Harbourside Storage Ltd")

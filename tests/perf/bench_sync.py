@@ -27,7 +27,6 @@ import json
 import random
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from decimal import Decimal
@@ -67,7 +66,6 @@ class Rig:
         self.clients: list[Any] = []
 
     def connect(self) -> None:
-        import httpx
 
         from xsync_desktop.composition.memory_keyring import LimitedMemoryKeyring
         from xsync_desktop.sync.mapping_check import suggest_mappings
@@ -83,18 +81,9 @@ class Rig:
         self.session = XeroSession(self.endpoints, client_id,
                                    KeyringTokenStore(LimitedMemoryKeyring()), "bench",
                                    lock_dir=Path(self.tmp.name) / "locks")
-        srv = self.srv
-
-        def browser(url: str) -> bool:
-            def play() -> None:
-                location = srv.approve(url)
-                with httpx.Client(timeout=10) as c:
-                    c.get(location)
-            threading.Thread(target=play, daemon=True).start()
-            return True
+        from xsync_desktop.composition.demo import browser_for
 
         if self.srv is None:
-            from xsync_desktop.composition.demo import browser_for
             from xsync_desktop.composition.headless import DEMO_PORTS
             from xsync_desktop.sandbox.browser import approve_over_http
 
@@ -102,7 +91,7 @@ class Rig:
                                   opener=browser_for(approve_over_http),
                                   timeout=60)
         else:
-            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, self.ports, opener=browser,
+            login = LoopbackLogin(self.endpoints, client_id, DEFAULT_SCOPES, self.ports, opener=browser_for(self.srv.approve),
                                   timeout=30)
         login.start()
         self.session.adopt(login.wait())

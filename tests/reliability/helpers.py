@@ -210,6 +210,16 @@ def add_invoices_like(session: Any, sources: list[Any], numbers: list[str], refe
             inv.amount_paid = amount  # what an import of this payment derives on the invoice
 
 
+def edit_an_unpaid_invoice(session: Any, rng: Any, n: int) -> None:
+    """The billing system edits one unpaid demo invoice's reference (round `n`): an update to send."""
+    from xsync_desktop.store.models import Invoice
+
+    unpaid = session.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.amount_paid == 0,
+                                                   Invoice.number.like("INV-%"))).all()
+    if unpaid:
+        rng.choice(unpaid).reference = f"edited in round {n}"
+
+
 def wait_for_line(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> str | None:
     """Read the child's stdout until a line satisfies `predicate` (or EOF / deadline): that line."""
     assert proc.stdout is not None

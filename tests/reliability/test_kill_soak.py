@@ -46,6 +46,7 @@ from tests.reliability.helpers import (
     check_consistency,
     cli_args,
     cli_env,
+    edit_an_unpaid_invoice,
     open_profile_store,
     run_cli,
 )
@@ -136,10 +137,7 @@ def _ledger_moves_on(prof: Path, n: int, rng: random.Random, url: str | None) ->
             count = rng.randint(3, 8)
             add_invoices_like(s, [rng.choice(sources) for _ in range(count)],
                               [f"S{n:03d}-{k:02d}" for k in range(count)], f"soak round {n}", paid_share=3)
-            unpaid = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.amount_paid == 0,
-                                                     Invoice.number.like("INV-%"))).all()
-            if unpaid:
-                rng.choice(unpaid).reference = f"edited in round {n}"
+            edit_an_unpaid_invoice(s, rng, n)
             s.commit()
     finally:
         store.close()

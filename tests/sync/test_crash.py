@@ -16,14 +16,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from xsync_desktop.store.models import CreditNote, Customer, Invoice, InvoiceLine, Payment
+from tests.reliability.helpers import (
+    add_invoices_like,
+    check_consistency,
+    edit_an_unpaid_invoice,
+    tenant_with_data,
+)
+from xsync_desktop.store.models import Invoice
 from xsync_desktop.store.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,65 +74,23 @@ def test_random_kills_never_duplicate_or_lose_a_record(tmp_path: Path, sandbox, 
                            env=env, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stdout + final.stderr
 
-    store = open_store(f"sqlite:///{prof / 'xsync.db'}")
-    try:
-        with store.sessions() as s:
-            want = {
-                "Contacts": {c.customer_number for c in s.scalars(select(Customer).where(
-                    Customer.id.in_(select(Invoice.customer_id).where(Invoice.status == "authorised"))))},
-                "Invoices": {i.number for i in s.scalars(select(Invoice).where(Invoice.status == "authorised"))},
-                "CreditNotes": {c.number for c in s.scalars(select(CreditNote).where(
-                    CreditNote.status == "authorised"))},
-                "Payments": {f"xsync:P-{p.external_id}" for p in s.scalars(select(Payment).where(
-                    Payment.source == "ledger"))},
-            }
-    finally:
-        store.close()
-    keys = {"Contacts": "ContactNumber", "Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber",
-            "Payments": "Reference"}
-    tenant = _tenant_with_data(sandbox_admin, sandbox.tenant_ids)
+    tenant = tenant_with_data(sandbox_admin, sandbox.tenant_ids)
     assert tenant is not None
-    for kind, key in keys.items():
-        rows = [r for r in sandbox_admin.objects(tenant, kind) if r.get("Status") != "DELETED"]
-        counts = Counter(r.get(key) for r in rows if r.get(key))
-        dupes = {k: c for k, c in counts.items() if c > 1}
-        assert not dupes, f"{kind} duplicated: {dupes} (seed {seed})"
-        missing = want[kind] - set(counts)
-        assert not missing, f"{kind} missing in Xero: {sorted(missing)[:5]} (seed {seed})"
+    found = check_consistency(prof, sandbox_admin, tenant)
+    assert found.problems() == [], f"{found.problems()} (seed {seed})"
     print(f"crash test: {KILLS} kills, {finished} runs finished before their kill")
 
 
 def _more_work(prof: Path, n: int, rng: random.Random) -> None:
-    """New invoices (some paid) and an edited unpaid invoice, written straight into the ledger."""
+    """New invoices (some part-paid) and an edited unpaid invoice, written straight into the ledger."""
     store = open_store(f"sqlite:///{prof / 'xsync.db'}")
     try:
         with store.sessions() as s:
             sources = s.scalars(select(Invoice).where(Invoice.status == "authorised").order_by(Invoice.id)
                                 .limit(40)).all()
-            for k in range(12):
-                src = rng.choice(sources)
-                number = f"K{n:02d}-{k:02d}"
-                inv = Invoice(external_id=f"kx-{number}", number=number, customer_id=src.customer_id,
-                              tenancy_id=src.tenancy_id, facility_id=src.facility_id, issue_date=src.issue_date,
-                              due_date=src.due_date, currency=src.currency, status="authorised",
-                              reference=f"kill round {n}", subtotal=src.subtotal, tax_total=src.tax_total,
-                              total=src.total)
-                inv.lines = [InvoiceLine(line_no=ln.line_no, charge_type=ln.charge_type,
-                                         description=ln.description, quantity=ln.quantity,
-                                         unit_amount=ln.unit_amount, tax_amount=ln.tax_amount,
-                                         line_amount=ln.line_amount) for ln in src.lines]
-                s.add(inv)
-                if k % 2 == 0:
-                    s.add(Payment(external_id=f"kp-{number}", invoice=inv, date=src.issue_date,
-                                  amount=(src.total / 2).quantize(Decimal("0.01")), method="card"))
-            unpaid = s.scalars(select(Invoice).where(Invoice.status == "authorised", Invoice.amount_paid == 0,
-                                                     Invoice.number.like("INV-%"))).all()
-            if unpaid:
-                rng.choice(unpaid).reference = f"edited in round {n}"
+            add_invoices_like(s, [rng.choice(sources) for _ in range(12)], [f"K{n:02d}-{k:02d}" for k in range(12)],
+                              f"kill round {n}", paid_share=2)
+            edit_an_unpaid_invoice(s, rng, n)
             s.commit()
     finally:
         store.close()
-
-
-def _tenant_with_data(admin, tenant_ids: list[str]) -> str | None:  # noqa: ANN001
-    return next((t for t in tenant_ids if admin.objects(t, "Invoices")), None)

@@ -24,7 +24,7 @@ notes (credit applied or removed in Xero), then contacts. Each phase:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -296,15 +296,22 @@ def _handle_invoices(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     return failures
 
 
+def _linked_and_settled(ctx: RunContext, items: list[dict[str, Any]], entity: str,
+                        id_key: str) -> Iterator[tuple[dict[str, Any], Link]]:
+    """The Xero objects of a page that are linked to a ledger record, with their link; one whose
+    last send is not settled ("sending") is left to the push, which settles it first."""
+    links = links_by_xero_id(ctx.session, ctx.tenant_id, entity, [str(i.get(id_key)) for i in items])
+    for item in items:
+        link = links.get(str(item.get(id_key)))
+        if link is not None and link.state != LinkState.SENDING:
+            yield item, link
+
+
 def _handle_credit_notes(ctx: RunContext, items: list[dict[str, Any]]) -> int:
     """Credit applied or removed in Xero on linked credit notes (reconcile/credits.py)."""
-    links = links_by_xero_id(ctx.session, ctx.tenant_id, "credit_note", [str(c.get("CreditNoteID")) for c in items])
     failures = 0
     parked: list[str] = []
-    for xc in items:
-        link = links.get(str(xc.get("CreditNoteID")))
-        if link is None or link.state == LinkState.SENDING:
-            continue
+    for xc, link in _linked_and_settled(ctx, items, "credit_note", "CreditNoteID"):
         failures += _guarded(
             ctx, "credit_note", f"Credit note {xc.get('CreditNoteNumber') or ''}", link.xero_id,
             lambda xc=xc, link=link: reconcile_credit_note(ctx, xc, link, parked),  # type: ignore[misc]
@@ -314,12 +321,8 @@ def _handle_credit_notes(ctx: RunContext, items: list[dict[str, Any]]) -> int:
 
 
 def _handle_contacts(ctx: RunContext, items: list[dict[str, Any]]) -> int:
-    links = links_by_xero_id(ctx.session, ctx.tenant_id, "contact", [str(c.get("ContactID")) for c in items])
     failures = 0
-    for xc in items:
-        link = links.get(str(xc.get("ContactID")))
-        if link is None or link.state == LinkState.SENDING:
-            continue
+    for xc, link in _linked_and_settled(ctx, items, "contact", "ContactID"):
         failures += _guarded(
             ctx, "contact", f"Contact {xc.get('Name') or ''}", link.xero_id,
             lambda xc=xc, link=link: reconcile_contact(ctx, xc, link),  # type: ignore[misc]

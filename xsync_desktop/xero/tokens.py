@@ -99,30 +99,29 @@ def refresh_tokens(
 
 def revoke_token(http: httpx.Client, endpoints: XeroEndpoints, client_id: str, token: str) -> None:
     """Revoke a refresh token: Xero then drops every connection made with it."""
-    try:
-        resp = http.post(
-            endpoints.revocation_url, data={"token": token, "client_id": client_id}, timeout=TOKEN_TIMEOUT
-        )
-    except httpx.TransportError as exc:
-        raise NetworkError(detail=type(exc).__name__) from None
-    if resp.status_code >= 500:
-        raise XeroUnavailable(resp.status_code)
-    if resp.status_code >= 400:
-        error = _oauth_error(resp)
+    _, error = _post_form(http, endpoints.revocation_url, {"token": token, "client_id": client_id})
+    if error is not None:
         if error == "invalid_grant":  # already revoked or expired: the goal is reached
             return
         raise LoginError("Xero did not accept the sign-out request.", detail=error)
 
 
-def _post_token(http: httpx.Client, url: str, data: dict[str, str]) -> dict:
+def _post_form(http: httpx.Client, url: str, data: dict[str, str],
+               headers: dict[str, str] | None = None) -> tuple[httpx.Response, str | None]:
+    """POST a form to Xero's identity service: its answer, and the OAuth error when it refused
+    (4xx). No answer is a NetworkError, a 5xx XeroUnavailable: neither is the person's doing."""
     try:
-        resp = http.post(url, data=data, headers={"Accept": "application/json"}, timeout=TOKEN_TIMEOUT)
+        resp = http.post(url, data=data, headers=headers, timeout=TOKEN_TIMEOUT)
     except httpx.TransportError as exc:
         raise NetworkError(detail=type(exc).__name__) from None
     if resp.status_code >= 500:
         raise XeroUnavailable(resp.status_code)
-    if resp.status_code >= 400:
-        error = _oauth_error(resp)
+    return resp, (_oauth_error(resp) if resp.status_code >= 400 else None)
+
+
+def _post_token(http: httpx.Client, url: str, data: dict[str, str]) -> dict:
+    resp, error = _post_form(http, url, data, {"Accept": "application/json"})
+    if error is not None:
         log.info("Xero token endpoint refused a %s request: HTTP %s %s", data["grant_type"], resp.status_code, error)
         if error == "invalid_grant":
             raise ReconnectNeeded(detail=error)

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..latest import Generation
 from ..qt import Qt, QtCore
+from .loader import Loader
 
 
 class PagedTableModel(QtCore.QAbstractTableModel):
     HEADERS: ClassVar[tuple[str, ...]] = ()
     _rows: list[Any]
+
+    def __init__(self, sessions: sessionmaker[Session], loader: Loader, block: int,
+                 parent: QtCore.QObject | None) -> None:
+        super().__init__(parent)
+        self._sessions = sessions
+        self._loader = loader  # runs a block's query (in the background in the app)
+        self._block = block  # rows a block holds
+        self._rows = []
+        self._loading = False
+        self._generation = Generation()  # answers to a superseded query are dropped
 
     def _append_rows(self, rows: list[Any]) -> None:
         if rows:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...store.item_search import item_text_condition, run_condition
 from ...store.models import SyncItem
 from ...store.states import ItemOutcome
-from ..latest import Generation
 from ..qt import Qt, QtCore, Signal
 from .loader import Loader, immediate
 from .paged import PagedTableModel
@@ -116,16 +115,11 @@ class RunItemsModel(PagedTableModel):
 
     def __init__(self, sessions: sessionmaker[Session], loader: Loader = immediate, *, block: int = BLOCK,
                  parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
-        self._sessions = sessions
-        self._loader = loader
-        self._block = block
+        super().__init__(sessions, loader, block, parent)
         self._rows: list[ItemRow] = []
         self._run_id: int | None = None
         self._filter = ItemFilter()
         self._exhausted = True
-        self._loading = False
-        self._generation = Generation()
         self.total = 0
 
     # -- what is shown -----------------------------------------------------------------

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ...store.models import SyncItem, SyncRun
 from ...store.states import ItemOutcome, RunOutcome
-from ..latest import Generation
 from ..qt import Qt, QtCore
 from .loader import Loader, immediate
 from .paged import PagedTableModel
@@ -138,14 +137,9 @@ class RunsModel(PagedTableModel):
 
     def __init__(self, sessions: sessionmaker[Session], loader: Loader = immediate, *, block: int = BLOCK,
                  parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
-        self._sessions = sessions
-        self._loader = loader
-        self._block = block
+        super().__init__(sessions, loader, block, parent)
         self._rows: list[RunRow] = []
         self._exhausted = False
-        self._loading = False
-        self._generation = Generation()
 
     def reload(self) -> None:
         self._generation.bump()
