@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.fixtures.ledger import import_export
 from tests.sync.test_pull import TODAY, World, _pay, world  # noqa: F401 - fixture
-from xsync_desktop.ledger.importer import import_files
 from xsync_desktop.store.database import session_scope
 from xsync_desktop.store.models import Invoice, Payment
 from xsync_desktop.sync.progress import Progress
@@ -24,12 +24,8 @@ from xsync_desktop.sync.progress import Progress
 def _import_payment(w: World, tmp: Path, pay_id: str, invoice_ext: str, amount: str,
                     reversed_row: bool = False) -> None:
     """The operator's billing export, imported as the app imports it."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = tmp / "payments.csv"
-    path.write_text("id,invoice_id,date,amount,method,reference\n"
-                    f"{pay_id},{invoice_ext},{TODAY.isoformat()},{amount},cash,Counter\n", encoding="utf-8")
-    report = import_files(w.store, [path])
-    assert report.ok and report.committed, report
+    import_export(w.store, tmp, {"payments.csv": "id,invoice_id,date,amount,method,reference\n"
+                                 f"{pay_id},{invoice_ext},{TODAY.isoformat()},{amount},cash,Counter\n"})
 
 
 def _run_pausing_at(w: World, phase: str, meanwhile: Any) -> Any:
@@ -203,12 +199,8 @@ def _edit_customer(w: World, tmp: Path, customer_ext: str, phone: str) -> None:
     with session_scope(w.store.sessions) as s:
         c = s.scalars(select(Customer).where(Customer.external_id == customer_ext)).one()
         row = (c.external_id, c.customer_number, c.name, c.email or "")
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = tmp / "customers.csv"
-    path.write_text("id,customer_number,name,email,phone,address\n"
-                    f"{row[0]},{row[1]},{row[2]},{row[3]},{phone},\n", encoding="utf-8")
-    report = import_files(w.store, [path])
-    assert report.ok and report.committed, report
+    import_export(w.store, tmp, {"customers.csv": "id,customer_number,name,email,phone,address\n"
+                                 f"{row[0]},{row[1]},{row[2]},{row[3]},{phone},\n"})
 
 
 def test_contact_archived_in_xero_is_raised_when_the_contact_phase_reads_it_first(

@@ -14,23 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.fixtures.ledger import import_export
 from tests.sync.test_pull import TODAY, World, world  # noqa: F401 - fixture
-from xsync_desktop.ledger.importer import import_files
 from xsync_desktop.store.database import session_scope
 from xsync_desktop.store.models import CreditAllocation, CreditNote, Invoice
 from xsync_desktop.sync.exceptions import resolve_exception
-
-
-def _import(w: World, folder: Path, files: dict[str, str]) -> None:
-    """The operator's billing export (CSV files by record type), imported as the app imports it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in files.items():
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    report = import_files(w.store, paths)
-    assert report.ok and report.committed, report
 
 
 def _credit_note_files(number: str, total: str, reference: str) -> dict[str, str]:
@@ -72,10 +60,10 @@ def _bookkeeper_edits_reference(w: World, number: str, reference: str) -> None:
 
 # -- case 13 for credit notes: dismiss leaves both as they are ---------------------------------------
 def test_dismissing_a_credit_note_conflict_sends_nothing_for_that_field(world: World, tmp_path: Path) -> None:  # noqa: F811
-    _import(world, tmp_path / "1", _credit_note_files("CN-D1", "30.00", "Goodwill"))
+    import_export(world.store, tmp_path / "1", _credit_note_files("CN-D1", "30.00", "Goodwill"))
     assert world.sync().counts["credit_notes_pushed"] == 1
     _bookkeeper_edits_reference(world, "CN-D1", "Xero ref")
-    _import(world, tmp_path / "2", _credit_note_files("CN-D1", "30.00", "Ledger ref"))
+    import_export(world.store, tmp_path / "2", _credit_note_files("CN-D1", "30.00", "Ledger ref"))
     world.sync()
     (conflict,) = [e for e in world.exceptions() if e.kind == "credit_note_both_sides"]
     assert (conflict.field, conflict.ledger_value, conflict.xero_value) == ("reference", "Ledger ref", "Xero ref")
@@ -86,7 +74,7 @@ def test_dismissing_a_credit_note_conflict_sends_nothing_for_that_field(world: W
     with session_scope(world.store.sessions) as s:  # ... and the ledger its own
         assert s.get(CreditNote, _credit_note_id(world, "CN-D1")).reference == "Ledger ref"
     # A later ledger edit of another field still goes out, without the dismissed field.
-    _import(world, tmp_path / "3", _credit_note_files("CN-D1", "35.00", "Ledger ref"))
+    import_export(world.store, tmp_path / "3", _credit_note_files("CN-D1", "35.00", "Ledger ref"))
     world.sync()
     x = _xero_credit_note(world, "CN-D1")
     assert (x["Reference"], Decimal(str(x["Total"]))) == ("Xero ref", Decimal("35.00"))
@@ -98,15 +86,15 @@ def test_keep_ledger_after_a_credit_note_dismissal_is_not_needed_to_edit_again(
         world: World, tmp_path: Path) -> None:  # noqa: F811
     """A dismissed field is left alone only while the ledger still holds the dismissed value: a new
     ledger value is a new decision by the operator, and it goes out."""
-    _import(world, tmp_path / "1", _credit_note_files("CN-D2", "30.00", "Goodwill"))
+    import_export(world.store, tmp_path / "1", _credit_note_files("CN-D2", "30.00", "Goodwill"))
     world.sync()
     _bookkeeper_edits_reference(world, "CN-D2", "Xero ref")
-    _import(world, tmp_path / "2", _credit_note_files("CN-D2", "30.00", "Ledger ref"))
+    import_export(world.store, tmp_path / "2", _credit_note_files("CN-D2", "30.00", "Ledger ref"))
     world.sync()
     (conflict,) = [e for e in world.exceptions() if e.kind == "credit_note_both_sides"]
     resolve_exception(world.store, world.engine, conflict.id, "dismiss", "Ana", note="later")
     world.sync()
-    _import(world, tmp_path / "3", _credit_note_files("CN-D2", "30.00", "Agreed ref"))
+    import_export(world.store, tmp_path / "3", _credit_note_files("CN-D2", "30.00", "Agreed ref"))
     world.sync()
     assert _xero_credit_note(world, "CN-D2")["Reference"] == "Agreed ref"
     assert world.engine.verify(None).extra["compare"].differences == 0
@@ -138,8 +126,8 @@ def _xero_amount_credited(w: World, number: str) -> Decimal:
 
 def _applied(w: World, folder: Path) -> None:
     """CN-A1 (30.00) with 20.00 of it applied to INV-0001, imported and synced."""
-    _import(w, folder, {**_credit_note_files("CN-A1", "30.00", "Goodwill"),
-                        **_allocation_file("AL-1", "CN-A1", "I1", "20.00")})
+    import_export(w.store, folder, {**_credit_note_files("CN-A1", "30.00", "Goodwill"),
+                                    **_allocation_file("AL-1", "CN-A1", "I1", "20.00")})
     w.sync()
     assert _xero_allocations(w, "CN-A1") == [("INV-0001", Decimal("20.00"))]
 
@@ -147,7 +135,7 @@ def _applied(w: World, folder: Path) -> None:
 def test_allocation_amount_changed_in_the_ledger_is_sent_to_xero(world: World, tmp_path: Path) -> None:  # noqa: F811
     """Xero cannot edit an allocation: the app removes the old one and applies the ledger's."""
     _applied(world, tmp_path / "1")
-    _import(world, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "15.00"))
+    import_export(world.store, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "15.00"))
     result = world.sync()
     assert result.outcome == "succeeded", result.message
     assert _xero_allocations(world, "CN-A1") == [("INV-0001", Decimal("15.00"))]
@@ -178,7 +166,7 @@ def test_allocation_change_whose_removal_answer_was_lost_is_applied_once(world: 
     """The connection drops after Xero removed the old allocation: the next attempt finds it gone
     (the app's own removal, recorded before it was sent) and applies the ledger's version once."""
     _applied(world, tmp_path / "1")
-    _import(world, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "12.50"))
+    import_export(world.store, tmp_path / "2", _allocation_file("AL-1", "CN-A1", "I1", "12.50"))
     world.admin.faults("drop_after_commit", method="DELETE", path="/api.xro/2.0/CreditNotes/", count=1)
     world.engine.run("manual")  # however this run ends (the client retries a dropped connection) ...
     world.sync()  # ... the next one leaves both sides agreeing

@@ -145,7 +145,7 @@ def _sixth(w: World, month: str) -> tuple[bool, list[str]]:
 
 def _import_invoice_reference(w: World, tmp: Path, number: str, reference: str) -> None:
     """The operator's export of one invoice with a new reference, imported as the app imports it."""
-    from xsync_desktop.ledger.importer import import_files
+    from tests.fixtures.ledger import import_export
     from xsync_desktop.store.models import Customer
 
     inv = w.invoice(number)
@@ -153,14 +153,12 @@ def _import_invoice_reference(w: World, tmp: Path, number: str, reference: str) 
         cust = s.get(Customer, inv.customer_id)
         assert cust is not None
         customer_ext = cust.external_id
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = tmp / "invoices.csv"
-    path.write_text("id,number,customer_id,issue_date,due_date,currency,status,reference,subtotal,tax_total,total\n"
-                    f"{inv.external_id},{inv.number},{customer_ext},{inv.issue_date.isoformat()},"
-                    f"{inv.due_date.isoformat()},{inv.currency},authorised,{reference},{inv.subtotal},"
-                    f"{inv.tax_total},{inv.total}\n", encoding="utf-8")
-    report = import_files(w.store, [path])
-    assert report.ok and report.committed, report
+    import_export(w.store, tmp, {"invoices.csv":
+                                 "id,number,customer_id,issue_date,due_date,currency,status,reference,subtotal,"
+                                 "tax_total,total\n"
+                                 f"{inv.external_id},{inv.number},{customer_ext},{inv.issue_date.isoformat()},"
+                                 f"{inv.due_date.isoformat()},{inv.currency},authorised,{reference},{inv.subtotal},"
+                                 f"{inv.tax_total},{inv.total}\n"})
 
 
 def test_sixth_check_goes_out_of_date_when_the_month_changes_after_the_compare(

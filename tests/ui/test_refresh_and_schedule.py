@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from xsync_desktop.ui.qt import Qt, QtWidgets
+from xsync_desktop.ui.qt import QObject, Qt, QtWidgets, Signal
 from xsync_desktop.ui.refresh import RefreshCoalescer
 
 
-def test_many_changes_make_one_refresh(qtbot: Any) -> None:
-    from xsync_desktop.ui.qt import QObject, Signal
+class _Hub(QObject):
+    changed = Signal(str)
 
-    class Hub(QObject):
-        changed = Signal(str)
 
-    hub = Hub()
+def _view(qtbot: Any, delay_ms: int) -> tuple[_Hub, QtWidgets.QWidget, list[int], RefreshCoalescer]:
+    """A bare widget whose coalescer listens to the "runs" topic; `calls` grows at each refresh."""
+    hub = _Hub()
     widget = QtWidgets.QWidget()
     qtbot.addWidget(widget)
     calls: list[int] = []
-    co = RefreshCoalescer(widget, lambda: calls.append(1), hub.changed, ("runs",), delay_ms=50)
+    return hub, widget, calls, RefreshCoalescer(widget, lambda: calls.append(1), hub.changed, ("runs",),
+                                                delay_ms=delay_ms)
+
+
+def test_many_changes_make_one_refresh(qtbot: Any) -> None:
+    hub, widget, calls, co = _view(qtbot, 50)
     widget.show()
     for _ in range(500):
         hub.changed.emit("runs")
@@ -29,16 +34,7 @@ def test_many_changes_make_one_refresh(qtbot: Any) -> None:
 
 
 def test_hidden_view_refreshes_when_shown(qtbot: Any) -> None:
-    from xsync_desktop.ui.qt import QObject, Signal
-
-    class Hub(QObject):
-        changed = Signal(str)
-
-    hub = Hub()
-    widget = QtWidgets.QWidget()
-    qtbot.addWidget(widget)
-    calls: list[int] = []
-    co = RefreshCoalescer(widget, lambda: calls.append(1), hub.changed, ("runs",), delay_ms=10)
+    hub, widget, calls, co = _view(qtbot, 10)
     hub.changed.emit("runs")
     # Hidden: the change is remembered, and no timer was even started to refresh it.
     assert calls == [] and co.dirty and not co._timer.isActive()

@@ -108,20 +108,15 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
                     kp.unchanged += 1
 
     # Invoices already in the ledger whose amount paid may have moved.
-    for row in parsed.rows["payments"]:
-        db_id = ex.id_of("invoices", row.values["invoice_id"])
-        if db_id is not None:
-            plan.touched_invoices.add(db_id)
-        old = ex.records["payments"].get(row.values["id"])
-        if old is not None:
-            plan.touched_invoices.add(old["invoice_id"])
-    for row in parsed.rows["credit_allocations"]:
-        db_id = ex.id_of("invoices", row.values["invoice_id"])
-        if db_id is not None:
-            plan.touched_invoices.add(db_id)
-        old = ex.records["credit_allocations"].get(row.values["id"])
-        if old is not None:
-            plan.touched_invoices.add(old["invoice_id"])
+    # Both the invoice a row names now and the one it named before (a row moved between invoices).
+    for kind_name in ("payments", "credit_allocations"):
+        for row in parsed.rows[kind_name]:
+            db_id = ex.id_of("invoices", row.values["invoice_id"])
+            if db_id is not None:
+                plan.touched_invoices.add(db_id)
+            old = ex.records[kind_name].get(row.values["id"])
+            if old is not None:
+                plan.touched_invoices.add(old["invoice_id"])
     return plan
 
 
