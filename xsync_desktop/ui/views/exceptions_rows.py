@@ -30,9 +30,10 @@ ACTION_TITLES = {
     "skip": "Skip with a reason\u2026",
 }
 #: a ledger change the sync held back ("needs review"), listed beside the exceptions
-HELD_KIND = "needs_review"
+HELD_KIND = ItemOutcome.NEEDS_REVIEW  # the held item's outcome: never an exception kind
 HELD_TITLE = "Held: needs review in Xero"
-STATUS_TITLES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
+STATUS_TITLES = {ExceptionStatus.OPEN: "Open", ExceptionStatus.RESOLVED: "Resolved",
+                 ExceptionStatus.DISMISSED: "Dismissed"}
 
 
 #: the record's field a conflict is about, as people say it (the database keeps the code)
