@@ -29,7 +29,7 @@ from ..latest import BackgroundLoad
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from ..save_dialog import ask_save_path
-from ..services import AppServices
+from ..services import AppServices, SyncHandle
 from .checklist_report import checklist_html, write_pdf
 from .exceptions_rows import default_user
 from .records_models import Column, RowTableModel, fit_columns
@@ -80,7 +80,7 @@ class ChecklistView(QtWidgets.QWidget):
         self.compare_button.setToolTip("Read every linked record of the month back from Xero and compare it "
                                        "field by field with the ledger (the sixth check)")
         self._comparing = False
-        self._controller: Any = None
+        self._controller: SyncHandle | None = None
         self.csv_button = QtWidgets.QPushButton("Export CSV\u2026")
         self.csv_button.setObjectName("exportCsv")
         self.pdf_button = QtWidgets.QPushButton("Export PDF\u2026")

@@ -9,7 +9,7 @@ reconnect. The sync schedule is on the Settings page with the other sync setting
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...store.states import RunOutcome
 from ...sync.progress import Progress
@@ -18,6 +18,10 @@ from ..models.style import OUTCOME_COLOURS
 from ..qt import QtWidgets, Signal
 from ..refresh import RefreshCoalescer
 from ..services import AppServices
+from ..worker import BackgroundJob
+
+if TYPE_CHECKING:
+    from ...xero.login import LoopbackLogin
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,8 @@ class ConnectionView(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("connectionView")
         self.services = services
-        self._login: Any = None
-        self._job: Any = None
+        self._login: LoopbackLogin | None = None
+        self._job: BackgroundJob | None = None
         self._connections: list[Any] = []
         self.reconnect_needed = False
         self.last_error: str | None = None
