@@ -54,13 +54,21 @@ def _sync(app: Any, window: Any) -> Any:
     return box[0]
 
 
-def _pay_in_xero(sandbox: Any, tenant_id: str, n: int) -> None:
-    """A bookkeeper records payments in Xero; the next sync pulls them into the ledger."""
-    from xsync_desktop.sandbox.admin_client import SandboxAdmin
+def _pay_in_xero(services: Any, sandbox: Any, tenant_id: str, n: int) -> None:
+    """A bookkeeper records payments in Xero on invoices nobody has paid yet (in the ledger and
+    in Xero); the next sync pulls them into the ledger."""
+    from sqlalchemy import select
 
+    from xsync_desktop.sandbox.admin_client import SandboxAdmin
+    from xsync_desktop.store.models import Invoice, Link
+
+    with services.session() as s:
+        unpaid = set(s.scalars(select(Link.xero_id).join(
+            Invoice, (Link.local_id == Invoice.id) & (Link.entity == "invoice")).where(Invoice.amount_paid == 0)))
     with SandboxAdmin.of(sandbox) as admin:
-        open_invoices = [i for i in admin.objects(tenant_id, "Invoices")
-                         if i.get("Status") == "AUTHORISED" and float(i.get("AmountDue") or 0) > 0]
+        open_invoices = [i for i in admin.objects(tenant_id, "Invoices") if i["InvoiceID"] in unpaid
+                         and i.get("Status") == "AUTHORISED" and float(i.get("AmountDue") or 0) > 0
+                         and float(i.get("AmountPaid") or 0) == 0]
         for inv in open_invoices[:n]:
             admin.create_payment(tenant_id, inv["InvoiceID"], str(inv["AmountDue"]), date.today().isoformat())
 
@@ -107,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             window.show()
             tenant_id, _ = services.tenant()
             _show(app, window, "dashboard")
-            _pay_in_xero(sandbox, tenant_id, 6)
+            _pay_in_xero(services, sandbox, tenant_id, 6)
             _sync(app, window)
-            _pay_in_xero(sandbox, tenant_id, 2)
+            _pay_in_xero(services, sandbox, tenant_id, 2)
             last = _sync(app, window)
 
             _show(app, window, "dashboard")
