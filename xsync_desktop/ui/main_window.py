@@ -283,8 +283,11 @@ class MainWindow(QtWidgets.QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a locked database must not break the status bar
             self.statusBar().showMessage(str(exc), 10_000)
             return
-        if tenant_id and since is not None:  # the runs failed because nobody answered
-            self.connection_label.setText(f"Xero: {name or tenant_id} · Xero unreachable since {local_time(since)}")
+        keyring = self.services.credential_store_problem() if tenant_id else None
+        if tenant_id and (since is not None or keyring):  # the runs failed because nobody answered, or cannot sign in
+            self.connection_label.setText(f"Xero: {name or tenant_id} · " + (
+                "no credential store on this computer" if keyring else f"Xero unreachable since {local_time(since)}"))
+            self.connection_label.setToolTip(keyring or "")
             self.last_sync_label.setText("Last successful sync: "
                                          + (relative_time(good_when) if good_when is not None else "never"))
             self.last_sync_label.setToolTip(local_time(good_when) if good_when is not None else "")

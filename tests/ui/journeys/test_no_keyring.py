@@ -68,3 +68,7 @@ def test_sync_says_what_it_must_install(no_keyring: Journey) -> None:
     no_keyring.sync_now()
     assert dashboard.banner.isVisible()
     _says_what_to_install(dashboard.banner.text())
+    status = no_keyring.window.connection_label  # not "Last sync: just now" as if all were well
+    assert "no credential store on this computer" in status.text(), status.text()
+    _says_what_to_install(status.toolTip())
+    assert no_keyring.window.last_sync_label.text().startswith("Last successful sync: ")
