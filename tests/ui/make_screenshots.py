@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# "Resolving as" and the sign-off name default to the OS user: the bookkeeper's, not the build machine's.
+os.environ["LOGNAME"] = "Mere Bookkeeper"
 
 
 def _settle(app: Any, until: Any = None, timeout: float = 20.0) -> None:
@@ -55,22 +57,25 @@ def _sync(app: Any, window: Any) -> Any:
 
 
 def _pay_in_xero(services: Any, sandbox: Any, tenant_id: str, n: int) -> None:
-    """A bookkeeper records payments in Xero on invoices nobody has paid yet (in the ledger and
-    in Xero); the next sync pulls them into the ledger."""
+    """A bookkeeper records part payments (20.00) in Xero on invoices with money owing whose
+    total Xero and the ledger agree on; the next sync pulls them into the ledger."""
+    from decimal import Decimal
+
     from sqlalchemy import select
 
     from xsync_desktop.sandbox.admin_client import SandboxAdmin
     from xsync_desktop.store.models import Invoice, Link
 
     with services.session() as s:
-        unpaid = set(s.scalars(select(Link.xero_id).join(
-            Invoice, (Link.local_id == Invoice.id) & (Link.entity == "invoice")).where(Invoice.amount_paid == 0)))
+        totals = dict(s.execute(select(Link.xero_id, Invoice.total).join(
+            Invoice, (Link.local_id == Invoice.id) & (Link.entity == "invoice"))).all())
     with SandboxAdmin.of(sandbox) as admin:
-        open_invoices = [i for i in admin.objects(tenant_id, "Invoices") if i["InvoiceID"] in unpaid
-                         and i.get("Status") == "AUTHORISED" and float(i.get("AmountDue") or 0) > 0
-                         and float(i.get("AmountPaid") or 0) == 0]
-        for inv in open_invoices[:n]:
-            admin.create_payment(tenant_id, inv["InvoiceID"], str(inv["AmountDue"]), date.today().isoformat())
+        owing = [i for i in admin.objects(tenant_id, "Invoices")
+                 if i.get("Status") == "AUTHORISED" and Decimal(str(i.get("AmountDue") or 0)) > 0
+                 and totals.get(i["InvoiceID"]) == Decimal(str(i.get("Total")))]
+        for inv in owing[:n]:
+            amount = min(Decimal("20.00"), Decimal(str(inv["AmountDue"])))
+            admin.create_payment(tenant_id, inv["InvoiceID"], str(amount), date.today().isoformat())
 
 
 def _show(app: Any, window: Any, key: str, loaded: Any = None) -> Any:
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         services, window = build_app(profile, demo=True, sandbox=sandbox, show_dialogs=False)
         services.xero.token_store.save(profile.profile_id, facts.grant)
         try:
-            window.resize(1280, 780)
+            window.resize(1320, 780)  # wide enough for every view (the same size in each grab)
             window.show()
             tenant_id, _ = services.tenant()
             _show(app, window, "dashboard")
