@@ -8,13 +8,16 @@ newer version of the app is refused rather than guessed at.
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from .backups import backup_sqlite as copy_database
 
@@ -89,8 +92,46 @@ def check_schema_current(engine: Engine) -> None:
         raise DatabaseTooNew(current)
 
 
-def _known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(_bare_config()).walk_revisions()}
+@cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(rev.revision for rev in ScriptDirectory.from_config(_bare_config()).walk_revisions())
+
+
+_CHECKED = "xsync_schema_checked"
+
+
+def refuse_writes_after_an_upgrade(sessions: sessionmaker[Session]) -> None:
+    """Every transaction that writes first checks the schema is still one this app knows.
+
+    The check when the store opens and before each sync leave a gap: a window left open while
+    another desk upgrades the shared database would write decisions, sign-offs, imports and
+    settings with the old version's rules. One small read per writing transaction closes it;
+    the transaction is refused before anything is written (DatabaseTooNew says what to do).
+    """
+
+    def check(session: Session) -> None:
+        if session.info.get(_CHECKED):
+            return
+        current = MigrationContext.configure(session.connection()).get_current_revision()
+        if current is not None and current not in _known_revisions():
+            raise DatabaseTooNew(current)
+        session.info[_CHECKED] = True
+
+    def before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            check(session)
+
+    def before_statement(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            check(state.session)
+
+    def transaction_ended(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:
+            session.info.pop(_CHECKED, None)
+
+    event.listen(sessions, "before_flush", before_flush)
+    event.listen(sessions, "do_orm_execute", before_statement)
+    event.listen(sessions, "after_transaction_end", transaction_ended)
 
 
 def upgrade_database(engine: Engine, backups_dir: Path | None = None, target: str = "head") -> Path | None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .database import make_engine, make_session_factory
 from .integrity import check_database_file
-from .migrate import upgrade_database
+from .migrate import refuse_writes_after_an_upgrade, upgrade_database
 from .usage_marker import note_usage
 
 
@@ -57,4 +57,6 @@ def open_store(url: str, backups_dir: Path | None = None, *, migrate: bool = Tru
         raise
     if db_path is not None:
         note_usage(engine, db_path)
-    return Store(engine, make_session_factory(engine), backup, db_path)
+    sessions = make_session_factory(engine)
+    refuse_writes_after_an_upgrade(sessions)
+    return Store(engine, sessions, backup, db_path)
