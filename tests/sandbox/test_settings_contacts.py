@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from tests.sandbox.helpers import errors_of
 
 
@@ -104,8 +107,11 @@ def test_contacts_list_filters(api, sandbox, sandbox_admin):
 def test_contacts_if_modified_since_is_strictly_after_to_the_second(api, sandbox):
     api.contact("Old One")
     sandbox.clock.advance(10)
-    mark = sandbox.clock.now().replace(microsecond=0)
-    api.contact("Same Second")  # updated within the marked second: not "since" it
+    same = api.contact("Same Second")  # updated within the marked second: not "since" it
+    # The mark is the second Xero stamped it with (not the clock read before the request, which a
+    # loaded machine could let tick into the next second before the contact was stored).
+    stamped_ms = int(re.fullmatch(r"/Date\((\d+)\+0000\)/", same["UpdatedDateUTC"]).group(1))
+    mark = datetime.fromtimestamp(stamped_ms // 1000, UTC)
     sandbox.clock.advance(1)
     api.contact("New One")
     got = api.get("/Contacts", headers={"If-Modified-Since": mark.strftime("%Y-%m-%dT%H:%M:%SZ")}).json()
