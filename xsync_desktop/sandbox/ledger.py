@@ -143,6 +143,14 @@ class Ledger:
     def lock_date(self) -> date | None:
         return self.t.get("period_lock")
 
+    def lock_messages(self, day: date | None) -> list[str]:
+        """check_lock's refusal as messages, for validations that gather every problem first."""
+        try:
+            self.check_lock(day)
+        except ElementError as exc:
+            return list(exc.messages)
+        return []
+
     def check_lock(self, day: date | None) -> None:
         lock = self.lock_date()
         if lock and day and day <= lock:
@@ -509,10 +517,7 @@ class Ledger:
             errors.append(M.PAYMENT_AMOUNT_POSITIVE)
         elif amount > self.amount_due(doc):
             errors.append(M.PAYMENT_EXCEEDS)
-        try:
-            self.check_lock(day)
-        except ElementError as exc:
-            errors.extend(exc.messages)
+        errors.extend(self.lock_messages(day))
         if errors:
             raise ElementError(*dict.fromkeys(errors))
         assert account is not None
@@ -575,10 +580,7 @@ class Ledger:
                 errors.append(M.ALLOCATION_EXCEEDS_CREDIT)
             if amount > self.amount_due(invoice):
                 errors.append(M.ALLOCATION_EXCEEDS_DUE)
-        try:
-            self.check_lock(day)
-        except ElementError as exc:
-            errors.extend(exc.messages)
+        errors.extend(self.lock_messages(day))
         if errors:
             raise ElementError(*errors)
         alloc = {"AllocationID": new_id(), "CreditNoteID": credit_note["ID"], "InvoiceID": invoice["ID"],
