@@ -64,7 +64,11 @@ def test_settle_after_start_freezes_and_makes_full_collections_rarer(qtbot: Any)
     gc_tuning._settled, gc_tuning._held = False, None
     try:
         figures = gc_tuning.settle_after_start()
-        assert gc.get_freeze_count() > 0 and figures["frozen"] == gc.get_freeze_count()
+        # The figure is the count at the freeze. Frozen objects freed since (by threads earlier tests
+        # in this worker left running) leave the permanent generation, so the count can only fall,
+        # and only by a few: an exact equality failed once in a full run (478,607 against 478,609).
+        frozen_now = gc.get_freeze_count()
+        assert 0 < frozen_now <= figures["frozen"] and frozen_now >= 0.99 * figures["frozen"]
         assert gc.get_threshold()[2] == gc_tuning.GEN2_THRESHOLD
         gc_tuning.hold_full_collections()  # a sync started: no automatic full collections
         assert gc.get_threshold()[2] == 1_000_000
