@@ -88,3 +88,19 @@ def test_items_model_refresh_sees_new_and_changed_items(store: Any) -> None:
         s.commit()
     model.refresh()
     assert model.rows()[0].outcome == "failed"
+
+
+def test_time_left_is_told_from_the_phase_own_pace_in_words() -> None:
+    """A first sync at Xero's pace: 200 of 10,000 invoices after 40 s leaves about 33 minutes;
+    a new phase starts its own clock (contacts go faster than payments)."""
+    from xsync_desktop.sync.progress import Progress
+    from xsync_desktop.ui.views.dashboard_view import ProgressEstimate, time_left_text
+
+    est = ProgressEstimate()
+    assert est.seconds_left(Progress("invoices", 0, 10_000), now=100.0) is None  # nothing to tell from yet
+    assert est.seconds_left(Progress("invoices", 50, 10_000), now=100.5) is None  # under a second
+    left = est.seconds_left(Progress("invoices", 200, 10_000), now=140.0)
+    assert time_left_text(left) == "about 33 min left"
+    assert est.seconds_left(Progress("payments", 0, 80), now=141.0) is None
+    assert time_left_text(est.seconds_left(Progress("payments", 40, 80), now=143.0)) == "less than a minute left"
+    assert time_left_text(None) == ""

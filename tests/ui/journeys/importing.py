@@ -32,6 +32,12 @@ def press_import(j: Any, monkeypatch: Any, dialog: Any) -> Any:
 def one_invoice_export(j: Any, folder: Path, number: str, status: str) -> list[Path]:
     """The operator's export of one new invoice (one rent line, dated today) for a customer and a
     facility the ledger already has, as the billing system exports it (invoices.csv + lines)."""
+    return invoices_export(j, folder, [number], status)
+
+
+def invoices_export(j: Any, folder: Path, numbers: list[str], status: str) -> list[Path]:
+    """The operator's export of new invoices, one rent line each, dated today, for a customer and
+    a facility the ledger already has (invoices.csv + invoice_lines.csv)."""
     from datetime import date
 
     from sqlalchemy import select
@@ -42,14 +48,14 @@ def one_invoice_export(j: Any, folder: Path, number: str, status: str) -> list[P
         customer = s.scalars(select(Customer.external_id).order_by(Customer.id)).first()
         facility = s.scalars(select(Facility.external_id).order_by(Facility.id)).first()
     today = date.today().isoformat()
-    ext = f"inv_{number.lower()}"
+    exts = [(f"inv_{number.lower()}", number) for number in numbers]
     folder.mkdir()
     (folder / "invoices.csv").write_text(
         "id,number,customer_id,tenancy_id,facility_id,issue_date,due_date,currency,status,reference,"
         "subtotal,tax_total,total\n"
-        f"{ext},{number},{customer},,{facility},{today},{today},NZD,{status},Unit,100.00,15.00,115.00\n",
-        encoding="utf-8")
+        + "".join(f"{ext},{number},{customer},,{facility},{today},{today},NZD,{status},Unit,100.00,15.00,115.00\n"
+                  for ext, number in exts), encoding="utf-8")
     (folder / "invoice_lines.csv").write_text(
         "invoice_id,line_no,charge_type,description,quantity,unit_amount,tax_amount,line_amount\n"
-        f"{ext},1,rent,Storage unit,1,100.00,15.00,100.00\n", encoding="utf-8")
+        + "".join(f"{ext},1,rent,Storage unit,1,100.00,15.00,100.00\n" for ext, _n in exts), encoding="utf-8")
     return sorted(folder.glob("*.csv"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from xsync_desktop.sandbox.admin_client import SandboxAdmin
 from xsync_desktop.store.models import Invoice, Link, ReconException
 from xsync_desktop.ui.qt import Qt, QtWidgets
 from xsync_desktop.ui.views import VIEW_SPECS
+
+from .importing import invoices_export, open_import_with, press_import
 
 
 def _unpaid_in_xero(j: Any, n: int) -> list[str]:
@@ -116,3 +119,26 @@ def test_payments_pulled_reads_right_for_one_and_for_more(journey: Any) -> None:
         summary = runs.runs_model.index(runs.runs_model.row_of(result.run_id), 8).data()
         assert words in summary, summary
         dashboard = j.shortcut(1)
+
+
+def test_a_long_push_says_how_much_time_is_left(journey: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    """The operator imports a batch of new invoices and Xero answers slowly: once the push has
+    gone far enough to tell, the dashboard says how long is left, then clears it at the end."""
+    j = journey()
+    numbers = [f"INV-95{n:04d}" for n in range(150)]  # three of Xero's batches of 50
+    dialog = open_import_with(j, monkeypatch, invoices_export(j, tmp_path / "export", numbers, "authorised"))
+    assert dialog.report.ok, dialog.summary.toPlainText()
+    assert press_import(j, monkeypatch, dialog).committed
+    dialog.close()
+    dashboard = j.shortcut(1)
+    with SandboxAdmin.of(j.sandbox) as admin:  # each batch of new invoices takes Xero 1.5 s
+        admin.faults("delay", method="PUT", path="/api.xro/2.0/Invoices", seconds=1.5, count=3)
+    seen: list[str] = []
+    with j.qtbot.waitSignal(j.window.sync.finished, timeout=60_000) as blocker:
+        j._press("r")
+        j.qtbot.waitUntil(lambda: "left" in dashboard.progress_detail.text(), timeout=20_000)
+        seen += [dashboard.progress.text(), dashboard.progress_detail.text()]
+    assert "less than a minute left" in seen[1], seen
+    assert re.fullmatch(r"Pushing invoices — (50|100) of 150", seen[0]), seen
+    assert blocker.args[0].counts.get("invoices_pushed") == 150, blocker.args[0].counts
+    assert "left" not in dashboard.progress_detail.text()  # the finished sync says how it ended instead
