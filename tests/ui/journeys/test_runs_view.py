@@ -13,7 +13,7 @@ from xsync_desktop.store.types import utcnow
 from xsync_desktop.ui.models.runs_model import RunIdRole
 from xsync_desktop.ui.qt import Qt, QtGui, QtWidgets
 
-FAILED_COLUMN = 4
+FAILED_COLUMN, RETRIED_COLUMN, SKIPPED_COLUMN = 4, 5, 6
 
 
 def _click_cell(j: Any, table: Any, row: int, col: int = 1) -> None:
@@ -56,7 +56,11 @@ def test_failed_counts_as_they_stand_now(journey: Any) -> None:
     n = len(items)
     assert ok >= 1 and n == ok + 1 + still
     expected = f"{n} failed: {ok} retried OK, 1 skipped" + (f", {still} still failing" if still else "")
-    assert failed == expected
+    # Failed, Retried and Skipped read together as the sentence on hover: "4 failed: 3 retried OK, 1 skipped".
+    assert failed == (f"{n}, {still} still failing" if still else f"{n}")
+    assert view.runs_model.index(row, FAILED_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == expected
+    assert view.runs_model.index(row, RETRIED_COLUMN).data() == str(ok)
+    assert view.runs_model.index(row, SKIPPED_COLUMN).data() == "1"
     assert view.runs_model.index(row, 2).data() == ("Failed" if still else "Settled")
 
 

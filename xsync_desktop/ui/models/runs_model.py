@@ -72,6 +72,25 @@ class RunRow:
         return f"{total:,} failed: " + ", ".join(parts)
 
     @property
+    def failed_short(self) -> str:
+        """The Failed column: how many failed, and how many of those still fail (the Retried and
+        Skipped columns beside it say what became of the others)."""
+        total = max(self.failed, self.failed_now)
+        if self.still_failed and self.still_failed != total:
+            return f"{total:,}, {self.still_failed:,} still failing"
+        return f"{total:,}"
+
+    @property
+    def retried_now(self) -> int:
+        """Retries this run sent for earlier failures, and its own failures retried OK since."""
+        return self.retried + self.retried_ok
+
+    @property
+    def skipped_now(self) -> int:
+        """Items this run left out, and its own failures a person skipped since."""
+        return self.skipped + self.skipped_since
+
+    @property
     def outcome_now(self) -> str:
         """A failed run whose failures were all retried or skipped is settled."""
         if self.outcome == RunOutcome.FAILED and self.failed_now and not self.still_failed:
@@ -217,6 +236,8 @@ class RunsModel(PagedTableModel):
 
     def _role_data(self, r: RunRow, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 4 and r.failed_now:
+                return r.failed_text
             return r.message or None
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return outcome_brush(RunOutcome.SUCCEEDED if r.outcome_now == SETTLED else r.outcome)
@@ -238,11 +259,11 @@ class RunsModel(PagedTableModel):
         if col == 3:
             return f"{r.synced:,}"
         if col == 4:
-            return r.failed_text
+            return r.failed_short
         if col == 5:
-            return f"{r.retried:,}"
+            return f"{r.retried_now:,}"
         if col == 6:
-            return f"{r.skipped:,}"
+            return f"{r.skipped_now:,}"
         if col == 7:
             return duration_text(r.started_at, r.finished_at)
         if col == 8:
