@@ -36,6 +36,10 @@ class Column:
     ref: str | None = None
     # Free text (names, references...): invisible characters are kept but reported as a warning.
     free_text: bool = False
+    # How a large import keeps one object per repeated value (sources.SharedValues):
+    # "id" for ids (a record's own and the references to it), "cache" for amounts, dates
+    # and choices, "none" for text that rarely repeats (names, numbers, descriptions).
+    shared: str = "cache"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ class Kind:
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Column name -> position in a row's values tuple (sources.Values)."""
+        return {c.name: i for i, c in enumerate(self.columns)}
+
     @property
     def label(self) -> str:
         """Singular, for messages: "invoice", "credit note line"."""
@@ -75,8 +84,13 @@ def _identifier(max_len: int, what: str) -> Callable[[str], str]:
     return partial(parse_identifier, max_len=max_len, what=what)
 
 
+def _number(name: str, max_len: int, what: str) -> Column:
+    """A document or customer number, a unit code: unique, so not worth sharing."""
+    return Column(name, _identifier(max_len, what), shared="none")
+
+
 def _free(name: str, max_len: int, what: str, required: bool = True) -> Column:
-    return Column(name, _text(max_len, what), required=required, free_text=True)
+    return Column(name, _text(max_len, what), required=required, free_text=True, shared="none")
 
 
 _ID = _identifier(rules.EXTERNAL_ID_MAX, "id")
@@ -92,7 +106,7 @@ def _positive_money(text: str, what: str = "amount") -> Any:
 
 
 def _id(name: str = "id", ref: str | None = None, required: bool = True) -> Column:
-    return Column(name, _ID, required=required, ref=ref)
+    return Column(name, _ID, required=required, ref=ref, shared="id")
 
 
 def _status(text: str) -> str:
@@ -147,9 +161,9 @@ KINDS: dict[str, Kind] = {
             "customers",
             (
                 _id(),
-                Column("customer_number", _identifier(rules.CUSTOMER_NUMBER_MAX, "customer number")),
+                _number("customer_number", rules.CUSTOMER_NUMBER_MAX, "customer number"),
                 _free("name", rules.CONTACT_NAME_MAX, "name"),
-                Column("email", partial(parse_email, max_len=rules.EMAIL_MAX), required=False),
+                Column("email", partial(parse_email, max_len=rules.EMAIL_MAX), required=False, shared="none"),
                 _free("phone", rules.PHONE_MAX, "phone", required=False),
                 _free("address", rules.ADDRESS_MAX, "address", required=False),
             ),
@@ -160,7 +174,7 @@ KINDS: dict[str, Kind] = {
             (
                 _id(),
                 _id("facility_id", ref="facilities"),
-                Column("code", _identifier(rules.UNIT_CODE_MAX, "unit code")),
+                _number("code", rules.UNIT_CODE_MAX, "unit code"),
                 _free("size", rules.UNIT_SIZE_MAX, "size", required=False),
             ),
         ),
@@ -179,7 +193,7 @@ KINDS: dict[str, Kind] = {
             "invoices",
             (
                 _id(),
-                Column("number", _identifier(rules.DOCUMENT_NUMBER_MAX, "invoice number")),
+                _number("number", rules.DOCUMENT_NUMBER_MAX, "invoice number"),
                 _id("customer_id", ref="customers"),
                 _id("tenancy_id", ref="tenancies", required=False),
                 _id("facility_id", ref="facilities", required=False),
@@ -208,7 +222,7 @@ KINDS: dict[str, Kind] = {
             "credit_notes",
             (
                 _id(),
-                Column("number", _identifier(rules.DOCUMENT_NUMBER_MAX, "credit note number")),
+                _number("number", rules.DOCUMENT_NUMBER_MAX, "credit note number"),
                 _id("customer_id", ref="customers"),
                 _id("facility_id", ref="facilities", required=False),
                 Column("issue_date", parse_date),
