@@ -86,6 +86,7 @@ class Diagnosis:
         self.threshold = threshold
         self.gc_events: list[tuple[str, int, float, int]] = []  # thread, generation, seconds, collected
         self._gc_start: dict[int, float] = {}
+        self._gen2_objects = 0
         self.stall_stacks: Counter[str] = Counter()
         self.stall_samples = 0
         self.gen2_heap: list[str] = []  # each full collection's pause
@@ -108,13 +109,16 @@ class Diagnosis:
     def _gc(self, phase: str, info: dict[str, Any]) -> None:
         tid = threading.get_ident()
         if phase == "start":
+            if info["generation"] == 2:  # counted before the clock starts: the walk's size
+                self._gen2_objects = len(gc.get_objects(2))
             self._gc_start[tid] = time.perf_counter()
         elif tid in self._gc_start:
             took = time.perf_counter() - self._gc_start.pop(tid)
             name = "GUI" if tid == self._main else threading.current_thread().name
             self.gc_events.append((name, info["generation"], took, info.get("collected", 0)))
             if info["generation"] == 2:
-                self.gen2_heap.append(f"{took * 1000:.0f} ms ({info.get('collected', 0):,} collected)")
+                self.gen2_heap.append(f"{took * 1000:.0f} ms ({info.get('collected', 0):,} collected of "
+                                      f"{self._gen2_objects:,} in the oldest generation, in {name})")
 
     def _watch(self) -> None:
         stall_start = None
@@ -139,9 +143,18 @@ class Diagnosis:
                 who = "GUI" if tid == self._main else names.get(tid, str(tid))
                 if who.startswith("sandbox-"):
                     continue
-                stack = traceback.extract_stack(frame)[-(3 if tid == self._main else 7):]
-                where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                where = self._where(traceback.extract_stack(frame), gui=tid == self._main)
                 self.stall_stacks[f"[{who.split('-')[0]}] {where}"] += 1
+
+    @staticmethod
+    def _where(stack: traceback.StackSummary, gui: bool) -> str:
+        """The innermost frames, and for the GUI thread also the app's own innermost frames
+        (its innermost frames are SQLAlchemy or Qt; the app frame says which view asked)."""
+        inner = list(stack)[-(3 if gui else 7):]
+        if gui:
+            app = [f for f in stack if "xsync_desktop" in f.filename and f not in inner][-3:]
+            inner = app + inner
+        return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(inner))
 
     def report(self, seconds: float) -> None:
         print(f"--- diagnosis over {seconds:.1f} s")
@@ -189,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", choices=("process", "thread"), default="process")
     parser.add_argument("--diagnose", action="store_true")
     parser.add_argument("--no-gc-tuning", action="store_true", help="skip what run_gui does to the collector")
+    parser.add_argument("--default-switch-interval", action="store_true",
+                        help="keep CPython's 5 ms switch interval (run_gui shortens it)")
     parser.add_argument("--after", type=float, default=2.0,
                         help="seconds the probe keeps watching after the sync ends (issue 16: 120)")
     args = parser.parse_args(argv)
@@ -214,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             from xsync_desktop.ui.gc_tuning import settle_after_start
 
             settle_after_start()  # as run_gui does once the window is up
+        if not args.default_switch_interval:
+            from xsync_desktop.ui.switch_interval import shorten_for_gui
+
+            shorten_for_gui()  # as run_gui does
+        print(f"switch interval: {sys.getswitchinterval() * 1000:g} ms")
         print(f"tracked objects after start: {len(gc.get_objects()):,} (frozen: {gc.get_freeze_count():,})")
         probe = StallProbe()
         diag = Diagnosis(probe) if args.diagnose else None

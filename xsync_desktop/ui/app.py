@@ -217,10 +217,13 @@ def _run(app: QtWidgets.QApplication, profile: Profile, demo: bool, smoke: bool,
 
 
 def _settle_gc_when_idle() -> None:
-    """Freeze start-up's objects out of the collector's way once the first frames are painted."""
+    """Freeze start-up's objects out of the collector's way once the first frames are painted,
+    and let the GUI thread take the GIL back from a sync worker within a millisecond."""
     from .gc_tuning import settle_after_start
     from .qt import QTimer
+    from .switch_interval import shorten_for_gui
 
+    shorten_for_gui()
     QTimer.singleShot(500, settle_after_start)
 
 

@@ -14,6 +14,13 @@ what the app made since, and a higher third threshold makes them rarer. Young
 collections (generations 0 and 1) are unchanged: they are short and keep cyclic
 garbage from piling up.
 
+After each sync, the catch-up full collection walked every object the app had made
+since start-up (about 30,000 after a first sync: SQLAlchemy's compiled-statement
+caches, httpx, the views' rows), 40-400 ms depending on the machine's load. Its
+survivors are live by definition, so they are frozen too: the next sync's catch-up
+walks only what that sync left. Garbage is never frozen (the collection runs first),
+and what becomes garbage later is still collected unless it was already frozen.
+
 Only `run_gui` calls this; tests build many apps in one process and must not
 freeze their garbage.
 """
@@ -48,6 +55,7 @@ def settle_after_start() -> dict[str, float]:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional part must not stop the app
             log.debug("warm import of %s failed", name, exc_info=True)
+    _warm_tls()
     gc.collect()
     gc.freeze()
     gen0, gen1, _gen2 = gc.get_threshold()
@@ -58,6 +66,17 @@ def settle_after_start() -> dict[str, float]:
     log.info("garbage collector settled: %d objects frozen in %.0f ms",
              gc.get_freeze_count(), figures["seconds"] * 1000)
     return figures
+
+
+def _warm_tls() -> None:
+    """Build the shared TLS context now (xero/tls.py): loading the CA bundle holds the GIL for
+    90-170 ms, which the first sync would otherwise spend in its worker while the window waits."""
+    try:
+        from ..xero.tls import shared_ssl_context
+
+        shared_ssl_context()
+    except Exception:  # noqa: BLE001 - a sync that needs it builds it (and says what went wrong)
+        log.debug("TLS context not built ahead", exc_info=True)
 
 
 _settled = False
@@ -89,4 +108,13 @@ def release_full_collections() -> None:
     # so the catch-up collection walks a small heap (collected at once, it took ~70 ms).
     from .qt import QTimer
 
-    QTimer.singleShot(1000, gc.collect)
+    QTimer.singleShot(1000, catch_up)
+
+
+def catch_up() -> int:
+    """One full collection, then freeze its survivors: they are live, and the next catch-up
+    need not walk them again. Returns how many objects the collection found unreachable."""
+    found = gc.collect()
+    if _settled:
+        gc.freeze()
+    return found

@@ -61,6 +61,13 @@ class RefreshCoalescer(QObject):
             self._timer.start(0)
         return False
 
+    def refresh_now(self) -> None:
+        """Refresh at once, and count it as the refresh the pending notices asked for."""
+        self._timer.stop()
+        self.dirty = False
+        self.refresh_count += 1
+        self._refresh()
+
     def _fire(self) -> None:
         if not self.dirty:
             return

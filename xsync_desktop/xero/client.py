@@ -42,6 +42,7 @@ from .pacing import Pacer
 from .paging import MAX_PAGE_SIZE
 from .paging import iter_pages as _iter_pages
 from .redaction import redact
+from .tls import shared_ssl_context
 
 MAX_IDEMPOTENCY_KEY = 128
 _KEY_OK = re.compile(r"^[\x21-\x7e]+$")
@@ -101,7 +102,7 @@ class XeroClient:
         self._backoff_cap = backoff_cap
         self._wall_clock = wall_clock
         self._own_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=API_TIMEOUT)
+        self._http = http if http is not None else httpx.Client(timeout=API_TIMEOUT, verify=shared_ssl_context())
         # Xero's own clock, from the Date header of the latest answer (None before one came):
         # the pull caps its watermark with it, so the local clock never decides what is missed.
         self.server_time: datetime | None = None

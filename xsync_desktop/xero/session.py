@@ -25,6 +25,7 @@ from . import codec
 from .endpoints import XeroEndpoints
 from .errors import Forbidden, NetworkError, NotFound, ReconnectNeeded, XeroError, XeroUnavailable
 from .interprocess_lock import InterProcessLock, lock_path_for
+from .tls import shared_ssl_context
 from .token_store import StoredGrant, TokenStore
 from .tokens import TokenSet, refresh_tokens, revoke_token
 
@@ -72,7 +73,7 @@ class XeroSession:
         self.profile_id = profile_id
         self._store = token_store
         self._own_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=API_TIMEOUT)
+        self._http = http if http is not None else httpx.Client(timeout=API_TIMEOUT, verify=shared_ssl_context())
         self._lock = threading.RLock()
         self._file_lock_path = lock_path_for(profile_id, lock_dir)
         self._clock = clock

@@ -142,3 +142,20 @@ def test_a_long_push_says_how_much_time_is_left(journey: Any, monkeypatch: Any, 
     assert re.fullmatch(r"Pushing invoices — (50|100) of 150", seen[0]), seen
     assert blocker.args[0].counts.get("invoices_pushed") == 150, blocker.args[0].counts
     assert "left" not in dashboard.progress_detail.text()  # the finished sync says how it ended instead
+
+
+def test_exceptions_tile_counts_what_the_sync_found_the_moment_it_ends(journey: Any) -> None:
+    """While this window's sync runs, the dashboard no longer recounts open exceptions every second
+    (those queries on the GUI thread were the window's longest waits during a sync); the count a
+    sync changed must still be on the tile when the sync ends."""
+    j = journey()
+    n = j.facts.open_exceptions
+    dashboard = j.shortcut(1)
+    assert dashboard.card_exceptions.value.text() == str(n)
+    tenant_id, _ = j.services.tenant()
+    (xero_id,) = _unpaid_in_xero(j, 1)
+    with SandboxAdmin.of(j.sandbox) as admin:  # the bookkeeper changes an invoice the ledger also holds
+        admin.edit_invoice(tenant_id, xero_id, LineAmount="987.65")
+    j.sync_now()
+    assert dashboard.card_exceptions.value.text() == str(n + 1)  # as the sync's end reached the window
+    assert dashboard.heading.text() == "Sync log — last run"

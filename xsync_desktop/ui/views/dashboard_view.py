@@ -119,6 +119,8 @@ class DashboardView(QtWidgets.QWidget):
         self.last_run: RunRow | None = None
         #: "another sync is running" was said when this was the last finished run (None: not said)
         self._told_busy_after: tuple[int | None] | None = None
+        #: open exceptions and held changes, as last counted (not recounted while this window syncs)
+        self._open_exceptions: int | None = None
         self._build()
         self._coalescer = RefreshCoalescer(self, self.refresh, services.changed,
                                            ("runs", "connection", "settings", "exceptions"))
@@ -229,10 +231,17 @@ class DashboardView(QtWidgets.QWidget):
 
     # -- data ----------------------------------------------------------------------------
     def refresh(self) -> None:
+        syncing = self._syncing()
         with self.services.session() as s:
             runs = [run_row(r) for r in s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(30))]
-            tenant_id, _ = self.services.tenant()
-            open_exceptions = open_count(s, tenant_id)
+            if not syncing or self._open_exceptions is None:
+                # While this window's sync runs, the run's figures refresh every second and the
+                # exceptions count waits for its end (the sync's end notifies "exceptions"): its
+                # queries on the GUI thread, competing with the worker for the GIL, were the
+                # window's longest waits during a sync (bench_gui_stall.py --diagnose).
+                tenant_id, _ = self.services.tenant()
+                self._open_exceptions = open_count(s, tenant_id)
+        open_exceptions = self._open_exceptions
         finished = [r for r in runs if r.outcome != RunOutcome.RUNNING]
         self.last_run = finished[0] if finished else (runs[0] if runs else None)
         live = runs[0] if runs and runs[0].outcome == RunOutcome.RUNNING and self._syncing() else None
@@ -393,4 +402,6 @@ class DashboardView(QtWidgets.QWidget):
             self.progress_detail.setText(" ")
         else:
             self.progress_detail.setText(message or "Sync finished.")
-        self.refresh()  # one small query, and the figures must match the run the moment it ends
+        # The figures must match the run the moment it ends; the refresh the sync's end
+        # notices scheduled is this one (not a second one 300 ms later).
+        self._coalescer.refresh_now()
