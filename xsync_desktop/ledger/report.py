@@ -45,13 +45,13 @@ def problems_on_rows(problems: int, rows: int) -> str:
 REJECTIONS_CSV_HEADER = ("File", "Row", "Field", "Problem")
 
 
-def write_rejections_csv(rejected: list[Rejection], fh: TextIO) -> int:
+def write_rejections_csv(rejected: list[Rejection], fh: TextIO, dialect: str = "excel") -> int:
     """The full list of rejected rows with their problems, one problem a line; returns the lines written.
 
     Row is the spreadsheet row (or "<collection> item N" for JSON, "whole file" for 0), so the
     person fixing the export finds each one without knowing how the app numbers them.
     """
-    w = csv.writer(fh)
+    w = csv.writer(fh, dialect=dialect)
     w.writerow(REJECTIONS_CSV_HEADER)
     for r in rejected:
         w.writerow([r.file, row_text(r), r.field or "", r.reason])

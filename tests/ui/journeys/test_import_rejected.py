@@ -61,5 +61,7 @@ def test_rows_and_problems_are_counted_apart_and_the_list_is_saved_and_copied(
     assert "Saved the list to" in dialog.rejected_label.text()
 
     j.qtbot.mouseClick(dialog.copy_list_button, Qt.MouseButton.LeftButton)
-    copied = list(csv.reader(io.StringIO(QtWidgets.QApplication.clipboard().text())))
+    # Tab-separated on the clipboard: pasted into Excel or a mail, each field lands in its own column.
+    copied = list(csv.reader(io.StringIO(QtWidgets.QApplication.clipboard().text()), dialect="excel-tab"))
     assert copied == rows
+    assert "\t" in QtWidgets.QApplication.clipboard().text().splitlines()[0]

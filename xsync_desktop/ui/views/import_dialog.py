@@ -189,10 +189,10 @@ class ImportDialog(QtWidgets.QDialog):
                 "imported until every row passes." + (f"\n{done}" if done else ""))
 
     # -- the rejected rows, for whoever fixes the export ---------------------------------------
-    def rejected_csv(self) -> str:
-        """Every rejected row with its problems, as CSV text."""
+    def rejected_csv(self, dialect: str = "excel") -> str:
+        """Every rejected row with its problems, as CSV text (tab-separated: "excel-tab")."""
         out = io.StringIO()
-        write_rejections_csv(self.report.rejected if self.report is not None else [], out)
+        write_rejections_csv(self.report.rejected if self.report is not None else [], out, dialect)
         return out.getvalue()
 
     def save_rejected(self, path: Path | None = None) -> Path | None:
@@ -216,11 +216,13 @@ class ImportDialog(QtWidgets.QDialog):
         return path
 
     def copy_rejected(self) -> None:
-        """The same CSV on the clipboard, to paste into a message to whoever produces the export."""
+        """The same list on the clipboard, tab-separated: pasted into Excel it fills the columns,
+        pasted into a message to whoever produces the export it still reads as a table."""
         if self.report is None or not self.report.rejected:
             return
-        QtWidgets.QApplication.clipboard().setText(self.rejected_csv())
-        self.rejected_label.setText(self._rejected_text("Copied the list to the clipboard (CSV)."))
+        QtWidgets.QApplication.clipboard().setText(self.rejected_csv("excel-tab"))
+        self.rejected_label.setText(self._rejected_text("Copied the list to the clipboard: paste it into a "
+                                                        "spreadsheet or a message."))
 
     # -- step 2: commit ------------------------------------------------------------------------
     @property
