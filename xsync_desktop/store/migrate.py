@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from .backups import backup_sqlite as copy_database
@@ -99,6 +99,20 @@ def _known_revisions() -> frozenset[str]:
 
 _CHECKED = "xsync_schema_checked"
 
+#: Alembic's version table, described once. `MigrationContext.configure` builds a new Table each
+#: time, and SQLAlchemy caches the compiled SELECT per Table object: one writing transaction added
+#: one entry (about 100 objects) to the engine's compiled cache, up to its 500, and then churned it.
+#: The sync's writing transactions filled it, and the window's full collections walked it all.
+_VERSION_TABLE = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False))
+
+
+def _stored_revisions(conn: Connection) -> list[str]:
+    """The revisions stamped in the database (none without a version table), with one
+    statement compiled once per engine."""
+    if not inspect(conn).has_table(_VERSION_TABLE.name):
+        return []
+    return list(conn.execute(select(_VERSION_TABLE.c.version_num)).scalars())
+
 
 def refuse_writes_after_an_upgrade(sessions: sessionmaker[Session]) -> None:
     """Every transaction that writes first checks the schema is still one this app knows.
@@ -112,9 +126,9 @@ def refuse_writes_after_an_upgrade(sessions: sessionmaker[Session]) -> None:
     def check(session: Session) -> None:
         if session.info.get(_CHECKED):
             return
-        current = MigrationContext.configure(session.connection()).get_current_revision()
-        if current is not None and current not in _known_revisions():
-            raise DatabaseTooNew(current)
+        unknown = [r for r in _stored_revisions(session.connection()) if r not in _known_revisions()]
+        if unknown:
+            raise DatabaseTooNew(unknown[0])
         session.info[_CHECKED] = True
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
