@@ -17,8 +17,21 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
 from .exit_codes import ExitCode
+
+
+class _VersionAction(argparse.Action):
+    """--version: reads the version only when asked (see xsync_desktop/__init__.py)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from . import __version__
+
+        print(f"xsync desktop {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="xsync-desktop",
         description="Keeps a self-storage operator's billing aligned with Xero.",
     )
-    parser.add_argument("--version", action="version", version=f"xsync desktop {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="show the program's version number and exit")
     parser.add_argument("--profile", help="folder holding the database, logs and exports (or XSYNC_PROFILE)")
     parser.add_argument("--database-url", help="a shared database, e.g. postgresql+psycopg://user@server/xsync "
                         "(or XSYNC_DATABASE_URL, or the machine configuration IT preset)")

@@ -26,9 +26,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
-
 MACHINE_CONFIG_ENV = "XSYNC_MACHINE_CONFIG"
 SECTION = "xsync-desktop"
 KEYS = ("database_url", "client_id", "desk_name")
@@ -87,6 +84,11 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
     values = {k: (parser.get(SECTION, k, fallback="") or "").strip() or None for k in KEYS}
     url = values["database_url"]
     if url:
+        # Only a preset that names a database pays for importing SQLAlchemy here: the window's
+        # cold start reads this file before anything else and must not wait for it.
+        from sqlalchemy import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             parsed = make_url(url)
         except ArgumentError as exc:

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.ui import Person
 from xsync_desktop.profile import Profile
 from xsync_desktop.store.backups import backup_sqlite
 from xsync_desktop.store.store import open_store
-from xsync_desktop.ui.qt import QtCore, QtWidgets
+from xsync_desktop.ui.qt import QtWidgets
 
 
 def _profile_with_ledger_and_a_backup(profile: Profile) -> Path:
@@ -34,24 +35,6 @@ def _profile_with_ledger_and_a_backup(profile: Profile) -> Path:
 def _cut_short(db: Path) -> None:
     data = db.read_bytes()
     db.write_bytes(data[: len(data) // 2])
-
-
-class Person:
-    """Looks at the screen every 50 ms and does the next step; records what it saw."""
-
-    def __init__(self, steps: list[Any]) -> None:
-        self.steps = steps
-        self.seen: dict[str, Any] = {}
-        self.timer = QtCore.QTimer()
-        self.timer.setInterval(50)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        if self.steps and self.steps[0](self):
-            self.steps.pop(0)
-        if not self.steps:
-            self.timer.stop()
 
 
 def _run_gui(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -81,7 +64,8 @@ def test_damaged_database_offers_the_backup_and_restoring_it_opens_the_window(
     def see_the_window_and_close_it(person: Person) -> bool:
         windows = [w for w in QtWidgets.QApplication.topLevelWidgets()
                    if w.objectName() == "mainWindow" or type(w).__name__ == "MainWindow"]
-        shown = [w for w in windows if w.isVisible()]
+        # shown with its profile open (the window appears first and opens the profile behind it)
+        shown = [w for w in windows if w.isVisible() and getattr(w, "is_open", True)]
         if not shown:
             return False
         person.seen["title"] = shown[0].windowTitle()

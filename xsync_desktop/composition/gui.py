@@ -13,22 +13,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..machine_config import load_machine_config
-from ..profile import Profile
-from ..ui.app import GuiEnvironment
-from ..ui.app import build_app as build_ui_app
-from ..ui.services import XeroSetup
-from ..xero.endpoints import XeroEndpoints, client_id_from_env, scopes_from_env
-from ..xero.token_store import KeyringTokenStore
-from . import demo as demo_kit
+if TYPE_CHECKING:  # imported where used: a cold start shows the window before any of them loads
+    from ..profile import Profile
+    from ..ui.app import GuiEnvironment
+    from ..ui.services import XeroSetup
+    from . import demo as demo_kit
 
 DEFAULT_CLIENT_ID = ""  # the app's registered Xero client id; set XSYNC_XERO_CLIENT_ID until it is issued
 
 
 def real_xero_setup(*, in_memory_keyring: bool) -> XeroSetup:
     """Real Xero's endpoints; the OS keyring, or an in-memory one where no real token may be kept."""
+    from ..machine_config import load_machine_config
+    from ..ui.services import XeroSetup
+    from ..xero.endpoints import XeroEndpoints, client_id_from_env, scopes_from_env
+    from ..xero.token_store import KeyringTokenStore
+
     backend = None
     if in_memory_keyring:
         from .memory_keyring import LimitedMemoryKeyring
@@ -43,8 +45,14 @@ def real_xero_setup(*, in_memory_keyring: bool) -> XeroSetup:
 
 
 def gui_environment(profile: Profile, *, demo: bool, smoke: bool) -> GuiEnvironment:
-    """The environment `run_gui` runs in; a demo (not a smoke test) starts its sandbox here."""
+    """The environment `run_gui` runs in; a demo (not a smoke test) starts its sandbox here.
+
+    `run_gui` calls it in the thread that opens the profile, once the window is shown."""
+    from ..ui.app import GuiEnvironment
+
     if demo and not smoke:
+        from . import demo as demo_kit  # the sandbox and the demo ledger: only a demo imports them
+
         sandbox = demo_kit.start_sandbox(profile)
         return GuiEnvironment(xero=demo_kit.demo_xero_setup(sandbox), seed_demo_ledger=demo_kit.seed_demo_ledger,
                               stop=sandbox.stop)
@@ -63,6 +71,9 @@ def run_gui_command(args: Any) -> int:
 def build_app(profile: Profile, *, demo: bool, smoke: bool = False, sandbox: demo_kit.DemoSandbox | None = None,
               show_dialogs: bool = True) -> tuple[Any, Any]:
     """(services, window) for a profile, Xero chosen as the app chooses it; `sandbox` is a running demo sandbox."""
+    from ..ui.app import build_app as build_ui_app
+    from . import demo as demo_kit
+
     if demo and sandbox is not None:
         xero = demo_kit.demo_xero_setup(sandbox)
     else:

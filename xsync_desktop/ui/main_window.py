@@ -4,24 +4,36 @@ Views are built the first time they are shown (a cold start builds only the
 dashboard); `load_all_views()` builds the rest (smoke test, screenshots).
 Size, position and the last view are kept in a QSettings INI file in the
 profile, so two profiles keep their own layout.
+
+The window can open before its profile does (`MainWindow(None, profile=...)`, what
+`run_gui` does for a fast start): sidebar, menus and the remembered size appear at once,
+each view's place says "Opening the profile…", and the actions that need the database
+wait. `attach(services)` then builds the view on screen with its data. Nothing here
+imports SQLAlchemy, the engine or a view module until then: importing them is most
+of a cold start.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..store.states import RunOutcome
 from .elided_tips import add_elided_tips
 from .icons import app_icon
-from .models.style import local_time, relative_time
-from .qt import Qt, QtCore, QtGui, QTimer, QtWidgets
-from .scheduler import SyncScheduler
-from .services import AppServices
-from .sync_controller import SyncController
+from .qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from .views import VIEW_SPECS, PlaceholderView, create_view
 
+if TYPE_CHECKING:
+    from ..profile import Profile
+    from .scheduler import SyncScheduler
+    from .services import AppServices
+    from .sync_controller import SyncController
+
 log = logging.getLogger(__name__)
+
+#: what each view's place shows until the profile is open
+OPENING_TEXT = "Opening the profile…"
 
 #: the application's display name; Qt appends it to every window title unless the title ends with it
 APP_NAME = "xsync desktop"
@@ -33,25 +45,57 @@ def window_title(demo: bool) -> str:
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, services: AppServices, settings: QtCore.QSettings | None = None) -> None:
+    #: the profile's services are attached and the view on screen is built with its data
+    profile_opened = Signal()
+
+    def __init__(self, services: AppServices | None, settings: QtCore.QSettings | None = None, *,
+                 profile: Profile | None = None, demo: bool = False) -> None:
+        """With `services`: the whole window. With None: the window of `profile`, opening (see `attach`)."""
         super().__init__()
-        self.services = services
+        if services is not None:
+            profile, demo = services.profile, services.demo
+        if profile is None:
+            raise ValueError("MainWindow needs the services, or the profile it is opening")
+        self.profile = profile
+        self.demo = demo
+        self.services: AppServices
+        self.sync: SyncController
+        self.scheduler: SyncScheduler
         self.settings = settings or QtCore.QSettings(
-            str(services.profile.root / "window.ini"), QtCore.QSettings.Format.IniFormat)
-        self.sync = SyncController(services, self)
-        services.sync = self.sync
-        self.scheduler = SyncScheduler(services, self.sync, self)
+            str(profile.root / "window.ini"), QtCore.QSettings.Format.IniFormat)
         #: asked before closing during a sync; tests replace it
         self.confirm_close: Callable[[], bool] = self._ask_close
         self._closing = False
+        self._open = False
         self.views: dict[str, QtWidgets.QWidget] = {}
-        self.setWindowTitle(window_title(services.demo))
+        self.setWindowTitle(window_title(demo))
         self.setWindowIcon(app_icon())
         self._build()
         self._menus()
         self._status()
-        self.scheduler.attach_tray(app_icon(), self)
         self._restore()
+        if services is not None:
+            self.attach(services)
+
+    @property
+    def is_open(self) -> bool:
+        """True once the profile's services are attached (views, sync and menus work)."""
+        return self._open
+
+    def attach(self, services: AppServices) -> None:
+        """The profile is open: wire sync, schedule and status, and build the view on screen."""
+        from .scheduler import SyncScheduler
+        from .sync_controller import SyncController
+
+        self.services = services
+        self.sync = SyncController(services, self)
+        services.sync = self.sync
+        self.scheduler = SyncScheduler(services, self.sync, self)
+        self.scheduler.attach_tray(app_icon(), self)
+        self._open = True
+        for action in self._needs_profile:
+            action.setEnabled(True)
+        self.cancel_action.setEnabled(False)
         services.changed.connect(self._on_changed)
         services.message.connect(lambda m: self.statusBar().showMessage(m, 15_000))
         self.sync.busy_changed.connect(self._busy)
@@ -59,6 +103,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._clock = QTimer(self)  # keeps "2 min ago" true
         self._clock.timeout.connect(self.update_status)
         self._clock.start(30_000)
+        self.update_status()
+        self.update_badges()
+        self._show_row(self.stack.currentIndex())
+        self.profile_opened.emit()
 
     # -- layout --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -88,7 +136,13 @@ class MainWindow(QtWidgets.QMainWindow):
         for spec in VIEW_SPECS:
             holder = QtWidgets.QWidget()
             holder.setObjectName(f"holder_{spec.key}")
-            QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            holder_layout = QtWidgets.QVBoxLayout(holder)
+            holder_layout.setContentsMargins(0, 0, 0, 0)
+            opening = QtWidgets.QLabel(OPENING_TEXT)  # until the view is built (see view())
+            opening.setObjectName("openingPlaceholder")
+            opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            opening.setEnabled(False)
+            holder_layout.addWidget(opening)
             self.stack.addWidget(holder)
         line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.VLine)
@@ -104,8 +158,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = file_menu.addAction("&Import billing files…", self.open_import)
         self.import_action.setShortcut(QtGui.QKeySequence("Ctrl+I"))
-        file_menu.addAction("Open &log folder", lambda: self._open_folder(self.services.profile.logs_dir))
-        file_menu.addAction("Open &exports folder", lambda: self._open_folder(self.services.profile.exports_dir))
+        file_menu.addAction("Open &log folder", lambda: self._open_folder(self.profile.logs_dir))
+        file_menu.addAction("Open &exports folder", lambda: self._open_folder(self.profile.exports_dir))
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
@@ -114,7 +168,7 @@ class MainWindow(QtWidgets.QMainWindow):
         sync_menu = bar.addMenu("&Sync")
         self.sync_action = sync_menu.addAction("Sync &now", self.sync_now)
         self.sync_action.setShortcut(QtGui.QKeySequence("Ctrl+R"))
-        self.cancel_action = sync_menu.addAction("&Cancel sync", self.sync.cancel)
+        self.cancel_action = sync_menu.addAction("&Cancel sync", lambda: self.sync.cancel())
         self.cancel_action.setEnabled(False)
 
         view_menu = bar.addMenu("&View")
@@ -126,10 +180,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&User guide", self._user_guide)
-        help_menu.addAction("Open &log folder", lambda: self._open_folder(self.services.profile.logs_dir))
-        help_menu.addAction("&Copy diagnostics", self.copy_diagnostics)
+        help_menu.addAction("Open &log folder", lambda: self._open_folder(self.profile.logs_dir))
+        diagnostics = help_menu.addAction("&Copy diagnostics", self.copy_diagnostics)
         help_menu.addSeparator()
         help_menu.addAction("&About xsync desktop", self._about)
+        #: actions that need the open profile's database: enabled by attach()
+        self._needs_profile = [self.import_action, self.sync_action, self.cancel_action, diagnostics]
+        for action in self._needs_profile:
+            action.setEnabled(False)
 
     def _status(self) -> None:
         sb = self.statusBar()
@@ -139,8 +197,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_sync_label.setObjectName("statusLastSync")
         sb.addPermanentWidget(self.connection_label)
         sb.addPermanentWidget(self.last_sync_label)
-        self.update_status()
-        self.update_badges()
+        self.connection_label.setText(OPENING_TEXT)  # attach() puts the organisation and last sync here
 
     @staticmethod
     def _badged(title: str, n: int) -> str:
@@ -171,6 +228,9 @@ class MainWindow(QtWidgets.QMainWindow):
             index = next(i for i, s in enumerate(VIEW_SPECS) if s.key == key)
             holder = self.stack.widget(index)
             view = create_view(VIEW_SPECS[index], self.services, holder)
+            for opening in holder.findChildren(QtWidgets.QLabel, "openingPlaceholder"):
+                opening.hide()
+                opening.deleteLater()
             holder.layout().addWidget(view)
             add_elided_tips(view)  # a cut-off cell shows its whole text on hover
             self.views[key] = view
@@ -184,7 +244,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_row(self, row: int) -> None:
         if 0 <= row < len(VIEW_SPECS):
-            self.view(VIEW_SPECS[row].key)
+            if self._open:  # while opening, the view's place says so; attach() builds it
+                self.view(VIEW_SPECS[row].key)
             self.stack.setCurrentIndex(row)
 
     def current_view_key(self) -> str:
@@ -248,7 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QMessageBox.about(
             self, "About xsync desktop",
             f"xsync desktop {__version__}\nKeeps a self-storage billing ledger aligned with Xero.\n\n"
-            f"Profile: {self.services.profile.root}")
+            f"Profile: {self.profile.root}")
 
     def _busy(self, busy: bool) -> None:
         self.sync_action.setEnabled(not busy)
@@ -268,7 +329,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from sqlalchemy import select
 
         from ..store.models import SyncRun
+        from ..store.states import RunOutcome
         from ..sync.reachability import unreachable_since
+        from .models.style import local_time, relative_time
 
         try:
             tenant_id, name = self.services.tenant()
@@ -325,6 +388,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        if not self._open:  # closed while opening: nothing runs yet; run_gui waits for the opening
+            self._closing = True
+            self.save_state()
+            event.accept()
+            return
         if self.sync.running and not self._closing:
             if not self.confirm_close():
                 event.ignore()

@@ -11,29 +11,47 @@ Knows nothing of the ledger or of Qt.  Typical use::
     client = XeroClient(session, org.tenant_id, endpoints)
 """
 
-from .batch import ElementResult
-from .client import RequestEvent, XeroClient
-from .endpoints import DEFAULT_SCOPES, LEGACY_SCOPES, XeroEndpoints, client_id_from_env, scopes_from_env
-from .errors import (
-    Forbidden,
-    KeyringUnavailable,
-    LoginCancelled,
-    LoginError,
-    NetworkError,
-    NotFound,
-    RateLimited,
-    ReconnectNeeded,
-    ValidationFailed,
-    XeroError,
-    XeroUnavailable,
-)
-from .login import DEFAULT_PORTS, LoopbackLogin, redirect_uris
-from .pacing import Pacer
-from .paging import RepeatedPage
-from .redaction import RedactingFilter, redact
-from .session import Connection, TenantChoice, XeroSession
-from .token_store import KeyringTokenStore, StoredGrant, TokenStore, keyring_check
-from .tokens import TokenSet
+import importlib
+from typing import Any
+
+#: each public name and the submodule holding it, imported on first use (PEP 562): importing
+#: one submodule, e.g. the log redaction at start-up, must not import httpx and the whole client
+_WHERE = {
+    "Connection": "session",
+    "DEFAULT_PORTS": "login",
+    "DEFAULT_SCOPES": "endpoints",
+    "ElementResult": "batch",
+    "Forbidden": "errors",
+    "KeyringTokenStore": "token_store",
+    "KeyringUnavailable": "errors",
+    "LEGACY_SCOPES": "endpoints",
+    "LoginCancelled": "errors",
+    "LoginError": "errors",
+    "LoopbackLogin": "login",
+    "NetworkError": "errors",
+    "NotFound": "errors",
+    "Pacer": "pacing",
+    "RateLimited": "errors",
+    "ReconnectNeeded": "errors",
+    "RedactingFilter": "redaction",
+    "RepeatedPage": "paging",
+    "RequestEvent": "client",
+    "StoredGrant": "token_store",
+    "TenantChoice": "session",
+    "TokenSet": "tokens",
+    "TokenStore": "token_store",
+    "ValidationFailed": "errors",
+    "XeroClient": "client",
+    "XeroEndpoints": "endpoints",
+    "XeroError": "errors",
+    "XeroSession": "session",
+    "XeroUnavailable": "errors",
+    "client_id_from_env": "endpoints",
+    "keyring_check": "token_store",
+    "redact": "redaction",
+    "redirect_uris": "login",
+    "scopes_from_env": "endpoints",
+}
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -71,3 +89,11 @@ __all__ = [
     "redirect_uris",
     "scopes_from_env",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

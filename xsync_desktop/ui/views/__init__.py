@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..qt import Qt, QtWidgets
-from ..services import AppServices
+
+if TYPE_CHECKING:  # the services (SQLAlchemy, the engine) are imported once the profile opens
+    from ..services import AppServices
 
 log = logging.getLogger(__name__)
 
