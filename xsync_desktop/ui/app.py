@@ -36,13 +36,12 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exit_codes import ExitCode
 from ..profile import Profile, resolve_profile
+from .environment import EnvironmentFor, GuiEnvironment
 
 if TYPE_CHECKING:
     from ..store.store import Store
@@ -53,26 +52,6 @@ if TYPE_CHECKING:
     from .services import AppServices, XeroSetup
 
 log = logging.getLogger(__name__)
-
-
-def _nothing_to_stop() -> None:
-    return None
-
-
-@dataclass
-class GuiEnvironment:
-    """What the composition root hands the GUI for one profile: plain objects, no choices left."""
-
-    #: how this process reaches Xero (real endpoints and the OS keyring, or the demo's sandbox)
-    xero: XeroSetup
-    #: the demo's ledger seeder; set only for a demo, whose bootstrap then runs after start
-    seed_demo_ledger: LedgerSeeder | None = None
-    #: stops what the root started for this environment (the demo's sandbox), at exit
-    stop: Callable[[], None] = _nothing_to_stop
-
-
-#: builds the environment once the profile is known and locked (so a refused second copy starts nothing)
-EnvironmentFor = Callable[[Profile], GuiEnvironment]
 
 
 def _profile_for(args: Any) -> tuple[Profile, tempfile.TemporaryDirectory[str] | None]:

@@ -25,7 +25,7 @@ from .worker import BackgroundJob
 if TYPE_CHECKING:
     from ..profile import Profile
     from ..store.store import Store
-    from .app import EnvironmentFor, GuiEnvironment
+    from .environment import EnvironmentFor, GuiEnvironment
 
 log = logging.getLogger(__name__)
 
