@@ -16,7 +16,7 @@ def test_archived_account_fails_with_the_mapping_to_fix_then_retry_item_succeeds
     failed = [i for i in sync_rig.items(result.run_id) if i.outcome == "failed" and i.entity == "invoice"]
     assert failed
     msg = failed[0].message or ""
-    assert msg.startswith("Charge type 'rent' is mapped to account 210 Storage Rental, which is archived in Xero.")
+    assert msg.startswith("Charge type 'Rent' is mapped to account 210 Storage Rental, which is archived in Xero.")
     assert msg.endswith("Map it in Mapping, then retry.")
     assert all(i.attempts == 0 for i in failed)
 

@@ -193,7 +193,7 @@ def test_unmapped_charge_type_fails_before_any_request_then_retry_succeeds(sync_
     failed = [i for i in sync_rig.items(result.run_id) if i.outcome == "failed"]
     assert failed and all(i.entity in ("invoice", "payment") for i in failed)
     rent = next(i for i in failed if i.entity == "invoice")
-    assert rent.message.startswith("Charge type 'rent' has no Xero account. Map it in Mapping, then retry.")
+    assert rent.message.startswith("Charge type 'Rent' has no Xero account. Map it in Mapping, then retry.")
     assert rent.attempts == 0 and rent.idempotency_key is None  # nothing was sent
     assert not any(r["InvoiceNumber"] for r in sync_rig.objects("Invoices")
                    if any(ln.get("AccountCode") is None for ln in r.get("LineItems", [])))

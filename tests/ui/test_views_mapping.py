@@ -150,7 +150,7 @@ def test_mapping_an_unmapped_charge_type_makes_its_failed_items_succeed_on_retry
         failed = list(s.scalars(select(SyncItem).where(SyncItem.run_id == first.run_id,
                                                        SyncItem.outcome == "failed")))
     invoices = [i for i in failed if i.entity == "invoice"]
-    assert invoices and all("Charge type 'insurance'" in (i.message or "") for i in invoices)
+    assert invoices and all("Charge type 'Insurance'" in (i.message or "") for i in invoices)
     assert all(i.entity in ("invoice", "payment") for i in failed)  # payments wait for their invoices
     failed_ids = {i.local_id for i in invoices}
 

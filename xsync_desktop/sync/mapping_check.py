@@ -32,6 +32,15 @@ from ..store.models import (
 )
 from .settings_refresh import cached
 
+
+def key_title(key: str) -> str:
+    """The ledger's code as people say it, in messages and in the Mapping view alike:
+    'admin_fee' -> 'Admin fee', 'bank_transfer' -> 'Bank transfer'. The code itself is what
+    the import files and the ledger hold (the Mapping view shows it on hover)."""
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
 # Account types Xero refuses on a sales line or as a payment account.
 _SYSTEM_LINE_TYPES = {"BANK"}
 _KIND_TITLES = {"charge_type": "Charge type", "payment_method": "Payment method", "facility": "Facility"}
@@ -108,7 +117,7 @@ class MappingBook:
     def _title(self, kind: str, key: str) -> str:
         if kind == "facility":
             return f"Facility '{self.facility_names.get(key, key)}'"
-        return f"{_KIND_TITLES.get(kind, kind)} '{key}'"
+        return f"{_KIND_TITLES.get(kind, kind)} '{key_title(key)}'"
 
     def _fix(self, kind: str, key: str, problem: str, what: str) -> MappingProblem:
         reason = f"{self._title(kind, key)} {what}"

@@ -74,7 +74,7 @@ def test_save_keeps_each_fix_while_others_stay_red(journey: Any, monkeypatch: An
         waiting = len(s.scalars(select(Mapping.key).where(
             Mapping.account_code.in_([rent_account, insurance_account]))).all())
     assert waiting >= 1
-    assert f"Still to fix ({waiting}, in red)" in message and "insurance" in message and "archived" in message
+    assert f"Still to fix ({waiting}, in red)" in message and "Insurance" in message and "archived" in message
     assert "Map it in Mapping" not in message
     insurance = model.index(model.row_of("insurance"), status_col)
     assert "Map it in Mapping" not in insurance.data() and "Choose another account" in insurance.data()

@@ -181,3 +181,24 @@ def test_exports_open_in_documents_and_say_local_time(journey: Any, auckland: No
     for start in asked:
         assert Path(start).parent == documents, start  # not the hidden profile folder
         assert str(j.services.profile.root) not in start
+
+
+def test_a_failed_item_names_the_charge_type_as_mapping_shows_it(journey: Any) -> None:
+    """The first run's merchandise invoices failed for want of an account: the Runs view says so
+    with the name the Mapping view lists ("Merchandise"), not the ledger's code."""
+    j = journey()
+    runs = _settled(j, "runs")
+    j.qtbot.waitUntil(lambda: runs.runs_model.row_of(j.facts.first_run_id) >= 0, timeout=10_000)
+    cell = runs.runs_model.index(runs.runs_model.row_of(j.facts.first_run_id), 1)
+    runs.runs_table.scrollTo(cell)
+    j.qtbot.mouseClick(runs.runs_table.viewport(), Qt.MouseButton.LeftButton,
+                       pos=runs.runs_table.visualRect(cell).center())
+    j.qtbot.waitUntil(lambda: runs.items_model.run_id == j.facts.first_run_id
+                      and runs.items_model.rowCount() >= runs.items_model.total > 0, timeout=10_000)
+    messages = {str(runs.items_model.index(r, c).data() or "") for r in range(runs.items_model.rowCount())
+                for c in range(runs.items_model.columnCount())}
+    assert "Charge type 'Merchandise' has no Xero account. Map it in Mapping, then retry." in messages, messages
+    assert not any("'merchandise'" in m for m in messages)
+    mapping = _settled(j, "mapping")
+    table = mapping.findChild(QtWidgets.QTableView, "mappingTable_charge_type")
+    assert "Merchandise" in [table.model().index(r, 0).data() for r in range(table.model().rowCount())]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ...ledger.rules import CHARGE_TYPES, PAYMENT_METHODS
 from ...store.models import CreditNoteLine, Facility, InvoiceLine, Mapping, Payment, SyncItem
 from ...store.states import ItemOutcome
-from ...sync.mapping_check import MappingBook, blocked_counts, check_mappings, suggest_mappings
+from ...sync.mapping_check import MappingBook, blocked_counts, check_mappings, key_title, suggest_mappings
 from ...sync.settings_refresh import settings_age
 
 MAPPING_KINDS = ("charge_type", "payment_method", "facility")
@@ -190,13 +190,6 @@ def _usage(session: Session) -> dict[tuple[str, str], int]:
     return dict(counts)
 
 
-def key_title(key: str) -> str:
-    """The ledger's code as people say it: 'admin_fee' -> 'Admin fee', 'bank_transfer' -> 'Bank transfer'.
-    The code itself stays in the tooltip: it is what the import files and the ledger hold."""
-    words = key.replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else key
-
-
 def load_drafts(session: Session, tenant_id: str, *, with_blocked: bool = True) -> list[MappingDraft]:
     """Every key that can be mapped: known charge types and methods, what the ledger uses,
     what is already mapped, and every facility; with usage and (unless `with_blocked` is
@@ -263,7 +256,7 @@ def validate(session: Session, tenant_id: str, drafts: list[MappingDraft], choic
         d.problem, d.message = (p.problem, in_view_message(p.problem, p.reason)) if p else (None, None)
         if p is None and d.kind == "charge_type" and d.account_code and d.account_code not in revenue_codes:
             d.problem = "account_not_revenue"
-            d.message = (f"Charge type '{d.key}' is mapped to account {choices.account_text(d.account_code)}, "
+            d.message = (f"Charge type '{key_title(d.key)}' is mapped to account {choices.account_text(d.account_code)}, "
                          "which is not a revenue account. Choose a revenue account.")
 
 
