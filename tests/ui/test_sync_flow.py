@@ -72,6 +72,7 @@ def test_sync_then_dashboard_matches_the_run(demo_app: Any, qtbot: Any) -> None:
     assert dash.recent.topLevelItemCount() >= 1
     assert dash.recent.topLevelItem(0).text(1) == f"{run.synced:,}"
     assert dash.chart.points[-1].synced == run.synced
+    assert dash.chart.caption == "the last run"  # one run so far: not "last 1 runs"
     assert window.last_sync_label.text() == "Last sync: just now"
 
 

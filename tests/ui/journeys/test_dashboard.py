@@ -55,6 +55,7 @@ def test_chart_keeps_every_run_readable_and_marks_the_big_first_sync(journey: An
     assert all(h >= plot_height / 4 for h, _p in small), [(h, p.total) for h, p in small]
     assert [p.total for p in chart.outliers] == [points[0].total]  # the big one is marked, not the scale
     assert f"{points[0].total:,}" in chart.accessibleDescription()
+    assert chart.caption == f"last {len(points)} runs"
 
 
 def test_tiles_show_the_running_sync_as_it_goes(journey: Any) -> None:

@@ -84,6 +84,12 @@ class RunsChart(QtWidgets.QWidget):
         return [rect.height() for rect, _p in self._bar_rects()]
 
     @property
+    def caption(self) -> str:
+        """What the chart covers, under its bars: "the last run" or "last 12 runs"."""
+        n = len(self._points)
+        return "the last run" if n == 1 else f"last {n} runs"
+
+    @property
     def points(self) -> list[ChartPoint]:
         return list(self._points)
 
@@ -160,8 +166,8 @@ class RunsChart(QtWidgets.QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             x += 12 + fm.horizontalAdvance(label) + 14
         painter.setPen(text)
-        caption = f"last {len(self._points)} runs"
-        painter.drawText(QtCore.QRectF(plot.left(), y, plot.width(), fm.height()), Qt.AlignmentFlag.AlignRight, caption)
+        painter.drawText(QtCore.QRectF(plot.left(), y, plot.width(), fm.height()), Qt.AlignmentFlag.AlignRight,
+                         self.caption)
         painter.end()
 
     def _mark_outliers(self, painter: QtGui.QPainter, rects: list[tuple[QtCore.QRectF, ChartPoint]],
