@@ -16,16 +16,22 @@ from sqlalchemy.orm import Session
 
 from xsync_desktop.store.models import Invoice
 
-from .existing import LINE_KINDS, MODELS, Existing, chunked, table
-from .plan import NewRef, Plan
+from .existing import LINE_FIELDS, LINE_KINDS, MODELS, Existing, chunked, table
+from .plan import NewRef, Plan, target
 from .schema import WRITE_ORDER
+from .sources import Row
 
 UNIQUE_COLUMNS = {"customers": ("customer_number",), "invoices": ("number",), "credit_notes": ("number",),
                   "units": ("code",)}
+# Rows per INSERT/UPDATE statement: small enough that a batch's parameters are a few MB.
+WRITE_BATCH = 2000
 DOC_LINE_KIND = {parent: (line, fk) for line, (parent, fk) in LINE_KINDS.items()}
 
 
-def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> None:
+def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime, *, batch: int = WRITE_BATCH) -> None:
+    """Write the plan, `batch` rows per statement: each batch's column values are built
+    just before it is sent and dropped after, so a 50,000-invoice import never holds a
+    second copy of every row (nor the driver's parameters for all of them at once)."""
     ids: dict[str, dict[str, int]] = {
         kind: {ext: rec["id"] for ext, rec in recs.items()} for kind, recs in ex.records.items()
     }
@@ -38,45 +44,48 @@ def apply_plan(session: Session, plan: Plan, ex: Existing, now: datetime) -> Non
         if kp is None:
             continue
         t = table(kind)
-        stamped = "changed_at" in t.c
-        if kp.inserts:
-            rows = [resolve(r) for r in kp.inserts]
-            if stamped:
-                for r in rows:
-                    r["changed_at"] = now
-            session.execute(insert(t), rows)
-            new_ext = [r["external_id"] for r in rows]
-            known = ids.setdefault(kind, {})
-            for chunk in chunked(new_ext):
-                found = session.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk)))
+        stamp = {"changed_at": now} if "changed_at" in t.c else {}
+        known = ids.setdefault(kind, {})
+        for rows in chunked(kp.inserts, batch):
+            values = [{**resolve(target(kind, r, ex, plan)), **stamp} for r in rows]
+            session.execute(insert(t), values)
+            for new_ext in chunked(v["external_id"] for v in values):
+                found = session.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(new_ext)))
                 known.update((ext, db_id) for ext, db_id in found)
         if kp.updates:
-            rows = [resolve(r) for r in kp.updates]
-            if stamped:
-                for r in rows:
-                    r["changed_at"] = now
-            _free_unique_values(session, kind, rows, ex)
-            session.execute(update(MODELS[kind]), rows)
+            _free_unique_values(session, kind, kp.updates, ex, plan)
+            for updates in chunked(kp.updates, batch):
+                values = [
+                    {"id": db_id, **({} if r is None else resolve(target(kind, r, ex, plan))), **stamp}
+                    for db_id, r in updates
+                ]
+                session.execute(update(MODELS[kind]), values)
         if kp.replace_lines:
             line_kind, fk = DOC_LINE_KIND[kind]
             lt = table(line_kind)
             parent_ids = [ids[kind][ext] for ext in kp.replace_lines]
             for chunk in chunked(parent_ids):
                 session.execute(delete(lt).where(lt.c[fk].in_(chunk)))
-            session.execute(
-                insert(lt),
-                [{fk: ids[kind][ext], **ln} for ext, lines in kp.replace_lines.items() for ln in lines],
+            lines = (
+                {fk: ids[kind][ext], **{f: ln[f] for f in LINE_FIELDS}}
+                for ext, doc_lines in kp.replace_lines.items() for ln in doc_lines
             )
+            for values in chunked(lines, batch):
+                session.execute(insert(lt), values)
 
     refresh_amount_paid(session, sorted(plan.touched_invoices))
 
 
-def _free_unique_values(session: Session, kind: str, rows: list[dict[str, Any]], ex: Existing) -> None:
+def _free_unique_values(
+    session: Session, kind: str, updates: list[tuple[int, Row | None]], ex: Existing, plan: Plan
+) -> None:
     """Park renumbered records on a placeholder first, so two invoices can swap numbers:
-    SQLite checks UNIQUE row by row during an UPDATE."""
+    SQLite checks UNIQUE row by row during an UPDATE. Done for every update of the kind
+    before the first batch, so a swap across two batches works too."""
     for col in UNIQUE_COLUMNS.get(kind, ()):
         current = {rec["id"]: rec[col] for rec in ex.records[kind].values()}
-        moving = [{"id": r["id"], col: f"~{r['id']}~"} for r in rows if col in r and current.get(r["id"]) != r[col]]
+        moving = [{"id": db_id, col: f"~{db_id}~"} for db_id, r in updates
+                  if r is not None and current.get(db_id) != r.values[col]]
         if len(moving) > 1:
             session.execute(update(MODELS[kind]), moving)
 

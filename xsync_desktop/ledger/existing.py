@@ -8,7 +8,7 @@ chunks of ids, so a small daily import into a large ledger stays quick and a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from xsync_desktop.store.models import (
 )
 
 from .schema import KINDS
-from .sources import ParsedInput
+from .sources import ParsedInput, Values
 
 MODELS: dict[str, type] = {
     "facilities": Facility,
@@ -50,6 +50,12 @@ LINE_KINDS: dict[str, tuple[str, str]] = {
     "credit_note_lines": ("credit_notes", "credit_note_id"),
 }
 CHUNK = 500
+# Fields of a document line an import compares with the file (and sums for the totals check).
+LINE_FIELDS = ("line_no", "charge_type", "description", "quantity", "unit_amount", "tax_amount", "line_amount")
+_LINE_INDEX = {name: i for i, name in enumerate(LINE_FIELDS)}
+# Columns whose values are unique (or nearly) per record: not worth sharing (_Shared).
+_UNIQUE_VALUES = frozenset({"id", "external_id", "number", "customer_number", "name", "email", "phone",
+                            "address", "reference", "description", "code"})
 
 
 def table(kind: str) -> Table:
@@ -73,11 +79,11 @@ class Existing:
     (a preview of files alone), and checks that need the ledger are then skipped."""
 
     complete: bool = True
-    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    records: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     # db id -> external id, for records fetched above
     ext_of: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
-    # parent db id -> that parent's lines (dicts), for the two line kinds
-    lines: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=lambda: defaultdict(dict))
+    # parent db id -> that parent's lines (LINE_FIELDS only), for the two line kinds
+    lines: dict[str, dict[int, list[Mapping[str, Any]]]] = field(default_factory=lambda: defaultdict(dict))
     # invoice db id -> [(payment external id, amount)] of payments not reversed
     payments_on: dict[int, list[tuple[str, Decimal]]] = field(default_factory=lambda: defaultdict(list))
     # invoice / credit note db id -> [(allocation external id, amount)]
@@ -120,6 +126,7 @@ def wanted_ids(parsed: ParsedInput) -> dict[str, set[str]]:
 
 def load_existing(session: Session, parsed: ParsedInput) -> Existing:
     ex = Existing()
+    shared = _Shared()
     wanted = wanted_ids(parsed)
     for kind_name in KINDS:
         if kind_name in LINE_KINDS:
@@ -128,16 +135,18 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
         if not ids:
             continue
         t = table(kind_name)
+        index = {c.name: i for i, c in enumerate(t.c)}
+        keep = [c.name not in _UNIQUE_VALUES for c in t.c]
         for chunk in chunked(sorted(ids)):
             for r in session.execute(select(t).where(t.c.external_id.in_(chunk))):
-                rec = dict(r._mapping)
+                rec = Values(index, tuple(shared.get(v) if k else v for k, v in zip(keep, r, strict=True)))
                 ex.records[kind_name][rec["external_id"]] = rec
                 ex.ext_of[kind_name][rec["id"]] = rec["external_id"]
 
     invoice_ids = list(ex.ext_of["invoices"])
     credit_ids = list(ex.ext_of["credit_notes"])
-    _load_lines(session, ex, "invoice_lines", invoice_ids)
-    _load_lines(session, ex, "credit_note_lines", credit_ids)
+    _load_lines(session, ex, "invoice_lines", invoice_ids, shared)
+    _load_lines(session, ex, "credit_note_lines", credit_ids, shared)
 
     pay = table("payments")
     for chunk in chunked(invoice_ids):
@@ -168,14 +177,38 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
     return ex
 
 
-def _load_lines(session: Session, ex: Existing, kind: str, parent_ids: Sequence[int]) -> None:
+def _load_lines(session: Session, ex: Existing, kind: str, parent_ids: Sequence[int], shared: _Shared) -> None:
+    """Only the fields an import compares and sums (LINE_FIELDS), one tuple per line."""
     t = table(kind)
     fk = LINE_KINDS[kind][1]
     for chunk in chunked(parent_ids):
-        q = select(t).where(t.c[fk].in_(chunk)).order_by(t.c[fk], t.c.line_no)
-        for r in session.execute(q):
-            rec = dict(r._mapping)
-            ex.lines[kind].setdefault(rec[fk], []).append(rec)
+        q = select(t.c[fk], *(t.c[f] for f in LINE_FIELDS)).where(t.c[fk].in_(chunk)).order_by(t.c[fk], t.c.line_no)
+        for parent, *values in session.execute(q):
+            rec = Values(_LINE_INDEX, tuple(shared.get(v) for v in values))
+            ex.lines[kind].setdefault(parent, []).append(rec)
+
+
+class _Shared:
+    """One object per repeated value read from the ledger (amounts, dates, the stamp every
+    record of an import got, statuses, references to a customer), so the ledger's side of a
+    50,000-invoice import does not hold each of them once per record. Emptied when it
+    grows past `limit`. Keyed by type and text: Decimal("1.5") == Decimal("1.50"), and both
+    must keep their own form."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self.cache: dict[Any, Any] = {}
+
+    def get(self, value: Any) -> Any:
+        if value is None:
+            return None
+        key = (type(value), str(value) if isinstance(value, Decimal) else value)
+        found = self.cache.get(key)
+        if found is None:
+            if len(self.cache) >= self.limit:
+                self.cache.clear()
+            self.cache[key] = found = value
+        return found
 
 
 def _load_owners(session: Session, ex: Existing, parsed: ParsedInput) -> None:

@@ -17,7 +17,7 @@ from xsync_desktop.store.models import ImportBatch
 from xsync_desktop.store.types import utcnow
 
 from .. import activity
-from .apply import apply_plan
+from .apply import WRITE_BATCH, apply_plan
 from .checks import check
 from .existing import Existing, load_existing
 from .plan import Plan, make_plan
@@ -29,12 +29,14 @@ __all__ = ["ImportUsageError", "import_files", "validate_files"]
 
 
 def import_files(
-    store_or_sessionmaker: Any, paths: Iterable[Path], *, dry_run: bool = False
+    store_or_sessionmaker: Any, paths: Iterable[Path], *, dry_run: bool = False, batch: int = WRITE_BATCH
 ) -> ImportReport:
     """Import CSV files (one per record type) and/or JSON documents into the ledger.
 
     Raises ImportUsageError when a file is missing or its type cannot be told;
-    every problem inside the files is a Rejection in the report instead.
+    every problem inside the files is a Rejection in the report instead. `batch` is
+    the rows per write statement (all of them in the one transaction); tests set it
+    small to cross batch borders with a small file.
     """
     parsed = read_files(paths)
     sessions = _sessions(store_or_sessionmaker)
@@ -43,7 +45,7 @@ def import_files(
             if not dry_run:
                 _lock_for_writing(session)
             try:
-                report = _run(session, parsed, dry_run=dry_run)
+                report = _run(session, parsed, dry_run=dry_run, batch=batch)
                 if report.committed:
                     session.commit()
             except IntegrityError as exc:
@@ -91,7 +93,7 @@ def validate_files(paths: Iterable[Path], store_or_sessionmaker: Any = None) -> 
     return report
 
 
-def _run(session: Session, parsed: ParsedInput, *, dry_run: bool) -> ImportReport:
+def _run(session: Session, parsed: ParsedInput, *, dry_run: bool, batch: int = WRITE_BATCH) -> ImportReport:
     existing = load_existing(session, parsed)
     check(parsed, existing)
     report = _report(parsed, dry_run=dry_run)
@@ -102,7 +104,7 @@ def _run(session: Session, parsed: ParsedInput, *, dry_run: bool) -> ImportRepor
     if dry_run:
         return report
     now = utcnow()
-    apply_plan(session, plan, existing, now)
+    apply_plan(session, plan, existing, now, batch=batch)
     batch = ImportBatch(
         at=now, files=list(parsed.files), added=report.added, updated=report.updated, unchanged=report.unchanged
     )

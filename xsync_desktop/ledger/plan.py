@@ -8,15 +8,16 @@ placeholders, replaced by database ids as the parents are inserted.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .existing import LINE_KINDS, Existing
+from .existing import LINE_FIELDS, LINE_KINDS, Existing
 from .schema import KINDS, WRITE_ORDER
-from .sources import ParsedInput
+from .sources import ParsedInput, Row
 
-LINE_FIELDS = ("line_no", "charge_type", "description", "quantity", "unit_amount", "tax_amount", "line_amount")
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,15 @@ class NewRef:
 
 @dataclass
 class KindPlan:
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    """What to write for one record type. Rows are the parsed rows themselves, not copies:
+    apply.py builds each one's column values (target) a chunk at a time as it writes."""
+
+    inserts: list[Row] = field(default_factory=list)
+    # (db id, the row to write over it, or None when only the document's lines change)
+    updates: list[tuple[int, Row | None]] = field(default_factory=list)
     unchanged: int = 0
     # document external id -> its new lines (documents kinds only)
-    replace_lines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    replace_lines: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,60 +44,67 @@ class Plan:
     kinds: dict[str, KindPlan] = field(default_factory=dict)
     # ledger invoices (db ids) whose amount paid may change
     touched_invoices: set[int] = field(default_factory=set)
+    # new invoice external id -> the sum of its imported payments (inserted with it)
+    paid_new: dict[str, Decimal] = field(default_factory=dict)
+
+
+def target(kind_name: str, row: Row, ex: Existing, plan: Plan) -> dict[str, Any]:
+    """The ledger's column values for `row`: external ids of other records resolved to
+    database ids, or NewRef for records this import adds."""
+    kind = KINDS[kind_name]
+    values = row.values
+    out: dict[str, Any] = {"external_id": values["id"]}
+    for col in kind.columns:
+        if col.name == "id":
+            continue
+        value = values[col.name]
+        if col.ref and value is not None:
+            value = _resolve(ex, col.ref, value)
+        out[col.name] = value
+    if kind_name == "invoices" and not ex.has("invoices", values["id"]):
+        out["amount_paid"] = plan.paid_new.get(values["id"], ZERO)
+    return out
 
 
 def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
     plan = Plan()
-    lines_by_parent: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    lines_by_parent: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for line_kind, (parent_kind, parent_col) in LINE_KINDS.items():
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        grouped: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for row in parsed.rows[line_kind]:
-            grouped[row.values[parent_col]].append({f: row.values[f] for f in LINE_FIELDS})
+            grouped[row.values[parent_col]].append(row.values)
         for lines in grouped.values():
             lines.sort(key=lambda ln: ln["line_no"])
         lines_by_parent[parent_kind] = grouped
 
     # New invoices are inserted with their amount paid already right (no second pass).
-    paid_new: dict[str, Any] = defaultdict(lambda: Decimal("0.00"))
     for row in parsed.rows["payments"]:
-        paid_new[row.values["invoice_id"]] += row.values["amount"]
+        inv = row.values["invoice_id"]
+        if not ex.has("invoices", inv):
+            plan.paid_new[inv] = plan.paid_new.get(inv, ZERO) + row.values["amount"]
 
     for kind_name in WRITE_ORDER:
         if kind_name in LINE_KINDS:
             continue
-        kind = KINDS[kind_name]
         kp = plan.kinds[kind_name] = KindPlan()
-        refs = {c.name: c.ref for c in kind.columns if c.ref}
         doc_lines = lines_by_parent.get(kind_name)
         seen: set[str] = set()
         for row in parsed.rows[kind_name]:
-            values = row.values
-            ext = values["id"]
+            ext = row.values["id"]
             seen.add(ext)
-            target: dict[str, Any] = {"external_id": ext}
-            for name in kind.names:
-                if name == "id":
-                    continue
-                value = values[name]
-                ref_kind = refs.get(name)
-                if ref_kind and value is not None:
-                    value = _resolve(ex, ref_kind, value)
-                target[name] = value
             current = ex.records[kind_name].get(ext)
             new_lines = doc_lines.get(ext) if doc_lines is not None else None
             if current is None:
-                if kind_name == "invoices":
-                    target["amount_paid"] = paid_new.get(ext, Decimal("0.00"))
-                kp.inserts.append(target)
+                kp.inserts.append(row)
                 if new_lines is not None:
                     kp.replace_lines[ext] = new_lines
                 continue
-            changed = any(current[k] != v for k, v in target.items())
+            changed = any(current[k] != v for k, v in target(kind_name, row, ex, plan).items())
             if new_lines is not None and _lines_differ(ex, kind_name, current["id"], new_lines):
                 changed = True
                 kp.replace_lines[ext] = new_lines
             if changed:
-                kp.updates.append({"id": current["id"], **target})
+                kp.updates.append((current["id"], row))
             else:
                 kp.unchanged += 1
         # Lines imported for a document already in the ledger, without its header row.
@@ -103,7 +115,7 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
                 current = ex.records[kind_name][ext]
                 if _lines_differ(ex, kind_name, current["id"], new_lines):
                     kp.replace_lines[ext] = new_lines
-                    kp.updates.append({"id": current["id"]})
+                    kp.updates.append((current["id"], None))
                 else:
                     kp.unchanged += 1
 
@@ -125,7 +137,7 @@ def _resolve(ex: Existing, kind: str, ext: str) -> Any:
     return NewRef(kind, ext) if db_id is None else db_id
 
 
-def _lines_differ(ex: Existing, kind: str, parent_id: int, new_lines: list[dict[str, Any]]) -> bool:
+def _lines_differ(ex: Existing, kind: str, parent_id: int, new_lines: list[Mapping[str, Any]]) -> bool:
     line_kind = "invoice_lines" if kind == "invoices" else "credit_note_lines"
     old = ex.lines[line_kind].get(parent_id, [])
     if len(old) != len(new_lines):
