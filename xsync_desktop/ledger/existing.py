@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -30,7 +31,7 @@ from xsync_desktop.store.models import (
 )
 
 from .schema import KINDS
-from .sources import ParsedInput, Values
+from .sources import ParsedInput, Row, Values
 
 MODELS: dict[str, type] = {
     "facilities": Facility,
@@ -53,9 +54,17 @@ CHUNK = 500
 # Fields of a document line an import compares with the file (and sums for the totals check).
 LINE_FIELDS = ("line_no", "charge_type", "description", "quantity", "unit_amount", "tax_amount", "line_amount")
 _LINE_INDEX = {name: i for i, name in enumerate(LINE_FIELDS)}
-# Columns whose values are unique (or nearly) per record: not worth sharing (_Shared).
-_UNIQUE_VALUES = frozenset({"id", "external_id", "number", "customer_number", "name", "email", "phone",
-                            "address", "reference", "description", "code"})
+# The fields of a ledger record an import reads after loading it (checks.py, apply.py):
+# the rest is compared with the row while loading and not kept.
+_DOCUMENT = ("id", "external_id", "number", "customer_id", "currency", "status", "subtotal", "tax_total", "total")
+KEPT: dict[str, tuple[str, ...]] = {
+    "customers": ("id", "external_id", "customer_number"),
+    "units": ("id", "external_id", "facility_id", "code"),
+    "invoices": _DOCUMENT,
+    "credit_notes": _DOCUMENT,
+    "payments": ("id", "external_id", "invoice_id"),
+    "credit_allocations": ("id", "external_id", "invoice_id"),
+}
 
 
 def table(kind: str) -> Table:
@@ -80,10 +89,12 @@ class Existing:
 
     complete: bool = True
     records: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
-    # db id -> external id, for records fetched above
-    ext_of: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
-    # parent db id -> that parent's lines (LINE_FIELDS only), for the two line kinds
+    # parent db id -> that parent's lines (LINE_FIELDS only), for the two line kinds, for the
+    # documents whose lines the import leaves alone (the totals check sums them)
     lines: dict[str, dict[int, list[Mapping[str, Any]]]] = field(default_factory=lambda: defaultdict(dict))
+    # line kind -> db ids of the documents whose imported lines differ from the ledger's;
+    # compared while loading, so the ledger's copy of re-imported lines is never held
+    lines_differ: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     # invoice db id -> [(payment external id, amount)] of payments not reversed
     payments_on: dict[int, list[tuple[str, Decimal]]] = field(default_factory=lambda: defaultdict(list))
     # invoice / credit note db id -> [(allocation external id, amount)]
@@ -93,6 +104,8 @@ class Existing:
     allocations_on_credit: dict[int, list[tuple[str, Decimal]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # kind -> external ids of the records whose row in the import differs from the ledger
+    changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # (kind, column) -> {value: external id owning it in the ledger}
     owners: dict[tuple[str, str], dict[Any, str]] = field(default_factory=lambda: defaultdict(dict))
     # customer db id -> external id for customers of fetched invoices / credit notes
@@ -134,19 +147,12 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
         ids = wanted.get(kind_name)
         if not ids:
             continue
-        t = table(kind_name)
-        index = {c.name: i for i, c in enumerate(t.c)}
-        keep = [c.name not in _UNIQUE_VALUES for c in t.c]
-        for chunk in chunked(sorted(ids)):
-            for r in session.execute(select(t).where(t.c.external_id.in_(chunk))):
-                rec = Values(index, tuple(shared.get(v) if k else v for k, v in zip(keep, r, strict=True)))
-                ex.records[kind_name][rec["external_id"]] = rec
-                ex.ext_of[kind_name][rec["id"]] = rec["external_id"]
+        _load_records(session, ex, parsed, kind_name, sorted(ids), shared)
 
-    invoice_ids = list(ex.ext_of["invoices"])
-    credit_ids = list(ex.ext_of["credit_notes"])
-    _load_lines(session, ex, "invoice_lines", invoice_ids, shared)
-    _load_lines(session, ex, "credit_note_lines", credit_ids, shared)
+    invoice_ids = [rec["id"] for rec in ex.records["invoices"].values()]
+    credit_ids = [rec["id"] for rec in ex.records["credit_notes"].values()]
+    _load_lines(session, ex, parsed, "invoice_lines", invoice_ids, shared)
+    _load_lines(session, ex, parsed, "credit_note_lines", credit_ids, shared)
 
     pay = table("payments")
     for chunk in chunked(invoice_ids):
@@ -177,15 +183,73 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
     return ex
 
 
-def _load_lines(session: Session, ex: Existing, kind: str, parent_ids: Sequence[int], shared: _Shared) -> None:
-    """Only the fields an import compares and sums (LINE_FIELDS), one tuple per line."""
+def _load_records(session: Session, ex: Existing, parsed: ParsedInput, kind_name: str, ids: list[str],
+                  shared: _Shared) -> None:
+    """Fetch the records of `ids`, note which the import changes (ex.changed), and keep of
+    each only the fields the checks and the writes read (KEPT), not the whole record.
+
+    Kinds are loaded in write order, so the records a row refers to are loaded before it
+    and its references resolve to database ids for the comparison."""
+    from .plan import target  # plan imports this module
+
+    t = table(kind_name)
+    index = {c.name: i for i, c in enumerate(t.c)}
+    kept = KEPT.get(kind_name, ("id", "external_id"))
+    kept_at = [index[name] for name in kept]
+    kept_index = {name: i for i, name in enumerate(kept)}
+    records = ex.records[kind_name]
+    rows: dict[str, Row] = {}
+    for row in parsed.rows[kind_name]:
+        if not row.bad:
+            rows.setdefault(row.values["id"], row)
+    for chunk in chunked(ids):
+        for r in session.execute(select(t).where(t.c.external_id.in_(chunk))):
+            ext = parsed.shared.ids.get(r.external_id, r.external_id)  # the file's string, not a copy
+            records[ext] = Values(kept_index, tuple(ext if i == index["external_id"] else shared.get(r[i])
+                                                    for i in kept_at))
+            row = rows.get(ext)
+            if row is not None and any(r[index[k]] != v for k, v in target(kind_name, row, ex).items()):
+                ex.changed[kind_name].add(ext)
+
+
+def _load_lines(session: Session, ex: Existing, parsed: ParsedInput, kind: str, parent_ids: Sequence[int],
+                shared: _Shared) -> None:
+    """The ledger's lines of the documents the import names: kept (LINE_FIELDS only) for a
+    document whose lines the import leaves alone, compared at once and dropped for one whose
+    lines it brings (ex.lines_differ)."""
     t = table(kind)
-    fk = LINE_KINDS[kind][1]
+    parent_kind, fk = LINE_KINDS[kind]
+    imported = _imported_lines(parsed, ex, kind)
+    differ = ex.lines_differ[kind]
+    differ.update(imported)  # until their lines in the ledger are found equal
     for chunk in chunked(parent_ids):
         q = select(t.c[fk], *(t.c[f] for f in LINE_FIELDS)).where(t.c[fk].in_(chunk)).order_by(t.c[fk], t.c.line_no)
-        for parent, *values in session.execute(q):
-            rec = Values(_LINE_INDEX, tuple(shared.get(v) for v in values))
-            ex.lines[kind].setdefault(parent, []).append(rec)
+        for parent, group in groupby(session.execute(q), key=lambda r: r[0]):
+            lines = [Values(_LINE_INDEX, tuple(shared.get(v) for v in r[1:])) for r in group]
+            new = imported.get(parent)
+            if new is None:
+                ex.lines[kind][parent] = lines
+            elif not lines_differ(lines, new):
+                differ.discard(parent)
+
+
+def _imported_lines(parsed: ParsedInput, ex: Existing, kind: str) -> dict[int, list[Mapping[str, Any]]]:
+    """Lines in the import of documents already in the ledger: their db id -> lines by line_no."""
+    parent_kind, fk = LINE_KINDS[kind]
+    out: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in parsed.rows[kind]:
+        db_id = ex.id_of(parent_kind, row.values.get(fk))  # type: ignore[arg-type]
+        if db_id is not None:
+            out[db_id].append(row.values)
+    for lines in out.values():
+        lines.sort(key=lambda ln: ln.get("line_no") or 0)
+    return out
+
+
+def lines_differ(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> bool:
+    if len(old) != len(new):
+        return True
+    return any(o[f] != n.get(f) for o, n in zip(old, new, strict=True) for f in LINE_FIELDS)
 
 
 class _Shared:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .existing import LINE_FIELDS, LINE_KINDS, Existing
+from .existing import LINE_KINDS, Existing
 from .schema import KINDS, WRITE_ORDER
 from .sources import ParsedInput, Row
 
@@ -48,7 +48,7 @@ class Plan:
     paid_new: dict[str, Decimal] = field(default_factory=dict)
 
 
-def target(kind_name: str, row: Row, ex: Existing, plan: Plan) -> dict[str, Any]:
+def target(kind_name: str, row: Row, ex: Existing, plan: Plan | None = None) -> dict[str, Any]:
     """The ledger's column values for `row`: external ids of other records resolved to
     database ids, or NewRef for records this import adds."""
     kind = KINDS[kind_name]
@@ -61,7 +61,7 @@ def target(kind_name: str, row: Row, ex: Existing, plan: Plan) -> dict[str, Any]
         if col.ref and value is not None:
             value = _resolve(ex, col.ref, value)
         out[col.name] = value
-    if kind_name == "invoices" and not ex.has("invoices", values["id"]):
+    if plan is not None and kind_name == "invoices" and not ex.has("invoices", values["id"]):
         out["amount_paid"] = plan.paid_new.get(values["id"], ZERO)
     return out
 
@@ -99,7 +99,7 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
                 if new_lines is not None:
                     kp.replace_lines[ext] = new_lines
                 continue
-            changed = any(current[k] != v for k, v in target(kind_name, row, ex, plan).items())
+            changed = ext in ex.changed[kind_name]  # compared while loading (existing._load_records)
             if new_lines is not None and _lines_differ(ex, kind_name, current["id"], new_lines):
                 changed = True
                 kp.replace_lines[ext] = new_lines
@@ -138,8 +138,6 @@ def _resolve(ex: Existing, kind: str, ext: str) -> Any:
 
 
 def _lines_differ(ex: Existing, kind: str, parent_id: int, new_lines: list[Mapping[str, Any]]) -> bool:
+    """Compared while the ledger's lines were loaded (existing._load_lines)."""
     line_kind = "invoice_lines" if kind == "invoices" else "credit_note_lines"
-    old = ex.lines[line_kind].get(parent_id, [])
-    if len(old) != len(new_lines):
-        return True
-    return any(o[f] != n[f] for o, n in zip(old, new_lines, strict=True) for f in LINE_FIELDS)
+    return parent_id in ex.lines_differ[line_kind]
