@@ -33,7 +33,7 @@ def line_amount_for(quantity: Decimal, unit_amount: Decimal) -> Decimal:
     return (quantity * unit_amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     """An invoice or credit note as it will be after the import (imported or already in the ledger)."""
 

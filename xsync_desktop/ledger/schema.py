@@ -89,8 +89,8 @@ def _number(name: str, max_len: int, what: str) -> Column:
     return Column(name, _identifier(max_len, what), shared="none")
 
 
-def _free(name: str, max_len: int, what: str, required: bool = True) -> Column:
-    return Column(name, _text(max_len, what), required=required, free_text=True, shared="none")
+def _free(name: str, max_len: int, what: str, required: bool = True, shared: str = "none") -> Column:
+    return Column(name, _text(max_len, what), required=required, free_text=True, shared=shared)
 
 
 _ID = _identifier(rules.EXTERNAL_ID_MAX, "id")
@@ -137,7 +137,8 @@ def _line_columns(parent: str, parent_kind: str) -> tuple[Column, ...]:
         _id(parent, ref=parent_kind),
         Column("line_no", parse_positive_int),
         Column("charge_type", _charge_type),
-        _free("description", rules.LINE_DESCRIPTION_MAX, "description"),
+        # Lines repeat descriptions ("Contents protection", a unit's rent each month): shared.
+        _free("description", rules.LINE_DESCRIPTION_MAX, "description", shared="cache"),
         Column("quantity", _quantity),
         Column("unit_amount", partial(parse_money, places=4, allow_negative=True, what="unit amount")),
         Column("tax_amount", partial(parse_money, places=2, allow_negative=True, what="tax amount")),
