@@ -18,6 +18,9 @@ from typing import Any, TextIO
 
 _WS = re.compile(r"[ \t\n\r]*")
 CHUNK_CHARS = 1 << 20
+# What may follow a value in valid JSON; anything else, before the end of the file, means
+# the value may go on past the chunk.
+_AFTER_VALUE = frozenset(" \t\n\r,]}:")
 
 
 class JsonSyntaxError(ValueError):
@@ -81,8 +84,8 @@ class _Reader:
                 if self.more():  # maybe only cut off by the chunk's end: try with more text
                     continue
                 raise self.error(exc.msg, exc.pos) from None
-            if end >= len(self.buf) and self.more():
-                continue  # a number at the chunk's end may go on in the next chunk
+            if (end >= len(self.buf) or self.buf[end] not in _AFTER_VALUE) and self.more():
+                continue  # a number cut by the chunk's end ("1." of "1.5") must see what follows
             self.pos = end
             return obj
 
@@ -93,7 +96,7 @@ class _Reader:
         return JsonSyntaxError(msg, line, col)
 
 
-def members(fh: TextIO, streamed: Callable[[str], bool], *, chunk: int = CHUNK_CHARS,
+def members(fh: TextIO, streamed: Callable[[str], bool], *, chunk: int | None = None,
             **decoder_options: Any) -> Iterator[tuple[str, Any]]:
     """Yield (key, value) for each member of the top-level object, in file order.
 
@@ -102,7 +105,7 @@ def members(fh: TextIO, streamed: Callable[[str], bool], *, chunk: int = CHUNK_C
     member is asked for. Raises JsonSyntaxError, NotAnObject, UnicodeDecodeError, and
     RecursionError for nesting deeper than the decoder takes, as json.loads would.
     """
-    r = _Reader(fh, json.JSONDecoder(**decoder_options), chunk)
+    r = _Reader(fh, json.JSONDecoder(**decoder_options), chunk or CHUNK_CHARS)
     first = r.peek()
     if first != "{":
         r.value()  # a syntax error in it is reported as such, as json.loads would
