@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -22,6 +22,14 @@ REFERENCE_MAX = 255
 LINE_DESCRIPTION_MAX = 4000
 
 INVOICE_STATUSES = ("draft", "authorised", "void")
+
+
+def revision_column() -> Mapped[int]:
+    """A counter the database raises on every change of what the push hashes (migration 0007's
+    triggers, on the record and on its lines), never set by the app: the sync's planner leaves out
+    a record whose revision its link already checked (sync/unchanged.py). The copy held in memory
+    may lag the database's, which only makes the planner look again."""
+    return mapped_column(Integer, nullable=False, server_default=text("1"))
 PAYMENT_SOURCES = ("ledger", "xero")
 
 
@@ -43,6 +51,7 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     address: Mapped[str | None] = mapped_column(String(500))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = revision_column()
 
 
 class Unit(Base):
@@ -102,6 +111,7 @@ class Invoice(Base):
     # Credit notes allocated to it; kept apart from payments, as Xero keeps AmountCredited.
     amount_credited: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = revision_column()
 
     customer: Mapped[Customer] = relationship()
     facility: Mapped[Facility | None] = relationship()
@@ -136,6 +146,7 @@ class Payment(Base):
     # A payment pulled from Xero and later deleted there is reversed, never deleted here.
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = revision_column()
     invoice: Mapped[Invoice] = relationship()
 
 
@@ -154,6 +165,7 @@ class CreditNote(Base):
     tax_total: Mapped[Decimal] = mapped_column(Money())
     total: Mapped[Decimal] = mapped_column(Money())
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = revision_column()
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list[CreditNoteLine]] = relationship(
         back_populates="credit_note", cascade="all, delete-orphan", order_by="CreditNoteLine.line_no"
@@ -178,5 +190,6 @@ class CreditAllocation(Base):
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = revision_column()
     credit_note: Mapped[CreditNote] = relationship(back_populates="allocations")
     invoice: Mapped[Invoice] = relationship()

@@ -49,6 +49,10 @@ class Link(Base):
     # Xero's values as last seen, so a pull can tell which side changed a field.
     xero_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "The record at this revision hashes to checked_hash" (sync/unchanged.py): while pushed_hash
+    # is still checked_hash and the record's revision is not past it, nothing of it needs sending.
+    checked_revision: Mapped[int | None] = mapped_column(Integer)
+    checked_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyncRun(Base):

@@ -33,6 +33,7 @@ from .context import RunContext
 from .exceptions import replaced_xero_ids
 from .hashing import canonical_hash, idempotency_key
 from .links import LinkBook
+from .unchanged import mark_checked
 
 BATCH_SIZE = 50
 # Documents with line items are sent with unitdp=4: the ledger keeps unit amounts to 4 places, and
@@ -101,6 +102,8 @@ class Work:
     # Called with (work, xero element data) after a success, for extra bookkeeping; a message
     # returned means Xero took it but it needs a person (the item ends "needs review").
     after: Callable[[Work, dict[str, Any]], str | None] | None = None
+    # The record's revision the content was read at: a success proves it unchanged (unchanged.py).
+    revision: int | None = None
     item: SyncItem | None = None
     link: Link | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -274,6 +277,7 @@ class BatchSender:
                     self.items.finish(w.item, ItemOutcome.FAILED, msg.LEFT_OUT)
                     continue
                 LinkBook.mark_linked(w.link, xero_id, w.content_hash, w.natural_key, res.data)
+                mark_checked(w.link, w.revision, w.content_hash)
                 review = w.after(w, res.data) if w.after is not None else None
                 if w.count_field:
                     ctx.count(w.count_field)

@@ -25,6 +25,7 @@ from .exceptions import contact_archived_conflict, raise_conflict
 from .links import LinkBook, updated_utc
 from .payloads import contact_content, contact_element
 from .streaming import by_ids, iter_pages, slices
+from .unchanged import CheckMarks, needs_a_look
 
 ARCHIVED = ("ARCHIVED", "GDPRREQUEST")
 
@@ -76,7 +77,9 @@ class ContactPhase:
         only = ctx.only_records
         new: list[int] = []
         updates: list[int] = []
-        for c in iter_pages(ctx.session, Customer, on_page=lambda page: links.prefetch("contact", [c.id for c in page])):
+        marks = CheckMarks(ctx.session)  # customers proven unchanged since sent are left out (unchanged.py)
+        for c in iter_pages(ctx.session, Customer, needs_a_look(ctx.tenant_id, "contact", Customer),
+                            on_page=lambda page: links.prefetch("contact", [c.id for c in page])):
             cid = c.id
             lk = links.get("contact", cid)
             if only is not None and ("contact", cid) not in only:
@@ -84,11 +87,15 @@ class ContactPhase:
             if lk is not None and lk.state == LinkState.SENDING:
                 continue  # unsettled: never sent twice
             if lk is not None and lk.xero_id:
-                if lk.pushed_hash != contact_element(c).content_hash and not _skipped(lk, c):
+                h = contact_element(c).content_hash
+                if lk.state == LinkState.LINKED and lk.pushed_hash == h:
+                    marks.add(lk, c.revision, h)
+                if lk.pushed_hash != h and not _skipped(lk, c):
                     if not is_archived(lk.xero_snapshot):
                         updates.append(cid)
             elif cid in needed and not _skipped(lk, c):
                 new.append(cid)
+        marks.flush()
         linked_needed = self._any_linked(needed)
         total = len(new) + len(updates)
         if total == 0 and not linked_needed:
@@ -202,7 +209,7 @@ class ContactPhase:
         xero_id = self.links.xero_id("contact", c.id) if action == "update" else None
         built = contact_element(c, xero_id)
         return Work("contact", c.id, action, contact_label(c), built.element, built.content_hash,
-                    natural_key=c.customer_number, count_field="contacts_synced")
+                    natural_key=c.customer_number, count_field="contacts_synced", revision=c.revision)
 
     # -- exceptions -----------------------------------------------------------------------------
     def _name_conflict(self, c: Customer, other: dict[str, Any]) -> None:

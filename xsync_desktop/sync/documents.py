@@ -48,6 +48,7 @@ from .reconcile.invoices import dismissed_overrides, held_invoices, reconcile_in
 from .settings_refresh import currency_problem, enabled_currencies
 from .streaming import by_ids, iter_pages, slices
 from .totals_check import compare_totals
+from .unchanged import CheckMarks, needs_a_look
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,14 @@ def _with_lines(kind: Kind) -> tuple[Any, ...]:
     return (selectinload(model_lines),)
 
 
-def iter_documents(ctx: RunContext, kind: Kind, links: LinkBook | None = None) -> Iterator[Any]:
-    """Every document of a kind with its lines, in id order, a page at a time (streaming.py);
-    with `links`, each page's own links (and its customers' contact links) are read with it."""
+def iter_documents(ctx: RunContext, kind: Kind, links: LinkBook | None = None, *criteria: Any) -> Iterator[Any]:
+    """Every document of a kind (matching `criteria`) with its lines, in id order, a page at a time
+    (streaming.py); with `links`, each page's own links (and its customers' contact links) are read with it."""
     def prefetch(page: list[Any]) -> None:
         assert links is not None
         links.prefetch(kind.entity, [d.id for d in page], ("contact", [d.customer_id for d in page]))
 
-    return iter_pages(ctx.session, _model(kind), options=_with_lines(kind),
+    return iter_pages(ctx.session, _model(kind), *criteria, options=_with_lines(kind),
                       on_page=prefetch if links is not None else None)
 
 
@@ -166,21 +167,31 @@ class DocumentPhase:
 
     def run(self) -> None:
         """Plan from a page of documents at a time (ids only are kept), then load, build and send a
-        slice at a time: creates, then updates and voids (which read Xero's copies first)."""
+        slice at a time: creates, then updates and voids (which read Xero's copies first).
+
+        Documents proven unchanged since they were sent are left out by the database (unchanged.py);
+        one found unchanged here is proven so for the next plan."""
         kind, links, scope = self.kind, self.links, self.scope
         creates: list[int] = []
         updates: list[int] = []
         voids: list[int] = []
-        for doc in iter_documents(self.ctx, kind, links):
+        model = _model(kind)
+        marks = CheckMarks(self.ctx.session)
+        for doc in iter_documents(self.ctx, kind, links, model.status.in_(("authorised", "void")),
+                                  needs_a_look(self.ctx.tenant_id, kind.entity, model)):
             if doc.status not in ("authorised", "void") or not scope.wanted(kind.entity, doc.id, doc.issue_date):
                 continue
             lk = links.get(kind.entity, doc.id)
             if lk is not None and lk.state == LinkState.SENDING:
                 continue
+            if doc.status == "void" and (lk is None or not lk.xero_id):
+                continue  # void and never in Xero: nothing to send, ever
             h = content_of(kind, doc, self.lat)
             if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == h:
                 continue
             linked = lk is not None and bool(lk.xero_id)
+            if linked and lk is not None and lk.state == LinkState.LINKED and lk.pushed_hash == h:
+                marks.add(lk, doc.revision, h)
             if doc.status == "authorised":
                 if not linked:
                     creates.append(doc.id)
@@ -188,6 +199,7 @@ class DocumentPhase:
                     updates.append(doc.id)
             elif linked and lk is not None and lk.pushed_hash != h:
                 voids.append(doc.id)
+        marks.flush()
         if kind is INVOICE and updates:
             # An open exception on the invoice (both sides changed, amounts changed in Xero...)
             # keeps Xero's value for a person to decide: the ledger's edit waits, quietly (the
@@ -326,7 +338,8 @@ class DocumentPhase:
             return None
         built = self._build(doc, contact_id, None, self.create_status)
         return Work(self.kind.entity, doc.id, "create", self.label(doc), built.element, built.content_hash,
-                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc))
+                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc),
+                    revision=doc.revision)
 
     # -- updates and voids read Xero's copy first ----------------------------------------------------
     def _xero_copies(self, docs: list[Any]) -> dict[str, dict[str, Any]]:
@@ -394,7 +407,8 @@ class DocumentPhase:
         if "reference" in overrides:
             element = {**element, "Reference": overrides["reference"]}
         return Work(self.kind.entity, doc.id, "update", label, element, built.content_hash,
-                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc))
+                    natural_key=doc.number, count_field=self.kind.count_field, after=self._totals_of(doc),
+                    revision=doc.revision)
 
     def _totals_of(self, doc: Any) -> Any:
         """The check run on Xero's answer: its SubTotal, TotalTax and Total against the ledger's."""
@@ -467,4 +481,4 @@ class DocumentPhase:
         element = void_element(self.kind.entity, xero_id, status)
         return Work(self.kind.entity, doc.id, "void", label, element, h, natural_key=doc.number,
                     count_field=self.kind.count_field, success_message="Voided in Xero." if
-                    element["Status"] == "VOIDED" else "Deleted in Xero (it was a draft).")
+                    element["Status"] == "VOIDED" else "Deleted in Xero (it was a draft).", revision=doc.revision)

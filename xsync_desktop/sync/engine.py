@@ -24,7 +24,7 @@ from ..store.database import checkpoint
 from ..store.disk_full import disk_full_message, is_disk_full
 from ..store.migrate import check_schema_current
 from ..store.models import CreditAllocation, Invoice, Link, Payment, SyncItem, SyncRun
-from ..store.settings import get_date_setting
+from ..store.settings import get_date_setting, get_setting
 from ..store.states import ItemOutcome, RunOutcome
 from ..store.store import Store
 from ..store.types import utcnow
@@ -57,6 +57,7 @@ from .run_lock import SyncBusy, run_lock_for
 from .run_problem import RunProblem
 from .settings_refresh import lock_date, refresh_settings
 from .settle import Settler
+from .unchanged import forget_on_setting_change
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,7 @@ class SyncEngine:
         marker = marker_for(self.lock_path)
         behind = needs_adoption(ctx, links, scope, marker)  # before the bump: is this database older?
         bump(session, self.tenant_id, marker)
+        forget_on_setting_change(session, get_setting(session, "line_amount_types") or "Exclusive")
         Settler(ctx, links, items).run()
         ctx.check_cancel()
         adoption = Adoption(ctx, links, items, scope, behind) if behind else None
@@ -339,8 +341,6 @@ class SyncEngine:
 
     def _dry_run(self, ctx: RunContext, links: LinkBook, scope: Scope) -> None:
         """Plan only: count what would be sent, send nothing, change no link."""
-        from ..store.settings import get_setting
-
         lat = get_setting(ctx.session, "line_amount_types") or "Exclusive"
         plan: dict[str, int] = {}
         for kind in (INVOICE, CREDIT_NOTE):

@@ -25,6 +25,7 @@ from .links import LinkBook, snapshot_value
 from .mapping_check import MappingBook
 from .payloads import allocation_content, allocation_element, payment_element, payment_reference
 from .streaming import by_ids, iter_pages, slices
+from .unchanged import CheckMarks, needs_a_look
 
 
 def payment_label(p: Payment, inv: Invoice | None) -> str:
@@ -44,9 +45,11 @@ class AllocationPhase:
     def run(self) -> None:
         ctx, links = self.ctx, self.links
         pending: dict[str, list[Work]] = defaultdict(list)
+        # Allocations proven unchanged since they were sent are left out by the database (unchanged.py).
         allocs = list(ctx.session.scalars(select(CreditAllocation).options(
             selectinload(CreditAllocation.credit_note), selectinload(CreditAllocation.invoice))
-            .order_by(CreditAllocation.id)))
+            .where(needs_a_look(ctx.tenant_id, "allocation", CreditAllocation)).order_by(CreditAllocation.id)))
+        marks = CheckMarks(ctx.session)
         links.prefetch("allocation", [a.id for a in allocs], ("credit_note", [a.credit_note_id for a in allocs]),
                        ("invoice", [a.invoice_id for a in allocs]))
         withdrawals = Withdrawals(ctx, links, self.items)
@@ -68,6 +71,8 @@ class AllocationPhase:
             # ledger's version applied anew (below), once it is known the new one can be sent.
             edited = bool(lk is not None and lk.xero_id and lk.state == LinkState.LINKED and lk.pushed_hash
                           and lk.pushed_hash != built_hash)
+            if lk is not None and lk.xero_id and lk.state == LinkState.LINKED and lk.pushed_hash == built_hash:
+                marks.add(lk, a.revision, built_hash)
             if lk is not None and (lk.xero_id or lk.state == LinkState.SENDING) and not edited:
                 continue
             if lk is not None and lk.state == LinkState.SKIPPED and lk.pending_hash == built_hash:
@@ -89,7 +94,8 @@ class AllocationPhase:
                 continue
             built = allocation_element(a, inv_x)
             pending[cn_x].append(Work("allocation", a.id, "allocate", label, built.element, built.content_hash,
-                                      natural_key=f"{cn.number}>{inv.number}"))
+                                      natural_key=f"{cn.number}>{inv.number}", revision=a.revision))
+        marks.flush()
         total = sum(len(v) for v in pending.values())
         done = 0
         for cn_x, works in pending.items():
@@ -127,9 +133,11 @@ class PaymentPhase:
 
         # A page of payments at a time, each with its invoice and both links (a few queries a page).
         # Deletions alone (run_deletions) concern reversed payments only: the others are not read.
+        # Payments proven unchanged since they were sent are left out by the database (unchanged.py).
         only_reversed = () if send_creates else (Payment.reversed_at.is_not(None),)
-        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", *only_reversed, options=WITH_INVOICE,
-                            on_page=prefetch):
+        marks = CheckMarks(ctx.session)
+        for p in iter_pages(ctx.session, Payment, Payment.source == "ledger", *only_reversed,
+                            needs_a_look(ctx.tenant_id, "payment", Payment), options=WITH_INVOICE, on_page=prefetch):
             inv: Invoice = p.invoice
             if not scope.wanted("payment", p.id, p.date):
                 continue
@@ -139,6 +147,9 @@ class PaymentPhase:
             if lk is not None and lk.state == LinkState.SENDING:
                 continue
             label = payment_label(p, inv)
+            sent_as = (deleted_hash(p) if p.reversed_at is not None else payment_element_hash(p))
+            if lk is not None and lk.xero_id and lk.state == LinkState.LINKED and lk.pushed_hash == sent_as:
+                marks.add(lk, p.revision, sent_as)
             if p.reversed_at is not None:
                 if lk is not None and lk.xero_id and lk.pushed_hash != deleted_hash(p):
                     deletes.append((p, lk.xero_id))
@@ -177,6 +188,7 @@ class PaymentPhase:
                                     "invoices. Approve it in Xero, then retry.")
                 continue
             creates.append(p.id)
+        marks.flush()
         total = len(creates) + len(deletes)
         if total == 0:
             return
@@ -192,13 +204,14 @@ class PaymentPhase:
                     continue
                 built = payment_element(p, inv_x, self.book)
                 works.append(Work("payment", p.id, "create", payment_label(p, p.invoice), built.element,
-                                  built.content_hash, natural_key=payment_reference(p), count_field="payments_pushed"))
+                                  built.content_hash, natural_key=payment_reference(p), count_field="payments_pushed",
+                                  revision=p.revision))
             self.sender.send("payments", "Payments", "PUT", works, "PaymentID", done_offset=done, total=total)
             done += len(chunk)
         for i, (p, xero_id) in enumerate(deletes):
             w = Work("payment", p.id, "delete", payment_label(p, p.invoice), {"Status": "DELETED"},
                      deleted_hash(p), natural_key=payment_reference(p), count_field="payments_pushed",
-                     success_message="Reversed in the ledger, so deleted in Xero.")
+                     success_message="Reversed in the ledger, so deleted in Xero.", revision=p.revision)
             self.sender.send("payments", "Payments", "POST", [w], "PaymentID", path=f"/Payments/{xero_id}",
                              done_offset=len(creates) + i, total=total)
 

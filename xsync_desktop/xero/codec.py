@@ -19,8 +19,28 @@ from .dates import format_iso_date, format_utc_timestamp, is_ms_date, parse_ms_d
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse a Xero response: floats become Decimal, ``/Date()/`` strings become datetimes."""
-    return _convert_dates(json.loads(text, parse_float=Decimal))
+    """Parse a Xero response: floats become Decimal, ``/Date()/`` strings become datetimes.
+
+    Dates are converted object by object as the parser builds them (object_hook): a second
+    walk over the parsed tree was a tenth of a first sync's time (a page of 1,000 invoices
+    with their lines is a million values)."""
+    value = json.loads(text, parse_float=Decimal, object_hook=_dates_in)
+    return value if isinstance(value, dict) else _convert_dates(value)
+
+
+def _is_date(value: Any) -> bool:
+    return value.__class__ is str and value.startswith("/Date(") and is_ms_date(value)
+
+
+def _dates_in(obj: dict[str, Any]) -> dict[str, Any]:
+    """One parsed JSON object with its ``/Date()/`` values (and those in its lists of strings)
+    as datetimes; nested objects were already converted when they were parsed."""
+    for key, v in obj.items():
+        if _is_date(v):
+            obj[key] = parse_ms_date(v)
+        elif v.__class__ is list and v and any(_is_date(x) for x in v):
+            obj[key] = [parse_ms_date(x) if _is_date(x) else x for x in v]
+    return obj
 
 
 def _convert_dates(value: Any) -> Any:
