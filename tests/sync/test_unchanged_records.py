@@ -195,6 +195,9 @@ def test_a_due_date_taken_from_xero_is_not_sent_back_and_a_later_ledger_edit_is(
     quiet = rig.run()
     assert [i for i in rig.items(quiet.run_id) if i.entity == "invoice"] == []
     assert hashed.counts() == Counter({"invoice": 1}), hashed.counts()  # the written-back invoice, once
+    hashed.clear()
+    rig.run()
+    assert hashed.counts() == Counter(), hashed.counts()  # found unchanged, proven so
 
     with rig.store.sessions() as s:
         inv = s.scalars(select(Invoice).where(Invoice.number == "INV-100006")).one()
