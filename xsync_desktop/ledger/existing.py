@@ -160,7 +160,7 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
             pay.c.invoice_id.in_(chunk), pay.c.reversed_at.is_(None)
         )
         for ext, inv, amount in session.execute(q):
-            ex.payments_on[inv].append((ext, amount))
+            ex.payments_on[inv].append((parsed.shared.ids.get(ext, ext), shared.get(amount)))
 
     alloc = table("credit_allocations")
     for col, target, ids in (
@@ -171,7 +171,7 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
             for ext, key, amount in session.execute(
                 select(alloc.c.external_id, col, alloc.c.amount).where(col.in_(chunk))
             ):
-                target[key].append((ext, amount))
+                target[key].append((parsed.shared.ids.get(ext, ext), shared.get(amount)))
 
     customer_ids = {rec["customer_id"] for k in ("invoices", "credit_notes") for rec in ex.records[k].values()}
     cust = table("customers")
@@ -287,12 +287,20 @@ def _load_owners(session: Session, ex: Existing, parsed: ParsedInput) -> None:
     for kind_name, rows in parsed.rows.items():
         kind = KINDS[kind_name]
         for col in kind.unique:
-            values = {r.values[col] for r in rows if r.values.get(col)}
-            if not values:
+            # value -> the first row using it, as checks.check_unique sees them: a number held by
+            # the record that brings it (every one on a re-import) is not kept, as the check skips it
+            users: dict[Any, str] = {}
+            for r in rows:
+                v = r.values
+                if v.get(col) and v.get("id"):
+                    users.setdefault(v[col], v["id"])
+            if not users:
                 continue
             t = table(kind_name)
-            for chunk in chunked(sorted(values)):
+            owners = ex.owners[(kind_name, col)]
+            for chunk in chunked(sorted(users)):
                 for value, ext in session.execute(
                     select(t.c[col], t.c.external_id).where(t.c[col].in_(chunk))
                 ):
-                    ex.owners[(kind_name, col)][value] = ext
+                    if users[value] != ext:
+                        owners[value] = ext
