@@ -5,8 +5,8 @@ The app is started through its real entry point (`run_gui_command`, its own even
 copy of the month's profile. Opening the store (integrity check, migrations; with SQLAlchemy,
 Alembic and the models imported on the way) is held at its start until the person has seen
 the window: had the app opened the store before showing the window, the person would never
-see it while the store waits, and the order of events below would say so. No timings are
-asserted; the benchmark (tests/perf/bench_frozen_start.py) measures them.
+see it while the store waits, and the order of events below would say so. With --demo, the
+sandbox's start is held the same way. No timings are asserted; the benchmark (tests/perf/bench_frozen_start.py) measures them.
 """
 
 from __future__ import annotations
@@ -110,3 +110,60 @@ def test_window_shows_before_the_profile_opens_then_the_dashboard_has_its_data(
     assert person.seen["recent_runs"] == min(8, runs_in_db) and runs_in_db >= 2
     assert person.seen["open_exceptions"] == str(month_profile.open_exceptions)
     assert person.seen["status"].startswith("Xero: ")
+
+
+def test_demo_window_shows_before_its_sandbox_starts_and_the_demo_begins_once_open(
+        tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--demo`: the sandbox (a child process) starts behind the window, and the demo's bootstrap
+    (ledger, sign-in, mapping) is started only once the profile is open."""
+    from xsync_desktop.composition import demo as demo_kit
+    from xsync_desktop.composition.gui import run_gui_command
+    from xsync_desktop.ui import app as app_mod
+
+    events: list[str] = []
+    seen_window = threading.Event()
+    real_start_sandbox = demo_kit.start_sandbox
+
+    def held_start_sandbox(*args: Any, **kwargs: Any) -> Any:
+        events.append("starting the sandbox")
+        if not seen_window.wait(HOLD_LIMIT_S):
+            events.append("the person never saw the window while the sandbox was starting")
+        sandbox = real_start_sandbox(*args, **kwargs)
+        events.append("sandbox running")
+        return sandbox
+
+    monkeypatch.setattr(demo_kit, "start_sandbox", held_start_sandbox)
+    # The bootstrap itself (a 600-invoice ledger, the sign-in) is the demo's own tests' subject.
+    monkeypatch.setattr(app_mod, "_start_demo", lambda *_args: events.append("demo bootstrap started"))
+    monkeypatch.setattr(app_mod, "_settle_gc_when_idle", lambda: None)
+
+    def see_the_window_opening(person: Person) -> bool:
+        window = _main_window()
+        if window is None:
+            return False
+        events.append("window shown")
+        person.seen["title"] = window.windowTitle()
+        person.seen["open_at_first"] = window.is_open
+        person.seen["sync_enabled_at_first"] = window.sync_action.isEnabled()
+        seen_window.set()
+        return True
+
+    def see_it_open_and_quit(person: Person) -> bool:
+        window = _main_window()
+        if window is None or not window.is_open or "demo bootstrap started" not in events:
+            return False
+        person.seen["sync_enabled"] = window.sync_action.isEnabled()
+        person.seen["view"] = type(window.views[window.current_view_key()]).__name__
+        window.close()
+        return True
+
+    person = Person([see_the_window_opening, see_it_open_and_quit])
+    code = run_gui_command(argparse.Namespace(profile=str(tmp_path / "demo profile"), demo=True, smoke_test=False))
+
+    assert code == 0
+    assert "the person never saw the window while the sandbox was starting" not in events, events
+    assert len(events) == 4, events
+    assert events.index("window shown") < events.index("sandbox running") < events.index("demo bootstrap started")
+    assert person.seen["title"] == "Demo — xsync desktop"
+    assert person.seen["open_at_first"] is False and person.seen["sync_enabled_at_first"] is False
+    assert person.seen["sync_enabled"] is True and person.seen["view"] == "DashboardView"
