@@ -32,6 +32,7 @@ from xsync_desktop.store.models import (
 
 from .schema import KINDS
 from .sources import ParsedInput, Row, Values
+from .targets import target
 
 MODELS: dict[str, type] = {
     "facilities": Facility,
@@ -163,7 +164,7 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
             ex.payments_on[inv].append((parsed.shared.ids.get(ext, ext), shared.get(amount)))
 
     alloc = table("credit_allocations")
-    for col, target, ids in (
+    for col, on, ids in (
         (alloc.c.invoice_id, ex.allocations_on_invoice, invoice_ids),
         (alloc.c.credit_note_id, ex.allocations_on_credit, credit_ids),
     ):
@@ -171,7 +172,7 @@ def load_existing(session: Session, parsed: ParsedInput) -> Existing:
             for ext, key, amount in session.execute(
                 select(alloc.c.external_id, col, alloc.c.amount).where(col.in_(chunk))
             ):
-                target[key].append((parsed.shared.ids.get(ext, ext), shared.get(amount)))
+                on[key].append((parsed.shared.ids.get(ext, ext), shared.get(amount)))
 
     customer_ids = {rec["customer_id"] for k in ("invoices", "credit_notes") for rec in ex.records[k].values()}
     cust = table("customers")
@@ -190,8 +191,6 @@ def _load_records(session: Session, ex: Existing, parsed: ParsedInput, kind_name
 
     Kinds are loaded in write order, so the records a row refers to are loaded before it
     and its references resolve to database ids for the comparison."""
-    from .plan import target  # plan imports this module
-
     t = table(kind_name)
     index = {c.name: i for i, c in enumerate(t.c)}
     kept = KEPT.get(kind_name, ("id", "external_id"))

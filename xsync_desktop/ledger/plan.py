@@ -14,17 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from .existing import LINE_KINDS, Existing
-from .schema import KINDS, WRITE_ORDER
+from .schema import WRITE_ORDER
 from .sources import ParsedInput, Row
+from .targets import ZERO, NewRef, target
 
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class NewRef:
-    kind: str
-    ext: str
-
+__all__ = ["KindPlan", "NewRef", "Plan", "make_plan", "target"]
 
 @dataclass
 class KindPlan:
@@ -46,24 +40,6 @@ class Plan:
     touched_invoices: set[int] = field(default_factory=set)
     # new invoice external id -> the sum of its imported payments (inserted with it)
     paid_new: dict[str, Decimal] = field(default_factory=dict)
-
-
-def target(kind_name: str, row: Row, ex: Existing, plan: Plan | None = None) -> dict[str, Any]:
-    """The ledger's column values for `row`: external ids of other records resolved to
-    database ids, or NewRef for records this import adds."""
-    kind = KINDS[kind_name]
-    values = row.values
-    out: dict[str, Any] = {"external_id": values["id"]}
-    for col in kind.columns:
-        if col.name == "id":
-            continue
-        value = values[col.name]
-        if col.ref and value is not None:
-            value = _resolve(ex, col.ref, value)
-        out[col.name] = value
-    if plan is not None and kind_name == "invoices" and not ex.has("invoices", values["id"]):
-        out["amount_paid"] = plan.paid_new.get(values["id"], ZERO)
-    return out
 
 
 def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
@@ -130,11 +106,6 @@ def make_plan(parsed: ParsedInput, ex: Existing) -> Plan:
             if old is not None:
                 plan.touched_invoices.add(old["invoice_id"])
     return plan
-
-
-def _resolve(ex: Existing, kind: str, ext: str) -> Any:
-    db_id = ex.id_of(kind, ext)
-    return NewRef(kind, ext) if db_id is None else db_id
 
 
 def _lines_differ(ex: Existing, kind: str, parent_id: int, new_lines: list[Mapping[str, Any]]) -> bool:
