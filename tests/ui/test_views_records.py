@@ -40,7 +40,7 @@ def test_statuses_filter_search_and_open_in_xero(
     statuses = {r.status for r in view.model.rows()}
     assert {"linked", "failed"} <= statuses
     failed = [r for r in view.model.rows() if r.status == "failed"]
-    assert all("insurance" in r.status_detail for r in failed)
+    assert all("Charge type 'Insurance'" in r.status_detail for r in failed)
 
     view.status_box.setCurrentIndex(view.status_box.findData("failed"))
     assert view.proxy.rowCount() == len(failed)
