@@ -34,22 +34,28 @@ def _main_window() -> Any | None:
     return shown[0] if shown else None
 
 
+def _held_until_seen(real: Any, events: list[str], seen_window: threading.Event, starting: str, while_: str,
+                     done: str) -> Any:
+    """`real`, held at its start until the person has seen the window; each step noted in `events`."""
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        events.append(starting)
+        if not seen_window.wait(HOLD_LIMIT_S):
+            events.append(f"the person never saw the window while {while_}")
+        result = real(*args, **kwargs)
+        events.append(done)
+        return result
+
+    return held
+
+
 def _start(root: Path, monkeypatch: pytest.MonkeyPatch, events: list[str], seen_window: threading.Event) -> int:
     from xsync_desktop.composition.gui import run_gui_command
     from xsync_desktop.store import store as store_mod
     from xsync_desktop.ui import app as app_mod
 
-    real_open_store = store_mod.open_store
-
-    def held_open_store(*args: Any, **kwargs: Any) -> Any:
-        events.append("opening the store")
-        if not seen_window.wait(HOLD_LIMIT_S):
-            events.append("the person never saw the window while the store was opening")
-        store = real_open_store(*args, **kwargs)
-        events.append("store open")
-        return store
-
-    monkeypatch.setattr(store_mod, "open_store", held_open_store)
+    monkeypatch.setattr(store_mod, "open_store", _held_until_seen(
+        store_mod.open_store, events, seen_window, "opening the store", "the store was opening", "store open"))
     monkeypatch.setattr(app_mod, "_settle_gc_when_idle", lambda: None)  # keeps the test process's collector as is
     return run_gui_command(argparse.Namespace(profile=str(root), demo=False, smoke_test=False))
 
@@ -122,17 +128,9 @@ def test_demo_window_shows_before_its_sandbox_starts_and_the_demo_begins_once_op
 
     events: list[str] = []
     seen_window = threading.Event()
-    real_start_sandbox = demo_kit.start_sandbox
-
-    def held_start_sandbox(*args: Any, **kwargs: Any) -> Any:
-        events.append("starting the sandbox")
-        if not seen_window.wait(HOLD_LIMIT_S):
-            events.append("the person never saw the window while the sandbox was starting")
-        sandbox = real_start_sandbox(*args, **kwargs)
-        events.append("sandbox running")
-        return sandbox
-
-    monkeypatch.setattr(demo_kit, "start_sandbox", held_start_sandbox)
+    monkeypatch.setattr(demo_kit, "start_sandbox", _held_until_seen(
+        demo_kit.start_sandbox, events, seen_window, "starting the sandbox", "the sandbox was starting",
+        "sandbox running"))
     # The bootstrap itself (a 600-invoice ledger, the sign-in) is the demo's own tests' subject.
     monkeypatch.setattr(app_mod, "_start_demo", lambda *_args: events.append("demo bootstrap started"))
     monkeypatch.setattr(app_mod, "_settle_gc_when_idle", lambda: None)
