@@ -47,6 +47,7 @@ class StallProbe:
         from xsync_desktop.ui.qt import QTimer
 
         self.gaps: list[float] = []
+        self.ends: list[float] = []  # when each gap ended (perf_counter), to tell where stalls fall
         self.last = time.perf_counter()
         self.active = False
         self.timer = QTimer()
@@ -55,6 +56,7 @@ class StallProbe:
 
     def start(self) -> None:
         self.gaps.clear()
+        self.ends.clear()
         self.last = time.perf_counter()
         self.active = True
         self.timer.start()
@@ -66,7 +68,18 @@ class StallProbe:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self.last)
+        self.ends.append(now)
         self.last = now
+
+    def split(self, at: float, over: float = 0.03) -> str:
+        """The longest gap before and after `at` (the sync's end), and every gap over `over`
+        seconds with when it ended relative to `at`: says whether a stall is the sync's own
+        or what follows its end (refreshes, the catch-up collection)."""
+        before = [g for g, e in zip(self.gaps, self.ends, strict=True) if e <= at]
+        after = [g for g, e in zip(self.gaps, self.ends, strict=True) if e > at]
+        listed = ", ".join(f"{g * 1000:.0f} ms at {e - at:+.1f} s" for g, e in zip(self.gaps, self.ends, strict=True) if g > over)
+        return (f"longest before the end {max(before, default=0) * 1000:.1f} ms, after it "
+                f"{max(after, default=0) * 1000:.1f} ms; over {over * 1000:.0f} ms: {listed or 'none'}")
 
     def summary(self) -> str:
         if not self.gaps:
@@ -148,12 +161,11 @@ class Diagnosis:
 
     @staticmethod
     def _where(stack: traceback.StackSummary, gui: bool) -> str:
-        """The innermost frames, and for the GUI thread also the app's own innermost frames
-        (its innermost frames are SQLAlchemy or Qt; the app frame says which view asked)."""
-        inner = list(stack)[-(3 if gui else 7):]
-        if gui:
-            app = [f for f in stack if "xsync_desktop" in f.filename and f not in inner][-3:]
-            inner = app + inner
+        """The innermost frames and the app's own innermost frames (the innermost are
+        SQLAlchemy or Qt; the app's frames say which view or which step of the sync asked)."""
+        inner = list(stack)[-(3 if gui else 5):]
+        app = [f for f in stack if "xsync_desktop" in f.filename and f not in inner][-3:]
+        inner = app + inner
         return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(inner))
 
     def report(self, seconds: float) -> None:
@@ -254,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             window.sync.sync_now()
             wait(app, lambda: bool(done))
-            took = time.perf_counter() - t
+            ended = time.perf_counter()
+            took = ended - t
             settle = time.perf_counter() + args.after  # what follows the end (refreshes, collections)
             wait(app, lambda: time.perf_counter() > settle)
             probe.stop()
@@ -262,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sync of {args.invoices:,} invoices: {took:.1f} s, outcome "
                   f"{getattr(r, 'outcome', r)}; GUI stall during sync: {probe.summary()} "
                   f"(watched until {args.after:g} s after its end)")
+            print(f"GUI stalls around the sync's end: {probe.split(ended)}")
             if diag is not None:
                 diag.remove()
                 diag.report(took)

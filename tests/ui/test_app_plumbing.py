@@ -174,3 +174,49 @@ def test_sandbox_process_serves_a_real_login_and_stops(tmp_path: Any) -> None:
         proc.stop()
     assert not proc.running
     assert state.is_file()  # stopping by closing stdin let it save its state
+
+
+WARM_CHECK = r'''
+import json, sys, tempfile
+from pathlib import Path
+from xsync_desktop.ui import gc_tuning
+gc_tuning.warm_imports()
+from xsync_desktop.composition import headless
+from xsync_desktop.ledger.demo import generate_demo_ledger
+from xsync_desktop.profile import Profile
+from xsync_desktop.store.store import open_store
+with tempfile.TemporaryDirectory() as tmp:
+    profile = Profile(Path(tmp) / "p").ensure()
+    store = open_store(profile.database_url, profile.backups_dir)
+    with store.sessions.begin() as s:
+        generate_demo_ledger(s, invoices=3, seed=3)
+    ports = headless.free_loopback_ports()
+    sandbox = headless.start_sandbox(profile, ports)
+    before = set(sys.modules)
+    try:
+        setup = headless.demo_connection(store, sandbox.base_url, ports)
+        client = setup.factory()
+        try:
+            client.organisation()
+        finally:
+            client.close()
+    finally:
+        sandbox.stop()
+        store.close()
+print(json.dumps(sorted(set(sys.modules) - before)))
+'''
+
+
+def test_the_start_warms_the_transport_a_sync_loads(tmp_path: Any) -> None:
+    """The app's first request to Xero, after the start's warm imports, imports none of httpx's
+    transport (httpcore, h11) or the IDNA codec: imported during the first sync they were about
+    2,000 live objects its catch-up collection walked while the window waited (issue 16)."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", WARM_CHECK], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    new = json.loads(done.stdout.strip().splitlines()[-1])
+    loaded = [m for m in new if m.split(".")[0] in ("httpcore", "h11", "anyio", "stringprep") or m == "encodings.idna"]
+    assert not loaded, loaded

@@ -73,7 +73,8 @@ def test_sync_then_dashboard_matches_the_run(demo_app: Any, qtbot: Any) -> None:
     assert dash.recent.topLevelItem(0).text(1) == f"{run.synced:,}"
     assert dash.chart.points[-1].synced == run.synced
     assert dash.chart.caption == "the last run"  # one run so far: not "last 1 runs"
-    assert window.last_sync_label.text() == "Last sync: just now"
+    # the status bar updates in the turn after the sync's end (MainWindow._due_later)
+    qtbot.waitUntil(lambda: window.last_sync_label.text() == "Last sync: just now", timeout=5_000)
 
 
 def test_retry_a_failed_item_after_fixing_its_cause(demo_app: Any, qtbot: Any) -> None:

@@ -34,13 +34,20 @@ import time
 
 log = logging.getLogger(__name__)
 
-#: modules a sync imports on first use; importing them before the freeze keeps them out of every scan
+#: modules a sync imports on first use; importing them before the freeze keeps them out of every scan.
+#: httpx loads its transport (httpcore, h11) with the first client and the IDNA codec with the first
+#: host name: about 2,000 objects the first sync's catch-up collection walked (bench_gui_stall.py).
 WARM_MODULES = (
     "xsync_desktop.sync.engine",
     "xsync_desktop.sync.pull",
     "xsync_desktop.sync.exceptions",
     "xsync_desktop.xero.client",
     "xsync_desktop.xero.session",
+    "httpcore",
+    "httpcore._sync.connection_pool",
+    "httpcore._sync.http11",
+    "httpcore._backends.sync",
+    "encodings.idna",
 )
 
 #: full collections wait for this many generation-1 collections (CPython's default is 10)
@@ -50,12 +57,7 @@ GEN2_THRESHOLD = 100
 def settle_after_start() -> dict[str, float]:
     """Warm imports, collect, freeze, make full collections rarer. Returns figures for the log."""
     started = time.perf_counter()
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing optional part must not stop the app
-            log.debug("warm import of %s failed", name, exc_info=True)
-    _warm_tls()
+    warm_imports()
     gc.collect()
     gc.freeze()
     gen0, gen1, _gen2 = gc.get_threshold()
@@ -66,6 +68,16 @@ def settle_after_start() -> dict[str, float]:
     log.info("garbage collector settled: %d objects frozen in %.0f ms",
              gc.get_freeze_count(), figures["seconds"] * 1000)
     return figures
+
+
+def warm_imports() -> None:
+    """Import what the first sync would import, and build the TLS context it would build."""
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional part must not stop the app
+            log.debug("warm import of %s failed", name, exc_info=True)
+    _warm_tls()
 
 
 def _warm_tls() -> None:

@@ -158,6 +158,8 @@ class Journey:
         """Ctrl+R, then the finished run's result as the window received it."""
         with self.qtbot.waitSignal(self.window.sync.finished, timeout=60_000) as blocker:
             self._press("r")
+        # The status bar and the sidebar's badge update in the turns after the end, as a person sees them.
+        self.qtbot.waitUntil(lambda: not self.window.updates_pending, timeout=5_000)
         return blocker.args[0]
 
     def quit(self) -> None:

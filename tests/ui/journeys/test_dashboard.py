@@ -160,3 +160,34 @@ def test_exceptions_tile_counts_what_the_sync_found_the_moment_it_ends(journey: 
     j.sync_now()
     assert dashboard.card_exceptions.value.text() == str(n + 1)  # as the sync's end reached the window
     assert dashboard.heading.text() == "Sync log — last run"
+
+
+def test_a_sync_end_recounts_open_exceptions_once_for_each_place_that_shows_them(journey: Any) -> None:
+    """When a sync ends, four notices arrive at once (runs, exceptions, ledger, connection). The
+    sidebar's badge and the dashboard's tile each recount once: recounting per notice, all in the
+    turn that ends the sync, held the window for about 60 ms after a 10,000-invoice sync
+    (tests/perf/bench_gui_stall.py, issue 16)."""
+    import threading
+
+    from sqlalchemy import event
+
+    j = journey()
+    dashboard = j.shortcut(1)
+    counted: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threading.main_thread() and "count(*)" in statement \
+                and "FROM recon_exception" in statement:
+            counted.append(statement)
+
+    engine = j.services.store.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        j.sync_now()
+        j.qtbot.waitUntil(lambda: not j.window.updates_pending, timeout=5_000)
+        j.qtbot.wait(400)  # past the views' coalescing delay: a late recount would show here
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(counted) == 2, counted  # the sidebar once, the dashboard once
+    assert dashboard.card_exceptions.value.text() == str(j.facts.open_exceptions)
+    assert re.fullmatch(rf"Exceptions\s+{j.facts.open_exceptions}", _sidebar_text(j, "exceptions"))
