@@ -504,3 +504,48 @@ def test_unreadable_xero_invoice_value_is_an_exception_not_a_default(world: Worl
     after = world.invoice("INV-0002")
     assert (after.reference, after.due_date) == ("Unit B2", new_due)
     assert {e.kind for e in world.exceptions()} == {"unreadable_xero_value"}  # a person closes them
+
+
+def test_a_page_of_contacts_read_back_is_reconciled_without_a_query_per_contact(world: World) -> None:
+    """The pull reads back every contact the push just sent (up to 1,000 a page). Reconciling them
+    one `get` at a time ran a SELECT per contact, each after flushing the previous contact's link:
+    two statements per contact in a row, which kept the window from answering for up to 90 ms at
+    the end of a 10,000-invoice sync (tests/perf/bench_gui_stall.py, issue 16). The customers of a
+    page load in one query per 500, as the invoices' do."""
+    from sqlalchemy import event
+
+    currency = world.invoice("INV-0001").currency
+    with session_scope(world.store.sessions) as s:
+        for n in range(30):  # new tenants, each with a first invoice: the next sync sends them
+            cust = Customer(external_id=f"P{n}", customer_number=f"C-1{n:03d}", name=f"Page Customer {n}",
+                            email=f"page{n}@example.test")
+            s.add(cust)
+            s.flush()
+            inv = Invoice(external_id=f"PI{n}", number=f"INV-1{n:03d}", customer_id=cust.id,
+                          issue_date=TODAY, due_date=TODAY + timedelta(days=14), currency=currency,
+                          status="authorised", reference=f"Unit P{n}", subtotal=Decimal("80.00"),
+                          tax_total=Decimal("0.00"), total=Decimal("80.00"), amount_paid=Decimal("0.00"))
+            inv.lines.append(InvoiceLine(line_no=1, charge_type="rent", description="Storage rent",
+                                         quantity=Decimal("1"), unit_amount=Decimal("80.00"),
+                                         tax_amount=Decimal("0.00"), line_amount=Decimal("80.00")))
+            s.add(inv)
+    phase = {"now": ""}
+    customer_reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if phase["now"] == "pull_contacts" and statement.lstrip().upper().startswith("SELECT") \
+                and "FROM customer" in statement:
+            customer_reads.append(statement)
+
+    event.listen(world.store.engine, "before_cursor_execute", seen)
+    try:
+        result = world.engine.run("manual", progress=lambda p: phase.update(now=p.phase))
+    finally:
+        event.remove(world.store.engine, "before_cursor_execute", seen)
+    assert result.outcome == "succeeded", result.message
+    assert result.counts["contacts_synced"] == 30, result.counts
+    assert 1 <= len(customer_reads) <= 2, len(customer_reads)  # the page's customers at once, not 32 gets
+    with session_scope(world.store.sessions) as s:  # and every contact's link took Xero's answer
+        links = list(s.scalars(select(Link).where(Link.entity == "contact")))
+    assert len(links) == 32 and all(lk.xero_snapshot and lk.last_synced_at for lk in links)
+    world.assert_quiet_second_run()
