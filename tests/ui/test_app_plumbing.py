@@ -136,6 +136,80 @@ def test_catch_up_after_a_sync_frees_its_garbage_and_freezes_only_what_lives(qtb
         gc_tuning._settled, gc_tuning._held = False, None
 
 
+def test_one_catch_up_as_the_pull_begins_frees_the_push_garbage_and_freezes_what_lives(
+        qtbot: Any, monkeypatch: Any) -> None:
+    """A big sync's objects are collected in two steps (when its pull begins, and at its end), not
+    one long pause at the end; one step per sync, and none for a sync that made few objects."""
+    from xsync_desktop.ui import gc_tuning
+
+    before = gc.get_threshold()
+    gc_tuning._settled, gc_tuning._held = False, None
+    try:
+        gc_tuning.settle_after_start()
+        assert not gc_tuning.catch_up_as_the_pull_begins()  # no sync running: nothing held
+        gc_tuning.hold_full_collections()  # a sync starts
+        lives, dies = _Cyclic(), _Cyclic()
+        died = weakref.ref(dies)
+        del dies
+        gc.disable()  # only the step collects from here on
+        monkeypatch.setattr(gc_tuning, "STEP_OBJECTS", 1)
+        assert gc_tuning.catch_up_as_the_pull_begins()
+        assert died() is None  # the push's garbage freed
+        assert not any(o is lives for o in gc.get_objects())  # what lives frozen: out of the end's walk
+        again = _Cyclic()
+        again_ref = weakref.ref(again)
+        del again
+        assert not gc_tuning.catch_up_as_the_pull_begins()  # one step per sync
+        assert again_ref() is not None  # (nothing collected by that call)
+        gc.enable()
+        gc_tuning.release_full_collections()
+        gc.collect()
+        assert again_ref() is None
+        gc_tuning.hold_full_collections()  # the next sync, a small one
+        monkeypatch.setattr(gc_tuning, "STEP_OBJECTS", 10_000_000)
+        assert not gc_tuning.catch_up_as_the_pull_begins()
+        gc_tuning.release_full_collections()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        gc_tuning._settled, gc_tuning._held = False, None
+
+
+def test_a_sync_in_the_window_takes_its_catch_up_step_as_the_pull_begins(
+        demo_app: Any, qtbot: Any, monkeypatch: Any) -> None:
+    """The wiring: the window's sync controller takes the step when the engine reports a pull phase,
+    while the sync still runs (as run_gui settles the collector first)."""
+    from xsync_desktop.ui import gc_tuning
+
+    services, window = demo_app
+    before = gc.get_threshold()
+    gc_tuning._settled, gc_tuning._held = False, None
+    phases: list[str] = []
+    window.sync.progress.connect(lambda p: phases.append(p.phase))
+    steps: list[str] = []
+    real = gc_tuning.catch_up_as_the_pull_begins
+
+    def step() -> bool:
+        took = real()
+        if took:
+            steps.append(phases[-1] if phases else "")
+        return took
+
+    monkeypatch.setattr(gc_tuning, "catch_up_as_the_pull_begins", step)
+    monkeypatch.setattr(gc_tuning, "STEP_OBJECTS", 1)
+    try:
+        gc_tuning.settle_after_start()
+        with qtbot.waitSignal(window.sync.finished, timeout=60_000) as blocker:
+            window.view("dashboard").sync_button.click()
+        assert blocker.args[0].outcome == "succeeded"
+        assert steps == ["pull_payments"], (steps, phases)  # once, as the first pull phase began
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        gc_tuning._settled, gc_tuning._held = False, None
+
+
 def test_the_app_shortens_the_switch_interval(qtbot: Any) -> None:
     """The GUI thread gets the GIL back from a busy sync worker within a millisecond, not CPython's 5 ms."""
     from xsync_desktop.ui import switch_interval

@@ -120,6 +120,8 @@ class SyncController(QObject):
         self.last_progress = p
         self.progress.emit(p)
         now = time.monotonic()
+        if p.phase.startswith("pull_"):
+            gc_tuning.catch_up_as_the_pull_begins()  # the push's objects in a step of their own
         if now - self._last_notify >= RUNS_NOTIFY_INTERVAL:
             self._notify_runs()
         elif not self._notify_pending:
